@@ -1,0 +1,194 @@
+//! `.template-validator.toml`: the repository's configuration file, validated once.
+//!
+//! ```toml
+//! select = ["required-files", "secrets"]      # rule ids or families; default: all
+//! ignore = ["required-files/gitignore"]
+//! strict = false                               # warnings fail too
+//! packs = ["ci/org-rules.toml"]                # extra rule packs, relative to this file
+//! exclude = ["examples/", "**/*.min.js"]       # gitignore-style globs, never scanned
+//!
+//! [rules."required-files/code-of-conduct"]
+//! severity = "off"                             # error | warning | note | off
+//!
+//! [rules.required-files]                       # a family prefix applies to all its rules
+//! root = "{{cookiecutter.project_slug}}"       # a parameter of the rules' kind
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::{ConfigError, line_of};
+use crate::rules::Origin;
+
+pub const FILE_NAME: &str = ".template-validator.toml";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    select: Option<Vec<Spanned<String>>>,
+    ignore: Option<Vec<Spanned<String>>>,
+    strict: Option<bool>,
+    packs: Option<Vec<Spanned<String>>>,
+    exclude: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    rules: BTreeMap<String, Spanned<toml::Table>>,
+}
+
+/// A value with the place it was written.
+#[derive(Debug, Clone)]
+pub struct Located<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+/// Settings for one rule id or family prefix.
+#[derive(Debug, Clone)]
+pub struct RuleSettings {
+    pub key: String,
+    pub origin: Origin,
+    /// `Some(None)` turns the rule off.
+    pub severity: Option<Option<crate::finding::Severity>>,
+    pub params: toml::Table,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file this came from, if any.
+    pub path: Option<PathBuf>,
+    pub select: Option<Vec<Located<String>>>,
+    pub ignore: Vec<Located<String>>,
+    pub strict: Option<bool>,
+    /// Extra packs, resolved against the configuration file's folder.
+    pub packs: Vec<Located<PathBuf>>,
+    pub exclude: Vec<Located<String>>,
+    pub rules: Vec<RuleSettings>,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let display = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::new(&display, format!("cannot read: {e}")))?;
+        Config::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let display = path.display().to_string();
+        let raw: RawConfig =
+            toml::from_str(text).map_err(|e| ConfigError::from_toml(&display, text, &e))?;
+        let origin = |span: std::ops::Range<usize>| Origin {
+            file: display.clone(),
+            line: Some(line_of(text, span.start)),
+        };
+        let located = |v: Option<Vec<Spanned<String>>>| -> Vec<Located<String>> {
+            v.unwrap_or_default()
+                .into_iter()
+                .map(|s| Located {
+                    origin: origin(s.span()),
+                    value: s.into_inner(),
+                })
+                .collect()
+        };
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut rules = Vec::new();
+        for (key, table) in raw.rules {
+            let at = origin(table.span());
+            let mut params = table.into_inner();
+            let severity = match params.remove("severity") {
+                None => None,
+                Some(toml::Value::String(s)) => Some(
+                    crate::finding::Severity::parse_level(&s)
+                        .map_err(|m| at.error(m).key(format!("rules.\"{key}\".severity")))?,
+                ),
+                Some(other) => {
+                    return Err(at
+                        .error(format!(
+                            "expected a string (error, warning, note or off), found {}",
+                            other.type_str()
+                        ))
+                        .key(format!("rules.\"{key}\".severity")));
+                }
+            };
+            rules.push(RuleSettings {
+                key,
+                origin: at,
+                severity,
+                params,
+            });
+        }
+        Ok(Config {
+            path: Some(path.to_owned()),
+            select: raw.select.map(|v| located(Some(v))),
+            ignore: located(raw.ignore),
+            strict: raw.strict,
+            packs: located(raw.packs)
+                .into_iter()
+                .map(|l| Located {
+                    value: base.join(&l.value),
+                    origin: l.origin,
+                })
+                .collect(),
+            exclude: located(raw.exclude),
+            rules,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_all_keys() {
+        let text = r#"
+select = ["required-files"]
+ignore = ["required-files/gitignore"]
+strict = true
+packs = ["org.toml"]
+exclude = ["examples/"]
+
+[rules."required-files/readme"]
+severity = "off"
+
+[rules.required-files]
+root = "sub"
+"#;
+        let c = Config::parse(Path::new("cfg/.template-validator.toml"), text).unwrap();
+        assert_eq!(c.select.as_ref().unwrap()[0].value, "required-files");
+        assert_eq!(c.select.as_ref().unwrap()[0].origin.line, Some(2));
+        assert_eq!(c.strict, Some(true));
+        assert_eq!(c.packs[0].value, Path::new("cfg/org.toml"));
+        assert_eq!(c.rules.len(), 2);
+        let readme = c
+            .rules
+            .iter()
+            .find(|r| r.key == "required-files/readme")
+            .unwrap();
+        assert_eq!(readme.severity, Some(None));
+        assert_eq!(readme.origin.line, Some(8));
+        let fam = c.rules.iter().find(|r| r.key == "required-files").unwrap();
+        assert_eq!(fam.params["root"].as_str(), Some("sub"));
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_name_the_line() {
+        let e = Config::parse(Path::new("c.toml"), "select = []\nselcet = [\"x\"]\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        assert!(e.message.contains("selcet"), "{e}");
+        let e = Config::parse(Path::new("c.toml"), "\nstrict = \"yes\"\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
+        let e = Config::parse(
+            Path::new("c.toml"),
+            "[rules.\"required-files/readme\"]\nseverity = \"fatal\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.key.as_deref(),
+            Some("rules.\"required-files/readme\".severity")
+        );
+        assert!(e.to_string().starts_with("c.toml:"), "{e}");
+    }
+}

@@ -1,0 +1,141 @@
+//! The pipeline: walk → per-file checks (parallel) → repository checks → sorted,
+//! fingerprinted findings.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::checks::{self, Check};
+use crate::error::ConfigError;
+use crate::finding::{Finding, Severity, fnv1a64};
+use crate::rules::RuleSet;
+use crate::walk::{Diagnostic, Repo, RootError, WalkOptions};
+
+/// The result of scanning one repository.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The scanned path as given, with `/` separators.
+    pub root: String,
+    pub files_scanned: usize,
+    /// Sorted by path, line, column, rule.
+    pub findings: Vec<Finding>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Outcome {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+
+    /// Whether the findings fail the run: any error; any warning too when `strict`.
+    pub fn fails(&self, strict: bool) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.severity == Severity::Error || (strict && f.severity == Severity::Warning))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error(transparent)]
+    Root(#[from] RootError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot start worker threads: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
+}
+
+/// Scan `root` with the enabled rules of `rules`. `threads == 0` uses every core.
+pub fn scan(root: &Path, rules: &RuleSet, walk: &WalkOptions) -> Result<Outcome, ScanError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(walk.threads)
+        .build()?;
+    pool.install(|| scan_in_pool(root, rules, walk))
+}
+
+fn scan_in_pool(root: &Path, rules: &RuleSet, walk: &WalkOptions) -> Result<Outcome, ScanError> {
+    let checks = checks::build(rules, |r| r.enabled())?;
+    let repo = Repo::walk(root, walk)?;
+
+    let per_file: Vec<&dyn Check> = checks.iter().map(|c| c.as_ref()).collect();
+    let mut findings: Vec<Finding> = repo
+        .files()
+        .par_iter()
+        .fold(Vec::new, |mut out, entry| {
+            let wanting: Vec<&dyn Check> = per_file
+                .iter()
+                .copied()
+                .filter(|c| c.wants_file(entry))
+                .collect();
+            if !wanting.is_empty()
+                && let Some(file) = repo.read_text(entry)
+            {
+                for c in wanting {
+                    c.check_file(&file, &mut out);
+                }
+            }
+            out
+        })
+        .flatten()
+        .collect();
+
+    let repo_findings: Vec<Finding> = checks
+        .par_iter()
+        .flat_map_iter(|c| {
+            let mut out = Vec::new();
+            c.check_repo(&repo, &mut out);
+            out
+        })
+        .collect();
+    findings.extend(repo_findings);
+
+    finish(rules, &mut findings);
+    Ok(Outcome {
+        root: display_root(root),
+        files_scanned: repo.files().len(),
+        findings,
+        diagnostics: repo.take_diagnostics(),
+    })
+}
+
+/// Apply severities, sort, and fingerprint.
+fn finish(rules: &RuleSet, findings: &mut Vec<Finding>) {
+    findings.retain(|f| rules[f.rule].enabled());
+    for f in findings.iter_mut() {
+        let rule = &rules[f.rule];
+        if rule.severity_configured || !f.severity_from_check {
+            f.severity = rule.severity.unwrap_or(rule.default_severity);
+        }
+    }
+    findings.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.message.cmp(&b.message))
+    });
+    // The n-th finding with the same rule, path and key gets occurrence n, so identical
+    // lines stay distinct while unrelated lines moving change nothing.
+    let mut seen: HashMap<(u32, Option<String>, String), u32> = HashMap::new();
+    for f in findings.iter_mut() {
+        let n = seen
+            .entry((f.rule.0, f.location.path.clone(), f.fingerprint_key.clone()))
+            .or_insert(0);
+        let occurrence = n.to_string();
+        *n += 1;
+        let hash = fnv1a64(&[
+            &rules[f.rule].id,
+            f.location.path.as_deref().unwrap_or(""),
+            &f.fingerprint_key,
+            &occurrence,
+        ]);
+        f.fingerprint = format!("{hash:016x}");
+    }
+}
+
+fn display_root(root: &Path) -> String {
+    let s = root.to_string_lossy().replace('\\', "/");
+    if s.is_empty() { ".".to_owned() } else { s }
+}

@@ -1,0 +1,67 @@
+//! Errors that make a run untrustworthy (exit code 2): broken configuration or rule packs,
+//! bad arguments, an unreadable scan root.
+
+use std::fmt;
+
+/// An error in a configuration file or a rule pack, naming the file, the line and the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file, or a description of where the value came from (e.g. `--select`).
+    pub origin: String,
+    pub line: Option<usize>,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(origin: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError {
+            origin: origin.into(),
+            line: None,
+            key: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn at_line(mut self, line: Option<usize>) -> Self {
+        self.line = line;
+        self
+    }
+
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Turn a TOML syntax or type error into a located error.
+    pub fn from_toml(origin: &str, source: &str, err: &toml::de::Error) -> Self {
+        let line = err.span().map(|s| line_of(source, s.start));
+        ConfigError::new(origin, err.message().trim()).at_line(line)
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.origin)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        write!(f, ": ")?;
+        if let Some(key) = &self.key {
+            write!(f, "`{key}`: ")?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// 1-based line number of a byte offset in `source`.
+pub fn line_of(source: &str, offset: usize) -> usize {
+    let end = offset.min(source.len());
+    source.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}

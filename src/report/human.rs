@@ -1,0 +1,95 @@
+//! `--format human`: compiler-style diagnostics.
+//!
+//! ```text
+//! error[required-files/security-contact]: `SECURITY.md` gives no way to report a vulnerability
+//!  --> SECURITY.md
+//!   = help: The security policy gives no way to report …
+//! ```
+
+use std::io::{self, Write};
+
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+
+use super::Report;
+use crate::finding::{Finding, Severity};
+
+fn level(severity: Severity) -> Level<'static> {
+    match severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Note => Level::NOTE,
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn render(report: &Report<'_>, f: &Finding) -> String {
+    let rule = &report.rules[f.rule];
+    let help = format!(
+        "{} (run `template-validator explain {}` for more)",
+        rule.help_summary(),
+        rule.id
+    );
+    let title = level(f.severity)
+        .primary_title(f.message.as_str())
+        .id(rule.id.as_str());
+    let help_group = Group::with_title(Level::HELP.secondary_title(help));
+    let group = match (&f.location.path, &f.location.region, &f.snippet) {
+        (Some(path), Some(region), Some(snippet)) => title.element(
+            Snippet::source(snippet.text.as_str())
+                .line_start(region.start_line as usize)
+                .path(path.as_str())
+                .annotation(AnnotationKind::Primary.span(snippet.highlight.clone())),
+        ),
+        (Some(path), region, _) => {
+            let mut origin = Origin::path(path.as_str());
+            if let Some(r) = region {
+                origin = origin
+                    .line(r.start_line as usize)
+                    .char_column(r.start_col as usize);
+            }
+            title.element(origin)
+        }
+        (None, _, _) => Group::with_title(title),
+    };
+    Renderer::styled().render(&[group, help_group])
+}
+
+pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let o = report.outcome;
+    for f in &o.findings {
+        writeln!(out, "{}\n", render(report, f))?;
+    }
+    if report.quiet {
+        return Ok(());
+    }
+    let (errors, warnings, notes) = (
+        o.count(Severity::Error),
+        o.count(Severity::Warning),
+        o.count(Severity::Note),
+    );
+    let scanned = plural(o.files_scanned, "file");
+    if o.findings.is_empty() {
+        writeln!(out, "no findings in {scanned}")?;
+    } else {
+        let verdict = if o.fails(report.strict) {
+            "failed"
+        } else {
+            "passed"
+        };
+        writeln!(
+            out,
+            "{verdict}: {}, {}, {} in {scanned}",
+            plural(errors, "error"),
+            plural(warnings, "warning"),
+            plural(notes, "note"),
+        )?;
+    }
+    Ok(())
+}

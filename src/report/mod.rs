@@ -1,0 +1,34 @@
+//! Reporters: turn an [`Outcome`] into bytes. Reporters never analyse; they only format
+//! what the checks found (already redacted).
+
+use std::io::{self, Write};
+
+use crate::engine::Outcome;
+use crate::rules::RuleSet;
+
+pub mod human;
+pub mod json;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Compiler-style diagnostics with the source line.
+    Human,
+    /// Versioned JSON (see README).
+    Json,
+}
+
+/// Everything a reporter may use.
+pub struct Report<'a> {
+    pub rules: &'a RuleSet,
+    pub outcome: &'a Outcome,
+    pub strict: bool,
+    /// Leave out the closing summary (human format).
+    pub quiet: bool,
+}
+
+pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Human => human::write(report, out),
+        Format::Json => json::write(report, out),
+    }
+}

@@ -1,0 +1,293 @@
+//! Settings, in two stages: the configuration file and the command line are read, then
+//! resolved once into a configured [`RuleSet`] and walk options that the engine trusts.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{self, Config};
+use crate::error::ConfigError;
+use crate::rules::{Origin, RuleOverride, RuleSet, selector_matches};
+
+/// What the command line says about rules and configuration.
+#[derive(Debug, Default, Clone)]
+pub struct RuleArgs {
+    /// `--config FILE`; else `ROOT/.template-validator.toml` when it exists.
+    pub config: Option<PathBuf>,
+    /// `--rules FILE`: extra packs.
+    pub packs: Vec<PathBuf>,
+    /// `--select`: replaces the configuration's `select`.
+    pub select: Option<Vec<String>>,
+    /// `--ignore`: added to the configuration's `ignore`.
+    pub ignore: Vec<String>,
+}
+
+/// Find and read the configuration file. `root` is where the default file is looked for.
+pub fn load_config(args: &RuleArgs, root: Option<&Path>) -> Result<Config, ConfigError> {
+    match &args.config {
+        Some(path) => {
+            if !path.is_file() {
+                return Err(ConfigError::new(
+                    path.display().to_string(),
+                    "configuration file not found",
+                ));
+            }
+            Config::load(path)
+        }
+        None => match root.map(|r| r.join(config::FILE_NAME)) {
+            Some(path) if path.is_file() => Config::load(&path),
+            _ => Ok(Config::default()),
+        },
+    }
+}
+
+/// Load the built-in packs, the configuration's packs and `--rules` packs, then apply the
+/// configuration and the command line. Every rule's parameters are validated.
+pub fn load_rules(args: &RuleArgs, config: &Config) -> Result<RuleSet, ConfigError> {
+    let mut rules = RuleSet::builtin()?;
+    let packs = config
+        .packs
+        .iter()
+        .map(|p| (p.value.clone(), Some(&p.origin)))
+        .chain(args.packs.iter().map(|p| (p.clone(), None)));
+    for (path, origin) in packs {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|e| match origin {
+            Some(o) => o
+                .error(format!("cannot read rule pack `{shown}`: {e}"))
+                .key("packs"),
+            None => ConfigError::new(&shown, format!("cannot read rule pack: {e}")),
+        })?;
+        rules.add_pack(&shown, &text)?;
+    }
+    apply_rule_settings(&mut rules, config)?;
+    apply_selection(&mut rules, args, config)?;
+    crate::checks::build(&rules, |_| true)?;
+    Ok(rules)
+}
+
+fn apply_rule_settings(rules: &mut RuleSet, config: &Config) -> Result<(), ConfigError> {
+    // Less specific keys first, so a rule's own settings win over its family's.
+    let mut entries: Vec<_> = config.rules.iter().collect();
+    entries.sort_by_key(|e| e.key.len());
+    for entry in entries {
+        let matched: Vec<_> = rules.matching(&entry.key).collect();
+        if matched.is_empty() {
+            return Err(entry
+                .origin
+                .error("no rule or family has this id")
+                .key(format!("rules.\"{}\"", entry.key)));
+        }
+        let exact = matched.len() == 1 && rules[matched[0]].id == entry.key;
+        for key in entry.params.keys() {
+            let accepted = matched.iter().any(|&i| {
+                crate::checks::kind(&rules[i].kind)
+                    .is_some_and(|k| k.params.contains(&key.as_str()))
+            });
+            if !accepted && !exact {
+                return Err(entry
+                    .origin
+                    .error("no rule it applies to takes this parameter")
+                    .key(format!("rules.\"{}\".{key}", entry.key)));
+            }
+        }
+        for idx in matched {
+            let rule = rules.rule_mut(idx);
+            if let Some(sev) = entry.severity {
+                rule.severity = sev;
+                rule.severity_configured = true;
+            }
+            let accepts = crate::checks::kind(&rule.kind).map_or(&[][..], |k| k.params);
+            let params: toml::Table = entry
+                .params
+                .iter()
+                .filter(|(k, _)| exact || accepts.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            if !params.is_empty() {
+                rule.overrides.push(RuleOverride {
+                    origin: entry.origin.clone(),
+                    key: entry.key.clone(),
+                    params,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+struct Selector {
+    text: String,
+    select: bool,
+    origin: Origin,
+}
+
+fn cli_origin(flag: &str) -> Origin {
+    Origin {
+        file: flag.to_owned(),
+        line: None,
+    }
+}
+
+fn split(values: &[String]) -> impl Iterator<Item = String> + '_ {
+    values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+/// `select`/`ignore`: the most specific matching entry decides; on a tie, `ignore` wins.
+/// Without any `select`, every rule is selected.
+fn apply_selection(
+    rules: &mut RuleSet,
+    args: &RuleArgs,
+    config: &Config,
+) -> Result<(), ConfigError> {
+    let mut selectors = Vec::new();
+    let select_given = args.select.is_some() || config.select.is_some();
+    match &args.select {
+        Some(cli) => selectors.extend(split(cli).map(|text| Selector {
+            text,
+            select: true,
+            origin: cli_origin("--select"),
+        })),
+        None => selectors.extend(config.select.iter().flatten().map(|l| Selector {
+            text: l.value.trim().to_owned(),
+            select: true,
+            origin: l.origin.clone(),
+        })),
+    }
+    selectors.extend(config.ignore.iter().map(|l| Selector {
+        text: l.value.trim().to_owned(),
+        select: false,
+        origin: l.origin.clone(),
+    }));
+    selectors.extend(split(&args.ignore).map(|text| Selector {
+        text,
+        select: false,
+        origin: cli_origin("--ignore"),
+    }));
+    for s in &selectors {
+        if rules.matching(&s.text).next().is_none() {
+            let key = if s.select { "select" } else { "ignore" };
+            return Err(s
+                .origin
+                .error(format!("no rule or family is named `{}`", s.text))
+                .key(key));
+        }
+    }
+    let ids: Vec<_> = rules.iter().map(|(i, r)| (i, r.id.clone())).collect();
+    for (idx, id) in ids {
+        let decision = selectors
+            .iter()
+            .filter(|s| selector_matches(&s.text, &id))
+            .max_by_key(|s| (s.text.trim_end_matches('/').len(), !s.select))
+            .map(|s| s.select);
+        rules.rule_mut(idx).selected = decision.unwrap_or(!select_given);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Config {
+        Config::parse(Path::new("c.toml"), text).unwrap()
+    }
+
+    fn enabled(rules: &RuleSet) -> Vec<&str> {
+        rules
+            .iter()
+            .filter(|(_, r)| r.enabled())
+            .map(|(_, r)| r.id.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn most_specific_selector_wins() {
+        let args = RuleArgs {
+            select: Some(vec!["required-files/readme,required-files/license".into()]),
+            ignore: vec!["required-files".into()],
+            ..Default::default()
+        };
+        let rules = load_rules(&args, &Config::default()).unwrap();
+        assert_eq!(
+            enabled(&rules),
+            ["required-files/readme", "required-files/license"]
+        );
+    }
+
+    #[test]
+    fn cli_select_replaces_config_select_and_ignore_adds() {
+        let c = config(
+            "select = [\"required-files/readme\"]\nignore = [\"required-files/gitignore\"]\n",
+        );
+        let args = RuleArgs {
+            select: Some(vec!["required-files".into()]),
+            ignore: vec!["required-files/codeowners".into()],
+            ..Default::default()
+        };
+        let rules = load_rules(&args, &c).unwrap();
+        let on = enabled(&rules);
+        assert!(on.contains(&"required-files/license"));
+        assert!(!on.contains(&"required-files/gitignore"));
+        assert!(!on.contains(&"required-files/codeowners"));
+        assert!(on.contains(&"required-files/codeowners-syntax"));
+    }
+
+    #[test]
+    fn severity_off_and_family_params() {
+        let c = config(
+            "[rules.\"required-files/readme\"]\nseverity = \"off\"\n[rules.required-files]\nroot = \"sub\"\nseverity = \"note\"\n",
+        );
+        let rules = load_rules(&RuleArgs::default(), &c).unwrap();
+        let readme = rules.get("required-files/readme").unwrap();
+        assert_eq!(readme.severity, None);
+        assert!(!readme.enabled());
+        let license = rules.get("required-files/license").unwrap();
+        assert_eq!(license.severity, Some(crate::finding::Severity::Note));
+        assert_eq!(license.merged_params()["root"].as_str(), Some("sub"));
+    }
+
+    #[test]
+    fn config_errors_name_line_and_key() {
+        let e = load_rules(&RuleArgs::default(), &config("\nselect = [\"nope\"]\n")).unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("select")), "{e}");
+        let e = load_rules(
+            &RuleArgs::default(),
+            &config("[rules.\"x/y\"]\nseverity = \"off\"\n"),
+        )
+        .unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("rules.\"x/y\""), "{e}");
+        let e = load_rules(
+            &RuleArgs::default(),
+            &config("\n[rules.\"required-files/readme\"]\nnames = 3\n"),
+        )
+        .unwrap_err();
+        assert_eq!(e.origin, "c.toml", "{e}");
+        assert_eq!(
+            e.key.as_deref(),
+            Some("rules.\"required-files/readme\""),
+            "{e}"
+        );
+        let e = load_rules(
+            &RuleArgs::default(),
+            &config("[rules.required-files]\nnmaes = []\n"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.key.as_deref(),
+            Some("rules.\"required-files\".nmaes"),
+            "{e}"
+        );
+        let e = load_rules(
+            &RuleArgs {
+                select: Some(vec!["bogus".into()]),
+                ..Default::default()
+            },
+            &Config::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.origin, "--select");
+    }
+}

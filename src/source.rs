@@ -1,0 +1,117 @@
+//! A file's text with a line table, for turning byte offsets into lines and columns.
+
+use crate::finding::Region;
+
+/// A text file of the scanned repository, read once.
+#[derive(Debug)]
+pub struct SourceFile {
+    path: String,
+    text: String,
+    /// Byte offset of the start of every line.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<String>, text: String) -> Self {
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0);
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        SourceFile {
+            path: path.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// Repository-relative path with `/` separators.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Lines with their 1-based numbers and byte offsets, without line terminators.
+    pub fn lines(&self) -> impl Iterator<Item = (u32, usize, &str)> {
+        (1..=self.line_starts.len() as u32).map(move |n| {
+            let r = self.line_range(n);
+            (n, r.start, &self.text[r])
+        })
+    }
+
+    /// 1-based line number of a byte offset.
+    pub fn line_of(&self, offset: usize) -> u32 {
+        self.line_starts.partition_point(|&s| s <= offset) as u32
+    }
+
+    /// Byte range of a 1-based line, without its `\n` or `\r\n`.
+    pub fn line_range(&self, line: u32) -> std::ops::Range<usize> {
+        let i = (line.max(1) - 1) as usize;
+        let start = self.line_starts.get(i).copied().unwrap_or(self.text.len());
+        let mut end = self
+            .line_starts
+            .get(i + 1)
+            .map_or(self.text.len(), |&n| n - 1);
+        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end
+    }
+
+    /// 1-based line and column (in Unicode scalar values) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (u32, u32) {
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let line = self.line_of(offset);
+        let start = self.line_starts[(line - 1) as usize];
+        let col = self.text[start..offset].chars().count() as u32 + 1;
+        (line, col)
+    }
+
+    /// Region of a byte range; an empty range still covers one column.
+    pub fn region(&self, range: std::ops::Range<usize>) -> Region {
+        let (start_line, start_col) = self.line_col(range.start);
+        let (end_line, mut end_col) = self.line_col(range.end.max(range.start));
+        if end_line == start_line && end_col <= start_col {
+            end_col = start_col + 1;
+        }
+        Region {
+            start_line,
+            start_col,
+            end_line,
+            end_col,
+        }
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_and_columns() {
+        let f = SourceFile::new("a", "ab\r\nçd\n\nx".to_owned());
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(4), (2, 1));
+        // 'd' follows a two-byte character: column 2
+        assert_eq!(f.line_col(6), (2, 2));
+        assert_eq!(f.line_range(1), 0..2);
+        assert_eq!(&f.text()[f.line_range(2)], "çd");
+        assert_eq!(f.line_range(3), 8..8);
+        assert_eq!(&f.text()[f.line_range(4)], "x");
+        let lines: Vec<_> = f.lines().map(|(n, _, t)| (n, t)).collect();
+        assert_eq!(lines, vec![(1, "ab"), (2, "çd"), (3, ""), (4, "x")]);
+        let r = f.region(4..7);
+        assert_eq!(
+            (r.start_line, r.start_col, r.end_line, r.end_col),
+            (2, 1, 2, 3)
+        );
+    }
+}

@@ -1,0 +1,395 @@
+//! Walk the repository in parallel and describe what is there. Never writes, never
+//! follows a link out of the scanned root, always skips `.git/`.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock, mpsc};
+
+use ignore::{WalkBuilder, WalkState, overrides::OverrideBuilder};
+
+use crate::source::SourceFile;
+
+/// Files larger than this are never read whole.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    /// Respect `.gitignore` (and `.git/info/exclude`): walk what git would commit.
+    pub git_ignore: bool,
+    /// gitignore-style globs that are never walked.
+    pub exclude: Vec<String>,
+    pub threads: usize,
+    pub max_file_size: u64,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions {
+            git_ignore: true,
+            exclude: Vec::new(),
+            threads: 0,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+        }
+    }
+}
+
+/// A file of the repository.
+#[derive(Debug, Clone)]
+pub struct FileEntry {
+    /// Relative to the root, `/` separators.
+    pub path: String,
+    /// Where to read it (a link's target when the entry is a link inside the root).
+    pub abs: PathBuf,
+    pub size: u64,
+}
+
+impl FileEntry {
+    pub fn name(&self) -> &str {
+        self.path.rsplit('/').next().unwrap_or(&self.path)
+    }
+
+    pub fn dir(&self) -> &str {
+        self.path.rsplit_once('/').map_or("", |(d, _)| d)
+    }
+}
+
+/// Something about a file that the scan could not check; reported once, never fatal.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Diagnostic {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RootError {
+    #[error("path `{0}` does not exist")]
+    Missing(String),
+    #[error("path `{0}` is not a directory")]
+    NotADirectory(String),
+    #[error("cannot read `{0}`: {1}")]
+    Io(String, std::io::Error),
+    #[error("invalid exclude pattern `{0}`: {1}")]
+    Exclude(String, ignore::Error),
+}
+
+/// The walked repository: its files, sorted by path, and a way to read them.
+#[derive(Debug)]
+pub struct Repo {
+    root: PathBuf,
+    files: Vec<FileEntry>,
+    max_file_size: u64,
+    by_dir: OnceLock<HashMap<String, Vec<u32>>>,
+    diagnostics: Mutex<Vec<Diagnostic>>,
+}
+
+enum Walked {
+    File(FileEntry),
+    Diag(Diagnostic),
+}
+
+impl Repo {
+    pub fn walk(root: &Path, opts: &WalkOptions) -> Result<Repo, RootError> {
+        let shown = root.display().to_string();
+        let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => RootError::Missing(shown.clone()),
+            _ => RootError::Io(shown.clone(), e),
+        })?;
+        if !meta.is_dir() {
+            return Err(RootError::NotADirectory(shown));
+        }
+        let canonical = root
+            .canonicalize()
+            .map_err(|e| RootError::Io(shown.clone(), e))?;
+        std::fs::read_dir(&canonical).map_err(|e| RootError::Io(shown.clone(), e))?;
+
+        let mut overrides = OverrideBuilder::new(&canonical);
+        for glob in &opts.exclude {
+            overrides
+                .add(&format!("!{glob}"))
+                .map_err(|e| RootError::Exclude(glob.clone(), e))?;
+        }
+        let overrides = overrides
+            .build()
+            .map_err(|e| RootError::Exclude(opts.exclude.join(", "), e))?;
+
+        let mut builder = WalkBuilder::new(&canonical);
+        builder
+            .standard_filters(false)
+            .hidden(false)
+            .git_ignore(opts.git_ignore)
+            .git_exclude(opts.git_ignore)
+            .parents(opts.git_ignore)
+            .require_git(false)
+            .follow_links(false)
+            .overrides(overrides)
+            .threads(opts.threads)
+            .filter_entry(|e| e.file_name() != ".git");
+
+        let (tx, rx) = mpsc::channel::<Walked>();
+        let root_for_walk = canonical.clone();
+        builder.build_parallel().run(|| {
+            let tx = tx.clone();
+            let root = root_for_walk.clone();
+            Box::new(move |entry| {
+                if let Some(w) = visit(&root, entry) {
+                    // The receiver outlives the walk; a send cannot fail.
+                    let _ = tx.send(w);
+                }
+                WalkState::Continue
+            })
+        });
+        drop(tx);
+        let mut files = Vec::new();
+        let mut diagnostics = Vec::new();
+        for w in rx {
+            match w {
+                Walked::File(f) => files.push(f),
+                Walked::Diag(d) => diagnostics.push(d),
+            }
+        }
+        files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        Ok(Repo {
+            root: canonical,
+            files,
+            max_file_size: opts.max_file_size,
+            by_dir: OnceLock::new(),
+            diagnostics: Mutex::new(diagnostics),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// All files, sorted by path.
+    pub fn files(&self) -> &[FileEntry] {
+        &self.files
+    }
+
+    /// Files directly inside `dir` (`""` for the root), sorted by path.
+    pub fn files_in(&self, dir: &str) -> impl Iterator<Item = &FileEntry> {
+        let index = self.by_dir.get_or_init(|| {
+            let mut m: HashMap<String, Vec<u32>> = HashMap::new();
+            for (i, f) in self.files.iter().enumerate() {
+                m.entry(f.dir().to_owned()).or_default().push(i as u32);
+            }
+            m
+        });
+        let dir = normalize_dir(dir);
+        index
+            .get(dir)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.files[i as usize])
+    }
+
+    pub fn file(&self, path: &str) -> Option<&FileEntry> {
+        self.files
+            .binary_search_by(|f| f.path.as_str().cmp(path))
+            .ok()
+            .map(|i| &self.files[i])
+    }
+
+    /// Record something that could not be checked; duplicates are merged when reported.
+    pub fn diagnose(&self, path: &str, message: impl Into<String>) {
+        let d = Diagnostic {
+            path: path.to_owned(),
+            message: message.into(),
+        };
+        self.diagnostics
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(d);
+    }
+
+    /// Diagnostics so far, sorted, one per path and message.
+    pub fn take_diagnostics(&self) -> Vec<Diagnostic> {
+        let mut d =
+            std::mem::take(&mut *self.diagnostics.lock().unwrap_or_else(|p| p.into_inner()));
+        d.sort();
+        d.dedup();
+        d
+    }
+
+    /// Read a text file. Binary, oversized, non-UTF-8 and unreadable files become a
+    /// diagnostic and `None`.
+    pub fn read_text(&self, entry: &FileEntry) -> Option<SourceFile> {
+        match self.try_read_text(entry) {
+            Ok(f) => Some(f),
+            Err(msg) => {
+                self.diagnose(&entry.path, msg);
+                None
+            }
+        }
+    }
+
+    fn try_read_text(&self, entry: &FileEntry) -> Result<SourceFile, String> {
+        if entry.size > self.max_file_size {
+            return Err(format!(
+                "not checked: {} bytes is over the {} byte limit",
+                entry.size, self.max_file_size
+            ));
+        }
+        let mut bytes = Vec::with_capacity(entry.size as usize);
+        std::fs::File::open(&entry.abs)
+            .and_then(|f| f.take(self.max_file_size + 1).read_to_end(&mut bytes))
+            .map_err(|e| format!("cannot read: {e}"))?;
+        if bytes.len() as u64 > self.max_file_size {
+            return Err(format!(
+                "not checked: over the {} byte limit",
+                self.max_file_size
+            ));
+        }
+        if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+            return Err("not checked: binary file".to_owned());
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "not checked: invalid UTF-8 at byte {}",
+                e.utf8_error().valid_up_to()
+            )
+        })?;
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_owned(),
+            None => text,
+        };
+        Ok(SourceFile::new(entry.path.clone(), text))
+    }
+
+    /// Whether a file is empty or holds only whitespace. Streams: a huge file is not
+    /// read past its first non-blank byte. A file that cannot be read counts as not blank
+    /// (and is reported).
+    pub fn is_blank(&self, entry: &FileEntry) -> bool {
+        if entry.size == 0 {
+            return true;
+        }
+        let mut file = match std::fs::File::open(&entry.abs) {
+            Ok(f) => f,
+            Err(e) => {
+                self.diagnose(&entry.path, format!("cannot read: {e}"));
+                return false;
+            }
+        };
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            match file.read(&mut buf) {
+                Ok(0) => return true,
+                Ok(n) => {
+                    let blank = buf[..n]
+                        .iter()
+                        .all(|b| b.is_ascii_whitespace() || matches!(b, 0xef | 0xbb | 0xbf));
+                    if !blank {
+                        return false;
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.diagnose(&entry.path, format!("cannot read: {e}"));
+                    return false;
+                }
+            }
+        }
+    }
+}
+
+fn normalize_dir(dir: &str) -> &str {
+    let d = dir.trim_start_matches("./").trim_matches('/');
+    if d == "." { "" } else { d }
+}
+
+fn visit(root: &Path, entry: Result<ignore::DirEntry, ignore::Error>) -> Option<Walked> {
+    let entry = match entry {
+        Ok(e) => e,
+        Err(err) => {
+            let path = error_path(&err)
+                .map(|p| relative(root, p))
+                .unwrap_or_default();
+            return Some(Walked::Diag(Diagnostic {
+                path,
+                message: format!("not checked: {}", strip_path(&err)),
+            }));
+        }
+    };
+    let ft = entry.file_type()?;
+    let rel = relative(root, entry.path());
+    if ft.is_dir() {
+        return None;
+    }
+    if entry.path_is_symlink() {
+        return resolve_link(root, entry.path(), rel);
+    }
+    if !ft.is_file() {
+        return None;
+    }
+    let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+    Some(Walked::File(FileEntry {
+        path: rel,
+        abs: entry.into_path(),
+        size,
+    }))
+}
+
+/// A link is followed only when it resolves to a regular file inside the root.
+fn resolve_link(root: &Path, link: &Path, rel: String) -> Option<Walked> {
+    let diag = |message: &str| {
+        Some(Walked::Diag(Diagnostic {
+            path: rel.clone(),
+            message: message.to_owned(),
+        }))
+    };
+    let target = match std::fs::canonicalize(link) {
+        Ok(t) => t,
+        Err(e) => {
+            return diag(&format!(
+                "not followed: symbolic link loop or dangling link ({e})"
+            ));
+        }
+    };
+    if !target.starts_with(root) {
+        return diag("not followed: symbolic link points outside the scanned root");
+    }
+    let meta = std::fs::metadata(&target).ok()?;
+    if meta.is_file() {
+        Some(Walked::File(FileEntry {
+            path: rel,
+            abs: target,
+            size: meta.len(),
+        }))
+    } else {
+        // A link to a folder inside the root: its files are walked at their real place.
+        None
+    }
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut out = String::new();
+    for (i, c) in rel.components().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(&c.as_os_str().to_string_lossy());
+    }
+    out
+}
+
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child),
+        _ => None,
+    }
+}
+
+fn strip_path(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => {
+            strip_path(err)
+        }
+        other => other.to_string(),
+    }
+}
