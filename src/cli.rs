@@ -178,7 +178,10 @@ fn verify(args: VerifyArgs) -> ExitCode {
             report::write(args.format, &report, &mut out).and_then(|()| out.flush())
         }
     };
-    if let Err(e) = written {
+    // A closed pipe (`… | head`) is the reader's choice, not a failure of the run.
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
         let target = args
             .output
             .as_ref()

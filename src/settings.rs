@@ -78,10 +78,9 @@ fn apply_rule_settings(rules: &mut RuleSet, config: &Config) -> Result<(), Confi
         }
         let exact = matched.len() == 1 && rules[matched[0]].id == entry.key;
         for key in entry.params.keys() {
-            let accepted = matched.iter().any(|&i| {
-                crate::checks::kind(&rules[i].kind)
-                    .is_some_and(|k| k.params.contains(&key.as_str()))
-            });
+            let accepted = matched
+                .iter()
+                .any(|&i| crate::checks::kind(&rules[i].kind).is_some_and(|k| k.accepts(key)));
             if !accepted && !exact {
                 return Err(entry
                     .origin
@@ -95,11 +94,11 @@ fn apply_rule_settings(rules: &mut RuleSet, config: &Config) -> Result<(), Confi
                 rule.severity = sev;
                 rule.severity_configured = true;
             }
-            let accepts = crate::checks::kind(&rule.kind).map_or(&[][..], |k| k.params);
+            let kind = crate::checks::kind(&rule.kind);
             let params: toml::Table = entry
                 .params
                 .iter()
-                .filter(|(k, _)| exact || accepts.contains(&k.as_str()))
+                .filter(|(k, _)| exact || kind.is_some_and(|kind| kind.accepts(k)))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             if !params.is_empty() {

@@ -27,6 +27,9 @@ pub struct LocateParams {
     pub case_sensitive: bool,
 }
 
+/// Parameter names of [`LocateParams`].
+pub const LOCATE_PARAMS: [&str; 5] = ["names", "locations", "paths", "root", "case_sensitive"];
+
 fn default_locations() -> Vec<String> {
     vec![".".to_owned()]
 }
@@ -234,15 +237,8 @@ fn yes() -> bool {
 
 pub const FILE_EXISTS: Kind = Kind {
     name: "file-exists",
-    params: &[
-        "names",
-        "locations",
-        "paths",
-        "root",
-        "case_sensitive",
-        "non_empty",
-        "message",
-    ],
+    locate: true,
+    params: &["non_empty", "message"],
     build: build_exists,
 };
 
@@ -302,14 +298,8 @@ struct AbsentParams {
 
 pub const FILE_ABSENT: Kind = Kind {
     name: "file-absent",
-    params: &[
-        "names",
-        "locations",
-        "paths",
-        "root",
-        "case_sensitive",
-        "message",
-    ],
+    locate: true,
+    params: &["message"],
     build: build_absent,
 };
 
@@ -353,24 +343,18 @@ struct ContentParams {
     message: String,
 }
 
-const CONTENT_PARAMS: &[&str] = &[
-    "names",
-    "locations",
-    "paths",
-    "root",
-    "case_sensitive",
-    "pattern",
-    "message",
-];
+const CONTENT_PARAMS: &[&str] = &["pattern", "message"];
 
 pub const FILE_CONTAINS: Kind = Kind {
     name: "file-contains",
+    locate: true,
     params: CONTENT_PARAMS,
     build: |inputs| build_content(inputs, true),
 };
 
 pub const FILE_NOT_CONTAINS: Kind = Kind {
     name: "file-not-contains",
+    locate: true,
     params: CONTENT_PARAMS,
     build: |inputs| build_content(inputs, false),
 };

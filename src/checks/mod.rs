@@ -57,9 +57,26 @@ pub type Built = Result<Vec<Box<dyn Check>>, BuildError>;
 
 pub struct Kind {
     pub name: &'static str,
-    /// Parameter names the kind accepts (for validating configuration overrides).
+    /// Whether the kind takes the file-selection parameters of [`files::LocateParams`].
+    pub locate: bool,
+    /// Other parameter names the kind accepts.
     pub params: &'static [&'static str],
     pub build: fn(Vec<RuleInput<'_>>) -> Built,
+}
+
+impl Kind {
+    pub fn accepts(&self, key: &str) -> bool {
+        (self.locate && files::LOCATE_PARAMS.contains(&key)) || self.params.contains(&key)
+    }
+
+    pub fn param_names(&self) -> Vec<&'static str> {
+        let locate = if self.locate {
+            &files::LOCATE_PARAMS[..]
+        } else {
+            &[]
+        };
+        locate.iter().chain(self.params).copied().collect()
+    }
 }
 
 /// Every kind. A new kind is one line here.
@@ -106,16 +123,13 @@ pub fn build(
             continue;
         }
         let unknown = inputs.iter().find_map(|input| {
-            let key = input
-                .params
-                .keys()
-                .find(|k| !kind.params.contains(&k.as_str()))?;
+            let key = input.params.keys().find(|k| !kind.accepts(k))?;
             Some(BuildError {
                 rule: input.idx,
                 message: format!(
                     "unknown parameter `{key}` for kind `{}` (expected one of: {})",
                     kind.name,
-                    kind.params.join(", ")
+                    kind.param_names().join(", ")
                 ),
             })
         });

@@ -12,11 +12,19 @@ use super::{Built, Check, Kind, RuleInput, each};
 use crate::finding::{Finding, RuleIdx};
 use crate::walk::Repo;
 
-const LOCATE: &[&str] = &["names", "locations", "paths", "root", "case_sensitive"];
-
 fn regex(pattern: &str) -> Regex {
     // The patterns below are constants covered by tests.
     Regex::new(pattern).unwrap_or_else(|e| panic!("invalid built-in pattern {pattern}: {e}"))
+}
+
+/// One check per rule, for kinds whose only parameters select the file.
+fn build_located<C: Check + 'static>(
+    inputs: Vec<RuleInput<'_>>,
+    make: fn(RuleIdx, Locate) -> C,
+) -> Built {
+    each(inputs, |rule, _, p: LocateParams| {
+        Ok(Box::new(make(rule, Locate::new(&p)?)) as Box<dyn Check>)
+    })
 }
 
 /// The effective file: the first non-blank match (blank ones are `file-exists`' business).
@@ -41,14 +49,8 @@ fn default_confidence() -> f32 {
 
 pub const LICENSE_TEXT: Kind = Kind {
     name: "license-text",
-    params: &[
-        "names",
-        "locations",
-        "paths",
-        "root",
-        "case_sensitive",
-        "min_confidence",
-    ],
+    locate: true,
+    params: &["min_confidence"],
     build: build_license,
 };
 
@@ -132,18 +134,10 @@ impl Check for LicenseText {
 
 pub const SECURITY_CONTACT: Kind = Kind {
     name: "security-contact",
-    params: LOCATE,
-    build: build_security,
+    locate: true,
+    params: &[],
+    build: |inputs| build_located(inputs, |rule, locate| SecurityContact { rule, locate }),
 };
-
-fn build_security(inputs: Vec<RuleInput<'_>>) -> Built {
-    each(inputs, |rule, _, p: LocateParams| {
-        Ok(Box::new(SecurityContact {
-            rule,
-            locate: Locate::new(&p)?,
-        }) as Box<dyn Check>)
-    })
-}
 
 struct SecurityContact {
     rule: RuleIdx,
@@ -219,18 +213,10 @@ impl Check for SecurityContact {
 
 pub const CODEOWNERS_SYNTAX: Kind = Kind {
     name: "codeowners-syntax",
-    params: LOCATE,
-    build: build_codeowners_syntax,
+    locate: true,
+    params: &[],
+    build: |inputs| build_located(inputs, |rule, locate| CodeownersSyntax { rule, locate }),
 };
-
-fn build_codeowners_syntax(inputs: Vec<RuleInput<'_>>) -> Built {
-    each(inputs, |rule, _, p: LocateParams| {
-        Ok(Box::new(CodeownersSyntax {
-            rule,
-            locate: Locate::new(&p)?,
-        }) as Box<dyn Check>)
-    })
-}
 
 struct CodeownersSyntax {
     rule: RuleIdx,
@@ -352,18 +338,10 @@ impl Check for CodeownersSyntax {
 
 pub const CODEOWNERS_SHADOWED: Kind = Kind {
     name: "codeowners-shadowed",
-    params: LOCATE,
-    build: build_codeowners_shadowed,
+    locate: true,
+    params: &[],
+    build: |inputs| build_located(inputs, |rule, locate| CodeownersShadowed { rule, locate }),
 };
-
-fn build_codeowners_shadowed(inputs: Vec<RuleInput<'_>>) -> Built {
-    each(inputs, |rule, _, p: LocateParams| {
-        Ok(Box::new(CodeownersShadowed {
-            rule,
-            locate: Locate::new(&p)?,
-        }) as Box<dyn Check>)
-    })
-}
 
 struct CodeownersShadowed {
     rule: RuleIdx,
