@@ -162,7 +162,7 @@ fn verify(args: VerifyArgs) -> ExitCode {
         strict,
         quiet: args.quiet,
     };
-    let written = match &args.output {
+    let written_report = match &args.output {
         Some(path) => std::fs::File::create(path).and_then(|f| {
             let choice = if matches!(args.color, Color::Always) {
                 ColorChoice::Always
@@ -178,21 +178,46 @@ fn verify(args: VerifyArgs) -> ExitCode {
             report::write(args.format, &report, &mut out).and_then(|()| out.flush())
         }
     };
-    // A closed pipe (`… | head`) is the reader's choice, not a failure of the run.
-    if let Err(e) = written
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        let target = args
-            .output
-            .as_ref()
-            .map_or("standard output".to_owned(), |p| p.display().to_string());
-        return untrusted(format!("cannot write the report to {target}: {e}"));
-    }
-    if outcome.fails(strict) {
+    let target = args
+        .output
+        .as_ref()
+        .map_or("standard output".to_owned(), |p| p.display().to_string());
+    let code = if outcome.fails(strict) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    };
+    written(written_report, &target, code)
+}
+
+/// `code` once the output is written; exit 2 when it could not be. A closed pipe
+/// (`… | head`) is the reader's choice, not a failure.
+fn written(result: std::io::Result<()>, target: &str, code: ExitCode) -> ExitCode {
+    match result {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            untrusted(format!("cannot write to {target}: {e}"))
+        }
+        _ => code,
     }
+}
+
+#[derive(serde::Serialize)]
+struct RuleList<'a> {
+    version: u32,
+    rules: Vec<RuleEntry<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct RuleEntry<'a> {
+    id: &'a str,
+    family: &'a str,
+    kind: &'a str,
+    severity: &'a str,
+    default_severity: &'a str,
+    enabled: bool,
+    title: &'a str,
+    help_uri: Option<&'a str>,
+    tags: &'a [String],
 }
 
 fn load_for_listing(flags: RuleFlags) -> Result<RuleSet, ExitCode> {
@@ -210,23 +235,24 @@ fn list_rules(args: RulesArgs) -> ExitCode {
     let mut out = anstream::stdout().lock();
     let result = match args.format {
         Format::Json => {
-            let list: Vec<_> = rules
+            let list: Vec<RuleEntry<'_>> = rules
                 .iter()
-                .map(|(_, r)| {
-                    serde_json::json!({
-                        "id": r.id,
-                        "family": r.family,
-                        "kind": r.kind,
-                        "severity": r.severity.map_or("off", |s| s.as_str()),
-                        "default_severity": r.default_severity,
-                        "enabled": r.enabled(),
-                        "title": r.title,
-                        "help_uri": r.help_uri,
-                        "tags": r.tags,
-                    })
+                .map(|(_, r)| RuleEntry {
+                    id: &r.id,
+                    family: &r.family,
+                    kind: &r.kind,
+                    severity: r.severity.map_or("off", |s| s.as_str()),
+                    default_severity: r.default_severity.as_str(),
+                    enabled: r.enabled(),
+                    title: &r.title,
+                    help_uri: r.help_uri.as_deref(),
+                    tags: &r.tags,
                 })
                 .collect();
-            let doc = serde_json::json!({ "version": 1, "rules": list });
+            let doc = RuleList {
+                version: 1,
+                rules: list,
+            };
             serde_json::to_writer_pretty(&mut out, &doc)
                 .map_err(std::io::Error::from)
                 .and_then(|()| writeln!(out))
@@ -243,10 +269,7 @@ fn list_rules(args: RulesArgs) -> ExitCode {
             })
         }
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => untrusted(e),
-    }
+    written(result, "standard output", ExitCode::SUCCESS)
 }
 
 fn explain(args: ExplainArgs) -> ExitCode {
@@ -283,8 +306,6 @@ fn explain(args: ExplainArgs) -> ExitCode {
     if let Some(uri) = &rule.help_uri {
         text.push_str(&format!("\nSee {uri}\n"));
     }
-    match anstream::stdout().lock().write_all(text.as_bytes()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => untrusted(e),
-    }
+    let result = anstream::stdout().lock().write_all(text.as_bytes());
+    written(result, "standard output", ExitCode::SUCCESS)
 }

@@ -112,8 +112,9 @@ fn finish(rules: &RuleSet, findings: &mut Vec<Finding>) {
         }
     }
     findings.sort_by(|a, b| {
-        a.sort_key()
-            .cmp(&b.sort_key())
+        a.position()
+            .cmp(&b.position())
+            .then_with(|| rules[a.rule].id.cmp(&rules[b.rule].id))
             .then_with(|| a.message.cmp(&b.message))
     });
     // The n-th finding with the same rule, path and key gets occurrence n, so identical

@@ -35,8 +35,16 @@ impl ConfigError {
 
     /// Turn a TOML syntax or type error into a located error.
     pub fn from_toml(origin: &str, source: &str, err: &toml::de::Error) -> Self {
-        let line = err.span().map(|s| line_of(source, s.start));
-        ConfigError::new(origin, err.message().trim()).at_line(line)
+        let start = err.span().map(|s| s.start);
+        let mut e = ConfigError::new(origin, err.message().trim())
+            .at_line(start.map(|s| line_of(source, s)));
+        // A type error points at the value: name the key written before it on its line.
+        if let Some(key) = start.and_then(|s| key_before(source, s))
+            && !e.message.contains(&format!("`{key}`"))
+        {
+            e.key = Some(key);
+        }
+        e
     }
 }
 
@@ -55,6 +63,19 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// The key of a `key = value` line whose value starts at `offset`.
+fn key_before(source: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(source.len());
+    let line_start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let (key, _) = source[line_start..offset].split_once('=')?;
+    let key = key.trim();
+    let simple = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '"'));
+    simple.then(|| key.to_owned())
+}
 
 /// 1-based line number of a byte offset in `source`.
 pub fn line_of(source: &str, offset: usize) -> usize {

@@ -198,12 +198,13 @@ impl Finding {
         self
     }
 
-    pub fn sort_key(&self) -> (Option<&str>, u32, u32, RuleIdx) {
+    /// Path (repository-level findings first), line, column. Ties are broken by rule id.
+    pub fn position(&self) -> (Option<&str>, u32, u32) {
         let (line, col) = self
             .location
             .region
             .map_or((0, 0), |r| (r.start_line, r.start_col));
-        (self.location.path.as_deref(), line, col, self.rule)
+        (self.location.path.as_deref(), line, col)
     }
 }
 

@@ -242,19 +242,36 @@ struct LineProblem {
     message: String,
 }
 
-/// Split a line into whitespace-separated tokens with their byte ranges; `\ ` escapes a space.
+/// Split a line into whitespace-separated tokens with their byte ranges. `\ ` escapes a
+/// space, and a template expression (`{{ … }}`, `{% … %}`, `${ … }`) stays inside its token.
 fn tokens(line: &str) -> Vec<(std::ops::Range<usize>, &str)> {
     let mut out = Vec::new();
     let mut start = None;
-    let mut escaped = false;
-    for (i, ch) in line.char_indices() {
-        if escaped {
-            escaped = false;
-            continue;
-        }
-        if ch == '\\' {
-            escaped = true;
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, ch)) = chars.next() {
+        let next = chars.peek().map(|&(_, c)| c);
+        let close = match (ch, next) {
+            ('{', Some('{')) => Some("}}"),
+            ('{', Some('%')) => Some("%}"),
+            ('$', Some('{')) => Some("}"),
+            _ => None,
+        };
+        if let Some(close) = close {
             start.get_or_insert(i);
+            match line[i + 2..].find(close) {
+                Some(end) => {
+                    let resume = i + 2 + end + close.len();
+                    while chars.peek().is_some_and(|&(j, _)| j < resume) {
+                        chars.next();
+                    }
+                }
+                None => {
+                    chars.next();
+                }
+            }
+        } else if ch == '\\' {
+            start.get_or_insert(i);
+            chars.next();
         } else if ch.is_whitespace() {
             if let Some(s) = start.take() {
                 out.push((s..i, &line[s..i]));
@@ -378,6 +395,10 @@ mod tests {
         assert!(codeowners_line("* @org/team-a @user dev@example.com").is_empty());
         assert!(codeowners_line("/docs/ @{{cookiecutter.github_team}}").is_empty());
         assert!(codeowners_line("/a\\ b/ @user # trailing comment").is_empty());
+        assert!(
+            codeowners_line("/docs/ @{{ cookiecutter.org }}/{{ cookiecutter.team }}").is_empty()
+        );
+        assert!(codeowners_line("{{ cookiecutter.dir }}/ ${ OWNER }").is_empty());
 
         let p = codeowners_line("/build/logs/");
         assert_eq!(p.len(), 1);
