@@ -72,10 +72,10 @@ fn scan_in_pool(root: &Path, rules: &RuleSet, walk: &WalkOptions) -> Result<Outc
                 .filter(|c| c.wants_file(entry))
                 .collect();
             if !wanting.is_empty()
-                && let Some(file) = repo.read_text(entry)
+                && let Some(file) = repo.read_for_scan(entry)
             {
                 for c in wanting {
-                    c.check_file(&file, &mut out);
+                    c.check_file(&file, &repo, &mut out);
                 }
             }
             out

@@ -212,11 +212,28 @@ impl Repo {
         d
     }
 
-    /// Read a text file. Binary, oversized, non-UTF-8 and unreadable files become a
-    /// diagnostic and `None`.
+    /// Read a text file strictly, for checks that judge one named file (a LICENSE, a
+    /// CODEOWNERS). Binary, oversized, non-UTF-8 and unreadable files become a diagnostic
+    /// and `None`.
     pub fn read_text(&self, entry: &FileEntry) -> Option<SourceFile> {
-        match self.try_read_text(entry) {
-            Ok(f) => Some(f),
+        match self.read_bytes(entry) {
+            Ok(bytes) if is_binary(&bytes) => {
+                self.diagnose(&entry.path, "not checked: binary file");
+                None
+            }
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => Some(SourceFile::new(entry.path.clone(), strip_bom(text))),
+                Err(e) => {
+                    self.diagnose(
+                        &entry.path,
+                        format!(
+                            "not checked: invalid UTF-8 at byte {}",
+                            e.utf8_error().valid_up_to()
+                        ),
+                    );
+                    None
+                }
+            },
             Err(msg) => {
                 self.diagnose(&entry.path, msg);
                 None
@@ -224,37 +241,45 @@ impl Repo {
         }
     }
 
-    fn try_read_text(&self, entry: &FileEntry) -> Result<SourceFile, String> {
-        if entry.size > self.max_file_size {
-            return Err(format!(
+    /// Read a file for the per-file checks, which look at every file they want: binary
+    /// files are skipped silently (a repository is full of images); invalid UTF-8 is
+    /// replaced with U+FFFD, one character per bad byte, so lines and columns stay right.
+    /// Oversized and unreadable files become a diagnostic.
+    pub fn read_for_scan(&self, entry: &FileEntry) -> Option<SourceFile> {
+        match self.read_bytes(entry) {
+            Ok(bytes) if is_binary(&bytes) => None,
+            Ok(bytes) => {
+                let text = match String::from_utf8(bytes) {
+                    Ok(text) => text,
+                    Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                };
+                Some(SourceFile::new(entry.path.clone(), strip_bom(text)))
+            }
+            Err(msg) => {
+                self.diagnose(&entry.path, msg);
+                None
+            }
+        }
+    }
+
+    fn read_bytes(&self, entry: &FileEntry) -> Result<Vec<u8>, String> {
+        let too_large = || {
+            format!(
                 "not checked: {} bytes is over the {} byte limit",
                 entry.size, self.max_file_size
-            ));
+            )
+        };
+        if entry.size > self.max_file_size {
+            return Err(too_large());
         }
         let mut bytes = Vec::with_capacity(entry.size as usize);
         std::fs::File::open(&entry.abs)
             .and_then(|f| f.take(self.max_file_size + 1).read_to_end(&mut bytes))
             .map_err(|e| format!("cannot read: {e}"))?;
         if bytes.len() as u64 > self.max_file_size {
-            return Err(format!(
-                "not checked: over the {} byte limit",
-                self.max_file_size
-            ));
+            return Err(too_large());
         }
-        if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
-            return Err("not checked: binary file".to_owned());
-        }
-        let text = String::from_utf8(bytes).map_err(|e| {
-            format!(
-                "not checked: invalid UTF-8 at byte {}",
-                e.utf8_error().valid_up_to()
-            )
-        })?;
-        let text = match text.strip_prefix('\u{feff}') {
-            Some(rest) => rest.to_owned(),
-            None => text,
-        };
-        Ok(SourceFile::new(entry.path.clone(), text))
+        Ok(bytes)
     }
 
     /// Whether a file is empty or holds only whitespace. Streams: a huge file is not
@@ -290,6 +315,18 @@ impl Repo {
                 }
             }
         }
+    }
+}
+
+/// A NUL byte in the first 8 KiB, as git and ripgrep decide.
+fn is_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+}
+
+fn strip_bom(text: String) -> String {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
     }
 }
 

@@ -389,7 +389,7 @@ impl Check for FileContent {
         self.locate.rank(&file.path).is_some()
     }
 
-    fn check_file(&self, file: &SourceFile, out: &mut Vec<Finding>) {
+    fn check_file(&self, file: &SourceFile, _repo: &Repo, out: &mut Vec<Finding>) {
         let message = fill(&self.message, file.path());
         if self.must_contain {
             if !self.pattern.is_match(file.text()) {

@@ -23,8 +23,9 @@ pub trait Check: Send + Sync {
         false
     }
 
-    /// Check one text file (only files this check wanted).
-    fn check_file(&self, _file: &SourceFile, _out: &mut Vec<Finding>) {}
+    /// Check one text file (only files this check wanted). `repo` gives access to the
+    /// other files and to [`Repo::diagnose`] for what cannot be checked.
+    fn check_file(&self, _file: &SourceFile, _repo: &Repo, _out: &mut Vec<Finding>) {}
 
     /// Check the repository as a whole, once, after the walk.
     fn check_repo(&self, _repo: &Repo, _out: &mut Vec<Finding>) {}
