@@ -21,20 +21,25 @@ pub struct Outcome {
     /// Sorted by path, line, column, rule.
     pub findings: Vec<Finding>,
     pub diagnostics: Vec<Diagnostic>,
+    /// An existing file that repository-level findings can be anchored to where a report
+    /// format needs a file (SARIF, Check Run annotations): the configuration file, else a
+    /// root README, else the first file.
+    pub anchor: Option<String>,
 }
 
 impl Outcome {
+    /// Findings that count: not suppressed by a baseline.
+    pub fn active(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| !f.suppressed)
+    }
+
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .count()
+        self.active().filter(|f| f.severity == severity).count()
     }
 
     /// Whether the findings fail the run: any error; any warning too when `strict`.
     pub fn fails(&self, strict: bool) -> bool {
-        self.findings
-            .iter()
+        self.active()
             .any(|f| f.severity == Severity::Error || (strict && f.severity == Severity::Warning))
     }
 }
@@ -99,7 +104,17 @@ fn scan_in_pool(root: &Path, rules: &RuleSet, walk: &WalkOptions) -> Result<Outc
         files_scanned: repo.files().len(),
         findings,
         diagnostics: repo.take_diagnostics(),
+        anchor: anchor(&repo),
     })
+}
+
+fn anchor(repo: &Repo) -> Option<String> {
+    let root_files = || repo.files_in("");
+    root_files()
+        .find(|f| f.path == crate::config::FILE_NAME)
+        .or_else(|| root_files().find(|f| f.path.to_ascii_lowercase().starts_with("readme")))
+        .or_else(|| repo.files().first())
+        .map(|f| f.path.clone())
 }
 
 /// Apply severities, sort, and fingerprint.

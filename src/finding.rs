@@ -87,6 +87,9 @@ pub struct Finding {
     pub snippet: Option<Snippet>,
     /// Stable identity across runs; filled in by the engine.
     pub fingerprint: String,
+    /// Accepted by a baseline: still reported (SARIF keeps it as suppressed), but it leaves
+    /// the counts and the exit code.
+    pub suppressed: bool,
     /// What identifies this finding besides rule and path (e.g. the trimmed source line);
     /// unrelated lines moving must not change it.
     pub(crate) fingerprint_key: String,
@@ -102,6 +105,7 @@ impl Finding {
             location,
             snippet: None,
             fingerprint: String::new(),
+            suppressed: false,
             fingerprint_key: String::new(),
         }
     }

@@ -10,10 +10,13 @@ use crate::error::{ConfigError, line_of};
 use crate::finding::{RuleIdx, Severity};
 
 /// The built-in packs, embedded so the tool runs with zero configuration.
-pub const BUILTIN_PACKS: &[(&str, &str)] = &[(
-    "rules/required-files.toml",
-    include_str!("../rules/required-files.toml"),
-)];
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    ("rules/core.toml", include_str!("../rules/core.toml")),
+    (
+        "rules/required-files.toml",
+        include_str!("../rules/required-files.toml"),
+    ),
+];
 
 /// Where a value was declared, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +57,10 @@ pub struct Rule {
     pub help: String,
     pub help_uri: Option<String>,
     pub tags: Vec<String>,
+    /// How often the rule's findings are right: `very-high`, `high`, `medium` or `low`.
+    pub precision: Precision,
+    /// GitHub code scanning's 0.1–10 score, for rules tagged `security`.
+    pub security_severity: Option<f32>,
     pub params: toml::Table,
     pub origin: Origin,
     pub overrides: Vec<RuleOverride>,
@@ -108,7 +115,33 @@ struct RuleDecl {
     #[serde(default)]
     tags: Vec<String>,
     #[serde(default)]
+    precision: Precision,
+    #[serde(default)]
+    security_severity: Option<f32>,
+    #[serde(default)]
     params: toml::Table,
+}
+
+/// How often a rule's findings are right (SARIF `precision`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Precision {
+    VeryHigh,
+    #[default]
+    High,
+    Medium,
+    Low,
+}
+
+impl Precision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::VeryHigh => "very-high",
+            Precision::High => "high",
+            Precision::Medium => "medium",
+            Precision::Low => "low",
+        }
+    }
 }
 
 /// Whether `id` is a well-formed rule id `<family>/<name>` (lowercase kebab-case parts).
@@ -188,6 +221,13 @@ impl RuleSet {
                     ))
                     .key("kind"));
             }
+            if let Some(score) = decl.security_severity
+                && !(0.1..=10.0).contains(&score)
+            {
+                return Err(at
+                    .error("`security_severity` must be between 0.1 and 10.0")
+                    .key("security_severity"));
+            }
             let family = decl.id.split('/').next().unwrap_or_default().to_owned();
             let idx = RuleIdx(self.rules.len() as u32);
             self.by_id.insert(decl.id.clone(), idx);
@@ -203,6 +243,8 @@ impl RuleSet {
                 help: decl.help.trim().to_owned(),
                 help_uri: decl.help_uri,
                 tags: decl.tags,
+                precision: decl.precision,
+                security_severity: decl.security_severity,
                 params: decl.params,
                 origin: at,
                 overrides: Vec::new(),

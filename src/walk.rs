@@ -41,7 +41,6 @@ pub struct FileEntry {
     pub path: String,
     /// Where to read it (a link's target when the entry is a link inside the root).
     pub abs: PathBuf,
-    pub size: u64,
 }
 
 impl FileEntry {
@@ -51,6 +50,12 @@ impl FileEntry {
 
     pub fn dir(&self) -> &str {
         self.path.rsplit_once('/').map_or("", |(d, _)| d)
+    }
+
+    /// Size in bytes. Asked of the file system on demand: the walk does not stat every
+    /// file, which would double its cost.
+    pub fn size(&self) -> std::io::Result<u64> {
+        std::fs::metadata(&self.abs).map(|m| m.len())
     }
 }
 
@@ -172,7 +177,12 @@ impl Repo {
         let index = self.by_dir.get_or_init(|| {
             let mut m: HashMap<String, Vec<u32>> = HashMap::new();
             for (i, f) in self.files.iter().enumerate() {
-                m.entry(f.dir().to_owned()).or_default().push(i as u32);
+                match m.get_mut(f.dir()) {
+                    Some(v) => v.push(i as u32),
+                    None => {
+                        m.insert(f.dir().to_owned(), vec![i as u32]);
+                    }
+                }
             }
             m
         });
@@ -263,21 +273,21 @@ impl Repo {
     }
 
     fn read_bytes(&self, entry: &FileEntry) -> Result<Vec<u8>, String> {
-        let too_large = || {
-            format!(
-                "not checked: {} bytes is over the {} byte limit",
-                entry.size, self.max_file_size
-            )
-        };
-        if entry.size > self.max_file_size {
-            return Err(too_large());
+        let limit = self.max_file_size;
+        let too_large =
+            |size: u64| format!("not checked: {size} bytes is over the {limit} byte limit");
+        let cannot = |e: std::io::Error| format!("cannot read: {e}");
+        let file = std::fs::File::open(&entry.abs).map_err(cannot)?;
+        let size = file.metadata().map_err(cannot)?.len();
+        if size > limit {
+            return Err(too_large(size));
         }
-        let mut bytes = Vec::with_capacity(entry.size as usize);
-        std::fs::File::open(&entry.abs)
-            .and_then(|f| f.take(self.max_file_size + 1).read_to_end(&mut bytes))
-            .map_err(|e| format!("cannot read: {e}"))?;
-        if bytes.len() as u64 > self.max_file_size {
-            return Err(too_large());
+        let mut bytes = Vec::with_capacity(size as usize);
+        file.take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(cannot)?;
+        if bytes.len() as u64 > limit {
+            return Err(too_large(bytes.len() as u64));
         }
         Ok(bytes)
     }
@@ -286,9 +296,6 @@ impl Repo {
     /// read past its first non-blank byte. A file that cannot be read counts as not blank
     /// (and is reported).
     pub fn is_blank(&self, entry: &FileEntry) -> bool {
-        if entry.size == 0 {
-            return true;
-        }
         let mut file = match std::fs::File::open(&entry.abs) {
             Ok(f) => f,
             Err(e) => {
@@ -359,11 +366,9 @@ fn visit(root: &Path, entry: Result<ignore::DirEntry, ignore::Error>) -> Option<
     if !ft.is_file() {
         return None;
     }
-    let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
     Some(Walked::File(FileEntry {
         path: rel,
         abs: entry.into_path(),
-        size,
     }))
 }
 
@@ -391,7 +396,6 @@ fn resolve_link(root: &Path, link: &Path, rel: String) -> Option<Walked> {
         Some(Walked::File(FileEntry {
             path: rel,
             abs: target,
-            size: meta.len(),
         }))
     } else {
         // A link to a folder inside the root: its files are walked at their real place.
@@ -401,6 +405,10 @@ fn resolve_link(root: &Path, link: &Path, rel: String) -> Option<Walked> {
 
 fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    #[cfg(unix)]
+    if let Some(s) = rel.to_str() {
+        return s.to_owned();
+    }
     let mut out = String::new();
     for (i, c) in rel.components().enumerate() {
         if i > 0 {

@@ -80,8 +80,17 @@ impl Kind {
     }
 }
 
+/// Rules whose findings the engine itself reports (baseline, suppressions): no check.
+pub const ENGINE: Kind = Kind {
+    name: "engine",
+    locate: false,
+    params: &[],
+    build: |_| Ok(Vec::new()),
+};
+
 /// Every kind. A new kind is one line here.
 pub static KINDS: &[Kind] = &[
+    ENGINE,
     files::FILE_EXISTS,
     files::FILE_ABSENT,
     files::FILE_CONTAINS,
@@ -100,8 +109,13 @@ pub fn kind_exists(name: &str) -> bool {
     kind(name).is_some()
 }
 
+/// The kinds a pack can use (the engine's own is left out).
 pub fn kind_names() -> Vec<&'static str> {
-    KINDS.iter().map(|k| k.name).collect()
+    KINDS
+        .iter()
+        .map(|k| k.name)
+        .filter(|&n| n != ENGINE.name)
+        .collect()
 }
 
 /// Build the checks of the rules `include` accepts, grouped by kind.

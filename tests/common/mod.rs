@@ -165,11 +165,18 @@ pub struct PackRule {
     pub title: String,
 }
 
-/// The rules declared in `rules/required-files.toml`, in declaration order.
+/// The rules of every built-in pack, in the order the tool loads them.
 pub fn builtin_rules() -> Vec<PackRule> {
-    let text = std::fs::read_to_string(crate_root().join("rules/required-files.toml"))
-        .expect("the built-in pack is readable");
-    let doc: toml::Table = toml::from_str(&text).expect("the built-in pack is TOML");
+    template_validator::rules::BUILTIN_PACKS
+        .iter()
+        .flat_map(|(name, _)| pack_rules(name))
+        .collect()
+}
+
+/// The rules declared in one pack file (e.g. `rules/required-files.toml`), in order.
+pub fn pack_rules(pack: &str) -> Vec<PackRule> {
+    let text = std::fs::read_to_string(crate_root().join(pack)).expect("the pack is readable");
+    let doc: toml::Table = toml::from_str(&text).expect("the pack is TOML");
     doc["rule"]
         .as_array()
         .expect("[[rule]] entries")
