@@ -3,13 +3,15 @@
 //! Exit codes: 0 no failing findings, 1 failing findings, 2 the run cannot be trusted.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anstream::ColorChoice;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::baseline::Baseline;
 use crate::engine;
+use crate::report::sarif::{self, SarifOptions};
 use crate::report::{self, Format, Report};
 use crate::rules::RuleSet;
 use crate::settings::{self, RuleArgs};
@@ -26,6 +28,8 @@ pub struct Cli {
 enum Command {
     /// Check a template repository against the rules.
     Verify(VerifyArgs),
+    /// Record the current findings, so that `verify --baseline` fails only on new ones.
+    Baseline(BaselineArgs),
     /// List every rule.
     Rules(RulesArgs),
     /// Print a rule's help.
@@ -42,19 +46,12 @@ struct RuleFlags {
     packs: Vec<PathBuf>,
 }
 
+/// What to scan and with which rules: shared by `verify` and `baseline`.
 #[derive(Args)]
-struct VerifyArgs {
+struct ScanFlags {
     /// The repository to check.
     #[arg(default_value = ".")]
     path: PathBuf,
-    /// Warnings fail the run too.
-    #[arg(long)]
-    strict: bool,
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short, value_name = "FILE")]
-    output: Option<PathBuf>,
     #[command(flatten)]
     rules: RuleFlags,
     /// Only these rules or families (repeatable, comma-separated); replaces the config's `select`.
@@ -69,6 +66,33 @@ struct VerifyArgs {
     /// Worker threads [default: number of cores].
     #[arg(long, short, value_name = "N")]
     jobs: Option<usize>,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    scan: ScanFlags,
+    /// Warnings fail the run too.
+    #[arg(long)]
+    strict: bool,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Also write a SARIF report to FILE (e.g. with `--format github` for annotations).
+    #[arg(long, value_name = "FILE")]
+    sarif_file: Option<PathBuf>,
+    /// SARIF `automationDetails.id` category, to upload several runs side by side.
+    #[arg(long, value_name = "CATEGORY")]
+    sarif_category: Option<String>,
+    /// Accept the findings recorded in FILE (see `baseline`): only new ones fail.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Publish a Check Run on GITHUB_SHA in GITHUB_REPOSITORY with GITHUB_TOKEN
+    /// (GITHUB_API_URL for GitHub Enterprise).
+    #[arg(long)]
+    github_check: bool,
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
     /// Print only findings: no summary line, no warnings about unreadable files.
@@ -77,9 +101,24 @@ struct VerifyArgs {
 }
 
 #[derive(Args)]
+struct BaselineArgs {
+    #[command(flatten)]
+    scan: ScanFlags,
+    /// Write the baseline to FILE [default: standard output].
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Human,
+    Json,
+}
+
+#[derive(Args)]
 struct RulesArgs {
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    format: ListFormat,
     #[command(flatten)]
     rules: RuleFlags,
 }
@@ -109,6 +148,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Verify(args) => verify(args),
+        Command::Baseline(args) => baseline(args),
         Command::Rules(args) => list_rules(args),
         Command::Explain(args) => explain(args),
     }
@@ -123,6 +163,61 @@ fn rule_args(flags: RuleFlags, select: Vec<String>, ignore: Vec<String>) -> Rule
     }
 }
 
+/// A finished scan with the rules and configuration it used.
+struct Scanned {
+    rules: RuleSet,
+    config: crate::config::Config,
+    outcome: engine::Outcome,
+}
+
+fn scan(flags: ScanFlags) -> Result<Scanned, ExitCode> {
+    let rule_args = rule_args(flags.rules, flags.select, flags.ignore);
+    let config = settings::load_config(&rule_args, Some(&flags.path)).map_err(untrusted)?;
+    let rules = settings::load_rules(&rule_args, &config).map_err(untrusted)?;
+    let walk = WalkOptions {
+        git_ignore: !flags.no_ignore,
+        exclude: config.exclude.iter().map(|l| l.value.clone()).collect(),
+        threads: flags.jobs.unwrap_or(0),
+        ..WalkOptions::default()
+    };
+    let outcome = engine::scan(&flags.path, &rules, &walk).map_err(untrusted)?;
+    Ok(Scanned {
+        rules,
+        config,
+        outcome,
+    })
+}
+
+/// Write to FILE, or to standard output (with colours as chosen) when `path` is `None`.
+fn write_to(
+    path: Option<&Path>,
+    color: ColorChoice,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    match path {
+        Some(path) => {
+            let file = std::fs::File::create(path)?;
+            let choice = if color == ColorChoice::Always {
+                ColorChoice::Always
+            } else {
+                ColorChoice::Never
+            };
+            let mut out = std::io::BufWriter::new(anstream::AutoStream::new(file, choice));
+            write(&mut out)?;
+            out.flush()
+        }
+        None => {
+            let mut out = anstream::stdout().lock();
+            write(&mut out)?;
+            out.flush()
+        }
+    }
+}
+
+fn shown(path: Option<&Path>) -> String {
+    path.map_or("standard output".to_owned(), |p| p.display().to_string())
+}
+
 fn verify(args: VerifyArgs) -> ExitCode {
     let color = match args.color {
         Color::Auto => ColorChoice::Auto,
@@ -130,26 +225,22 @@ fn verify(args: VerifyArgs) -> ExitCode {
         Color::Never => ColorChoice::Never,
     };
     color.write_global();
-    let rule_args = rule_args(args.rules, args.select, args.ignore);
-    let config = match settings::load_config(&rule_args, Some(&args.path)) {
-        Ok(c) => c,
-        Err(e) => return untrusted(e),
+    let root = args.scan.path.clone();
+    let Scanned {
+        rules,
+        config,
+        mut outcome,
+    } = match scan(args.scan) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-    let rules = match settings::load_rules(&rule_args, &config) {
-        Ok(r) => r,
-        Err(e) => return untrusted(e),
-    };
+    if let Some(path) = &args.baseline {
+        match Baseline::load(path) {
+            Ok(b) => b.apply(&mut outcome, &rules),
+            Err(e) => return untrusted(e),
+        }
+    }
     let strict = args.strict || config.strict.unwrap_or(false);
-    let walk = WalkOptions {
-        git_ignore: !args.no_ignore,
-        exclude: config.exclude.iter().map(|l| l.value.clone()).collect(),
-        threads: args.jobs.unwrap_or(0),
-        ..WalkOptions::default()
-    };
-    let outcome = match engine::scan(&args.path, &rules, &walk) {
-        Ok(o) => o,
-        Err(e) => return untrusted(e),
-    };
     if !args.quiet {
         let mut err = anstream::stderr();
         for d in &outcome.diagnostics {
@@ -161,33 +252,106 @@ fn verify(args: VerifyArgs) -> ExitCode {
         outcome: &outcome,
         strict,
         quiet: args.quiet,
+        sarif: SarifOptions {
+            category: args.sarif_category.clone(),
+            root_uri: sarif::folder_uri(&root),
+        },
     };
-    let written_report = match &args.output {
-        Some(path) => std::fs::File::create(path).and_then(|f| {
-            let choice = if matches!(args.color, Color::Always) {
-                ColorChoice::Always
-            } else {
-                ColorChoice::Never
-            };
-            let mut out = std::io::BufWriter::new(anstream::AutoStream::new(f, choice));
-            report::write(args.format, &report, &mut out)?;
-            out.flush()
-        }),
-        None => {
-            let mut out = anstream::stdout().lock();
-            report::write(args.format, &report, &mut out).and_then(|()| out.flush())
-        }
-    };
-    let target = args
-        .output
-        .as_ref()
-        .map_or("standard output".to_owned(), |p| p.display().to_string());
     let code = if outcome.fails(strict) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     };
-    written(written_report, &target, code)
+    let output = args.output.as_deref();
+    let result = write_to(output, color, |out| {
+        report::write(args.format, &report, out)
+    });
+    if let Err(e) = result
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return untrusted(format!("cannot write to {}: {e}", shown(output)));
+    }
+    if let Some(path) = &args.sarif_file {
+        let result = write_to(Some(path), ColorChoice::Never, |out| {
+            report::write(Format::Sarif, &report, out)
+        });
+        if let Err(e) = result {
+            return untrusted(format!("cannot write to {}: {e}", path.display()));
+        }
+    }
+    let command_line = format!(
+        "template-validator verify{} {}",
+        if strict { " --strict" } else { "" },
+        root.display()
+    );
+    let summary = report::github::step_summary(&report, &command_line);
+    let mut annotations_shown = args.format == Format::Github;
+    if args.github_check {
+        let published = crate::github::CheckTarget::from_env()
+            .map_err(crate::github::CheckError::Failed)
+            .and_then(|target| crate::github::publish(&target, &report, &summary));
+        match published {
+            Ok(_) => {}
+            Err(e @ crate::github::CheckError::Forbidden(_)) => {
+                let _ = writeln!(
+                    anstream::stderr(),
+                    "warning: {e}; reporting the findings as workflow annotations instead"
+                );
+                if !annotations_shown {
+                    let mut out = anstream::stdout().lock();
+                    let _ = report::github::write(&report, &mut out);
+                    annotations_shown = true;
+                }
+            }
+            Err(e) => return untrusted(e),
+        }
+    }
+    if annotations_shown
+        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+    {
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(summary.as_bytes()));
+        if let Err(e) = appended {
+            let _ = writeln!(
+                anstream::stderr(),
+                "warning: cannot write the job summary to {}: {e}",
+                Path::new(&path).display()
+            );
+        }
+    }
+    code
+}
+
+fn baseline(args: BaselineArgs) -> ExitCode {
+    let Scanned { rules, outcome, .. } = match scan(args.scan) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let baseline = Baseline::from_outcome(&outcome, &rules);
+    let output = args.output.as_deref();
+    let result = write_to(output, ColorChoice::Never, |out| {
+        serde_json::to_writer_pretty(&mut *out, &baseline)?;
+        writeln!(out)
+    });
+    let count = baseline.findings.len();
+    match result {
+        Ok(()) => {
+            if let Some(path) = output {
+                let _ = writeln!(
+                    anstream::stderr(),
+                    "recorded {count} finding{} in {}",
+                    if count == 1 { "" } else { "s" },
+                    path.display()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => untrusted(format!("cannot write to {}: {e}", shown(output))),
+    }
 }
 
 /// `code` once the output is written; exit 2 when it could not be. A closed pipe
@@ -234,7 +398,7 @@ fn list_rules(args: RulesArgs) -> ExitCode {
     };
     let mut out = anstream::stdout().lock();
     let result = match args.format {
-        Format::Json => {
+        ListFormat::Json => {
             let list: Vec<RuleEntry<'_>> = rules
                 .iter()
                 .map(|(_, r)| RuleEntry {
@@ -257,7 +421,7 @@ fn list_rules(args: RulesArgs) -> ExitCode {
                 .map_err(std::io::Error::from)
                 .and_then(|()| writeln!(out))
         }
-        Format::Human => {
+        ListFormat::Human => {
             let width = rules.iter().map(|(_, r)| r.id.len()).max().unwrap_or(0);
             rules.iter().try_for_each(|(_, r)| {
                 let sev = if r.enabled() {

@@ -117,6 +117,16 @@ fn anchor(repo: &Repo) -> Option<String> {
         .map(|f| f.path.clone())
 }
 
+/// Sort by path (repository-level first), line, column, rule id, message.
+pub fn sort_findings(rules: &RuleSet, findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        a.position()
+            .cmp(&b.position())
+            .then_with(|| rules[a.rule].id.cmp(&rules[b.rule].id))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+}
+
 /// Apply severities, sort, and fingerprint.
 fn finish(rules: &RuleSet, findings: &mut Vec<Finding>) {
     findings.retain(|f| rules[f.rule].enabled());
@@ -126,12 +136,7 @@ fn finish(rules: &RuleSet, findings: &mut Vec<Finding>) {
             f.severity = rule.severity.unwrap_or(rule.default_severity);
         }
     }
-    findings.sort_by(|a, b| {
-        a.position()
-            .cmp(&b.position())
-            .then_with(|| rules[a.rule].id.cmp(&rules[b.rule].id))
-            .then_with(|| a.message.cmp(&b.message))
-    });
+    sort_findings(rules, findings);
     // The n-th finding with the same rule, path and key gets occurrence n, so identical
     // lines stay distinct while unrelated lines moving change nothing.
     let mut seen: HashMap<(u32, Option<String>, String), u32> = HashMap::new();

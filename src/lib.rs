@@ -5,12 +5,14 @@
 //! The pipeline, one module per stage: [`walk`] the repository → [`checks`] (one module per
 //! rule family, rules declared as data in [`rules`]) → [`finding`]s → [`report`]ers.
 
+pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod error;
 pub mod finding;
+pub mod github;
 pub mod report;
 pub mod rules;
 pub mod settings;

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
-use super::Report;
+use super::{Report, plural};
 use crate::finding::{Finding, Severity};
 
 fn level(severity: Severity) -> Level<'static> {
@@ -18,14 +18,6 @@ fn level(severity: Severity) -> Level<'static> {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
         Severity::Note => Level::NOTE,
-    }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
     }
 }
 
@@ -63,7 +55,7 @@ fn render(report: &Report<'_>, f: &Finding) -> String {
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     let o = report.outcome;
-    for f in &o.findings {
+    for f in o.active() {
         writeln!(out, "{}\n", render(report, f))?;
     }
     if report.quiet {
@@ -74,8 +66,17 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         o.count(Severity::Warning),
         o.count(Severity::Note),
     );
-    let scanned = plural(o.files_scanned, "file");
-    if o.findings.is_empty() {
+    let baselined = o.findings.iter().filter(|f| f.suppressed).count();
+    let scanned = if baselined > 0 {
+        format!(
+            "{} ({} accepted by the baseline)",
+            plural(o.files_scanned, "file"),
+            plural(baselined, "finding")
+        )
+    } else {
+        plural(o.files_scanned, "file")
+    };
+    if o.active().next().is_none() {
         writeln!(out, "no findings in {scanned}")?;
     } else {
         let verdict = if o.fails(report.strict) {

@@ -44,6 +44,9 @@ struct JsonFinding<'a> {
     end_column: Option<u32>,
     fingerprint: &'a str,
     help_uri: Option<&'a str>,
+    /// Only on findings a baseline accepted (`verify --baseline`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    suppressed: bool,
 }
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
@@ -65,6 +68,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 end_column: r.map(|r| r.end_col),
                 fingerprint: &f.fingerprint,
                 help_uri: rule.help_uri.as_deref(),
+                suppressed: f.suppressed,
             }
         })
         .collect();

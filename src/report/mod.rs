@@ -6,8 +6,10 @@ use std::io::{self, Write};
 use crate::engine::Outcome;
 use crate::rules::RuleSet;
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -15,6 +17,10 @@ pub enum Format {
     Human,
     /// Versioned JSON (see README).
     Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (pull-request annotations).
+    Github,
 }
 
 /// Everything a reporter may use.
@@ -24,11 +30,23 @@ pub struct Report<'a> {
     pub strict: bool,
     /// Leave out the closing summary (human format).
     pub quiet: bool,
+    pub sarif: sarif::SarifOptions,
+}
+
+/// `1 error`, `2 errors`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Human => human::write(report, out),
         Format::Json => json::write(report, out),
+        Format::Sarif => sarif::write(report, &report.sarif, out),
+        Format::Github => github::write(report, out),
     }
 }
