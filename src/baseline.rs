@@ -66,6 +66,7 @@ impl Baseline {
     /// Suppress the findings the baseline accepts; add a note for each entry of an enabled
     /// rule that is gone.
     pub fn apply(&self, outcome: &mut Outcome, rules: &RuleSet) {
+        outcome.baselined = true;
         let accepted: HashSet<&str> = self
             .findings
             .iter()

@@ -9,6 +9,8 @@ use std::process::ExitCode;
 use anstream::ColorChoice;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::audit::source::{self as audit_source, Shard};
+use crate::audit::summary::{FailOn, Summary};
 use crate::baseline::Baseline;
 use crate::engine;
 use crate::report::sarif::{self, SarifOptions};
@@ -30,6 +32,11 @@ enum Command {
     Verify(VerifyArgs),
     /// Record the current findings, so that `verify --baseline` fails only on new ones.
     Baseline(BaselineArgs),
+    /// Audit many template repositories: a folder of checkouts, a manifest, or a GitHub
+    /// organisation.
+    Audit(AuditArgs),
+    /// Merge the outputs of `audit --shard` runs into one summary.
+    AuditMerge(AuditMergeArgs),
     /// List every rule.
     Rules(RulesArgs),
     /// Print a rule's help.
@@ -109,6 +116,78 @@ struct BaselineArgs {
     output: Option<PathBuf>,
 }
 
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["dir", "manifest", "github_org"])))]
+struct AuditArgs {
+    /// Every immediate subfolder of DIR is one repository.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// A TOML or JSON list of repositories: local folders or `owner/repo[@ref]`.
+    #[arg(long, value_name = "FILE")]
+    manifest: Option<PathBuf>,
+    /// Every repository of a GitHub organisation (GITHUB_TOKEN, GITHUB_API_URL).
+    #[arg(long, value_name = "ORG")]
+    github_org: Option<String>,
+    /// With --github-org: only template repositories.
+    #[arg(long)]
+    templates_only: bool,
+    /// With --github-org: also archived repositories.
+    #[arg(long)]
+    include_archived: bool,
+    /// Write summary.json, summary.md and repos/ here.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The previous run's --out: report what is new and what got fixed.
+    #[arg(long, value_name = "DIR")]
+    previous: Option<PathBuf>,
+    /// Exit 1 when a failing finding is new (default), exists at all, or never.
+    #[arg(long, value_enum, default_value_t = FailOn::New)]
+    fail_on: FailOn,
+    /// Audit only the I-th of N deterministic slices of the repositories.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<Shard>,
+    /// Repositories audited at once [default: number of cores].
+    #[arg(long, short, value_name = "N")]
+    jobs: Option<usize>,
+    /// Warnings fail a repository too.
+    #[arg(long)]
+    strict: bool,
+    /// One configuration for every repository [default: each repository's own].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Add a rule pack (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    packs: Vec<PathBuf>,
+    /// Only these rules or families (repeatable, comma-separated).
+    #[arg(long, value_name = "ID_OR_PREFIX")]
+    select: Vec<String>,
+    /// Skip these rules or families (repeatable, comma-separated).
+    #[arg(long, value_name = "ID_OR_PREFIX")]
+    ignore: Vec<String>,
+    /// Also scan files that .gitignore excludes.
+    #[arg(long)]
+    no_ignore: bool,
+}
+
+#[derive(Args)]
+struct AuditMergeArgs {
+    /// The --out folders of the shards.
+    #[arg(required = true, value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// Write the merged summary.json, summary.md and repos/ here.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The previous run's --out: report what is new and what got fixed.
+    #[arg(long, value_name = "DIR")]
+    previous: Option<PathBuf>,
+    /// Exit 1 when a failing finding is new (default), exists at all, or never.
+    #[arg(long, value_enum, default_value_t = FailOn::New)]
+    fail_on: FailOn,
+    /// The shards ran with --strict (for what counts as a new failing finding).
+    #[arg(long)]
+    strict: bool,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ListFormat {
     Human,
@@ -149,6 +228,8 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Verify(args) => verify(args),
         Command::Baseline(args) => baseline(args),
+        Command::Audit(args) => audit(args),
+        Command::AuditMerge(args) => audit_merge(args),
         Command::Rules(args) => list_rules(args),
         Command::Explain(args) => explain(args),
     }
@@ -226,6 +307,7 @@ fn verify(args: VerifyArgs) -> ExitCode {
     };
     color.write_global();
     let root = args.scan.path.clone();
+    let reproduce = reproduce_command(&args);
     let Scanned {
         rules,
         config,
@@ -279,11 +361,10 @@ fn verify(args: VerifyArgs) -> ExitCode {
             return untrusted(format!("cannot write to {}: {e}", path.display()));
         }
     }
-    let command_line = format!(
-        "template-validator verify{} {}",
-        if strict { " --strict" } else { "" },
-        root.display()
-    );
+    let mut command_line = reproduce;
+    if config.strict == Some(true) && !args.strict {
+        command_line.push_str("   # strict = true in the configuration");
+    }
     let summary = report::github::step_summary(&report, &command_line);
     let mut annotations_shown = args.format == Format::Github;
     if args.github_check {
@@ -298,8 +379,15 @@ fn verify(args: VerifyArgs) -> ExitCode {
                     "warning: {e}; reporting the findings as workflow annotations instead"
                 );
                 if !annotations_shown {
-                    let mut out = anstream::stdout().lock();
-                    let _ = report::github::write(&report, &mut out);
+                    // Keep a JSON or SARIF report on standard output parseable: the runner
+                    // reads workflow commands from standard error too.
+                    let machine_stdout = args.output.is_none()
+                        && matches!(args.format, Format::Json | Format::Sarif);
+                    let _ = if machine_stdout {
+                        report::github::write(&report, &mut anstream::stderr().lock())
+                    } else {
+                        report::github::write(&report, &mut anstream::stdout().lock())
+                    };
                     annotations_shown = true;
                 }
             }
@@ -323,6 +411,54 @@ fn verify(args: VerifyArgs) -> ExitCode {
         }
     }
     code
+}
+
+/// Quote a word for a POSIX shell when it needs it.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_./=:@,+-".contains(&b));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// The `verify` command a developer runs to see the same findings locally.
+fn reproduce_command(args: &VerifyArgs) -> String {
+    let scan = &args.scan;
+    let mut words = vec!["template-validator".to_owned(), "verify".to_owned()];
+    let mut flag = |name: &str, value: Option<&std::ffi::OsStr>| {
+        words.push(name.to_owned());
+        if let Some(v) = value {
+            words.push(shell_word(&v.to_string_lossy()));
+        }
+    };
+    if args.strict {
+        flag("--strict", None);
+    }
+    if let Some(c) = &scan.rules.config {
+        flag("--config", Some(c.as_os_str()));
+    }
+    for p in &scan.rules.packs {
+        flag("--rules", Some(p.as_os_str()));
+    }
+    for s in &scan.select {
+        flag("--select", Some(std::ffi::OsStr::new(s)));
+    }
+    for i in &scan.ignore {
+        flag("--ignore", Some(std::ffi::OsStr::new(i)));
+    }
+    if scan.no_ignore {
+        flag("--no-ignore", None);
+    }
+    if let Some(b) = &args.baseline {
+        flag("--baseline", Some(b.as_os_str()));
+    }
+    words.push(shell_word(&scan.path.to_string_lossy()));
+    words.join(" ")
 }
 
 fn baseline(args: BaselineArgs) -> ExitCode {
@@ -351,6 +487,93 @@ fn baseline(args: BaselineArgs) -> ExitCode {
         }
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => untrusted(format!("cannot write to {}: {e}", shown(output))),
+    }
+}
+
+fn audit_exit(summary: &Summary, fail_on: FailOn) -> ExitCode {
+    let t = &summary.totals;
+    let _ = writeln!(
+        anstream::stderr(),
+        "audited {} repositories: {} passed, {} failed, {} not audited; {} new findings ({} failing), {} fixed",
+        t.repositories,
+        t.passed,
+        t.failed,
+        t.errors,
+        t.new,
+        t.new_failing,
+        t.fixed
+    );
+    if summary.fails(fail_on) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn audit(args: AuditArgs) -> ExitCode {
+    if (args.templates_only || args.include_archived) && args.github_org.is_none() {
+        return untrusted("--templates-only and --include-archived go with --github-org");
+    }
+    let mut client = None;
+    let specs = if let Some(dir) = &args.dir {
+        audit_source::from_dir(dir)
+    } else if let Some(manifest) = &args.manifest {
+        audit_source::from_manifest(manifest)
+    } else if let Some(org) = &args.github_org {
+        crate::audit::remote::Client::from_env()
+            .and_then(|c| {
+                let listed = c.list_org(org)?;
+                client = Some(c);
+                Ok(listed)
+            })
+            .map_err(|e| format!("cannot list the repositories of `{org}`: {e}"))
+            .map(|listed| {
+                listed
+                    .into_iter()
+                    .filter(|r| !args.templates_only || r.is_template)
+                    .filter(|r| args.include_archived || !r.archived)
+                    .filter_map(|r| audit_source::RepoSpec::github(&r.full_name, r.default_branch))
+                    .collect()
+            })
+    } else {
+        Err("give --dir, --manifest or --github-org".to_owned())
+    };
+    let specs = match specs {
+        Ok(s) => audit_source::shard(s, args.shard),
+        Err(e) => return untrusted(e),
+    };
+    let needs_client = specs
+        .iter()
+        .any(|s| matches!(s.location, audit_source::Location::GitHub { .. }));
+    if needs_client && client.is_none() {
+        match crate::audit::remote::Client::from_env() {
+            Ok(c) => client = Some(c),
+            Err(e) => return untrusted(e),
+        }
+    }
+    let opts = crate::audit::AuditOptions {
+        out: args.out,
+        previous: args.previous,
+        jobs: args.jobs.unwrap_or(0),
+        strict: args.strict,
+        no_ignore: args.no_ignore,
+        rule_args: RuleArgs {
+            config: args.config,
+            packs: args.packs,
+            select: (!args.select.is_empty()).then_some(args.select),
+            ignore: args.ignore,
+        },
+    };
+    match crate::audit::run(&specs, &opts, client.as_ref()) {
+        Ok(summary) => audit_exit(&summary, args.fail_on),
+        Err(e) => untrusted(e),
+    }
+}
+
+fn audit_merge(args: AuditMergeArgs) -> ExitCode {
+    match crate::audit::merge(&args.dirs, &args.out, args.previous.as_deref(), args.strict) {
+        Ok(summary) => audit_exit(&summary, args.fail_on),
+        Err(e) => untrusted(e),
     }
 }
 

@@ -25,6 +25,8 @@ pub struct Outcome {
     /// format needs a file (SARIF, Check Run annotations): the configuration file, else a
     /// root README, else the first file.
     pub anchor: Option<String>,
+    /// Whether a baseline was applied (findings it accepts are `suppressed`).
+    pub baselined: bool,
 }
 
 impl Outcome {
@@ -105,6 +107,7 @@ fn scan_in_pool(root: &Path, rules: &RuleSet, walk: &WalkOptions) -> Result<Outc
         findings,
         diagnostics: repo.take_diagnostics(),
         anchor: anchor(&repo),
+        baselined: false,
     })
 }
 

@@ -161,10 +161,10 @@ async fn publish_async(
     let o = report.outcome;
     let fails = o.fails(report.strict);
     let title = format!(
-        "{} errors, {} warnings, {} notes",
-        o.count(Severity::Error),
-        o.count(Severity::Warning),
-        o.count(Severity::Note)
+        "{}, {}, {}",
+        crate::report::plural(o.count(Severity::Error), "error"),
+        crate::report::plural(o.count(Severity::Warning), "warning"),
+        crate::report::plural(o.count(Severity::Note), "note")
     );
     let findings: Vec<&Finding> = o.active().collect();
     let mut batches = findings.chunks(BATCH).map(|chunk| {

@@ -5,6 +5,7 @@
 //! The pipeline, one module per stage: [`walk`] the repository → [`checks`] (one module per
 //! rule family, rules declared as data in [`rules`]) → [`finding`]s → [`report`]ers.
 
+pub mod audit;
 pub mod baseline;
 pub mod checks;
 pub mod cli;

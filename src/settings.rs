@@ -135,7 +135,7 @@ fn split(values: &[String]) -> impl Iterator<Item = String> + '_ {
 }
 
 /// `select`/`ignore`: the most specific matching entry decides; on a tie, `ignore` wins.
-/// Without any `select`, every rule is selected.
+/// Without any `select`, every rule is selected; `core/` rules are selected unless named.
 fn apply_selection(
     rules: &mut RuleSet,
     args: &RuleArgs,
@@ -181,7 +181,10 @@ fn apply_selection(
             .filter(|s| selector_matches(&s.text, &id))
             .max_by_key(|s| (s.text.trim_end_matches('/').len(), !s.select))
             .map(|s| s.select);
-        rules.rule_mut(idx).selected = decision.unwrap_or(!select_given);
+        // The engine's own rules (`core/`) report on the run, not on a family: a `select`
+        // of other families leaves them on; only naming them turns them off.
+        let default = !select_given || id.starts_with("core/");
+        rules.rule_mut(idx).selected = decision.unwrap_or(default);
     }
     Ok(())
 }
@@ -210,9 +213,14 @@ mod tests {
             ..Default::default()
         };
         let rules = load_rules(&args, &Config::default()).unwrap();
+        // `core/` rules report on the run and stay on unless named.
         assert_eq!(
             enabled(&rules),
-            ["required-files/readme", "required-files/license"]
+            [
+                "core/baseline-fixed",
+                "required-files/readme",
+                "required-files/license"
+            ]
         );
     }
 

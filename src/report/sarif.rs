@@ -107,6 +107,9 @@ struct SarifResult {
     partial_fingerprints: BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     suppressions: Vec<Suppression>,
+    /// With a baseline: `unchanged` for accepted findings, `new` for the others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -274,7 +277,8 @@ fn location(f: &Finding, anchor: Option<&str>) -> Location {
 fn percent_encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~!$&'()*+,;=:@".contains(&b) {
+        // `:` is encoded too, so that `a:b.md` cannot read as a URI with scheme `a`.
+        if b.is_ascii_alphanumeric() || b"/-._~!$&'()*+,;=@".contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -312,6 +316,9 @@ pub fn write(report: &Report<'_>, options: &SarifOptions, out: &mut dyn Write) -
             },
             locations: vec![location(f, o.anchor.as_deref())],
             partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.clone())]),
+            baseline_state: o
+                .baselined
+                .then_some(if f.suppressed { "unchanged" } else { "new" }),
             suppressions: if f.suppressed {
                 vec![Suppression {
                     kind: "external",

@@ -282,3 +282,77 @@ pub fn listing(root: &Path) -> BTreeMap<String, String> {
     walk(root, root, &mut out);
     out
 }
+
+/// Variables a GitHub Actions runner sets that change what the binary does (job summary,
+/// Check Run target) or where its HTTP requests go.
+pub const GITHUB_AND_PROXY_VARS: &[&str] = &[
+    "GITHUB_ACTIONS",
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_OUTPUT",
+    "GITHUB_TOKEN",
+    "GITHUB_REPOSITORY",
+    "GITHUB_SHA",
+    "GITHUB_API_URL",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+];
+
+/// [`tv`] without the runner's GitHub variables and HTTP proxies, so a test run inside
+/// GitHub Actions neither writes the real job summary nor reaches the real API.
+pub fn tv_offline() -> Command {
+    let mut cmd = tv();
+    for var in GITHUB_AND_PROXY_VARS {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// [`run`] with [`tv_offline`].
+pub fn run_offline(args: &[&str]) -> Run {
+    run_cmd(tv_offline().args(args))
+}
+
+/// A fresh temporary folder holding a copy of the crate-relative folder `rel` in `repo/`.
+pub fn temp_copy_of(rel: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("create a temporary folder");
+    let repo = dir.path().join("repo");
+    copy_dir(&crate_root().join(rel), &repo);
+    (dir, repo)
+}
+
+/// The SARIF 2.1.0 schema (draft-07) from `testdata/schemas/`, compiled once per test
+/// binary, with `format` keywords (`uri`, `uri-reference`, …) asserted.
+pub fn sarif_validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        let path = crate_root().join("testdata/schemas/sarif-2.1.0.json");
+        let text = std::fs::read_to_string(&path).expect("the SARIF schema is readable");
+        let schema: Value = serde_json::from_str(&text).expect("the SARIF schema is JSON");
+        jsonschema::draft7::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("the SARIF schema compiles")
+    })
+}
+
+/// Every way `doc` breaks the SARIF 2.1.0 schema, as `instance path: message`.
+pub fn sarif_schema_errors(doc: &Value) -> Vec<String> {
+    sarif_validator()
+        .iter_errors(doc)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+/// Panic with every schema violation unless `doc` is valid SARIF 2.1.0.
+pub fn assert_valid_sarif(doc: &Value, what: &str) {
+    let errors = sarif_schema_errors(doc);
+    assert!(
+        errors.is_empty(),
+        "{what}: SARIF does not validate against the 2.1.0 schema:\n{}",
+        errors.join("\n")
+    );
+}
