@@ -53,12 +53,9 @@ struct RuleFlags {
     packs: Vec<PathBuf>,
 }
 
-/// What to scan and with which rules: shared by `verify` and `baseline`.
+/// Which rules run and which files they see: shared by `verify`, `baseline` and `audit`.
 #[derive(Args)]
-struct ScanFlags {
-    /// The repository to check.
-    #[arg(default_value = ".")]
-    path: PathBuf,
+struct SelectionFlags {
     #[command(flatten)]
     rules: RuleFlags,
     /// Only these rules or families (repeatable, comma-separated); replaces the config's `select`.
@@ -70,6 +67,27 @@ struct ScanFlags {
     /// Also scan files that .gitignore excludes (.git/ is always skipped).
     #[arg(long)]
     no_ignore: bool,
+}
+
+impl SelectionFlags {
+    fn rule_args(&self) -> RuleArgs {
+        RuleArgs {
+            config: self.rules.config.clone(),
+            packs: self.rules.packs.clone(),
+            select: (!self.select.is_empty()).then(|| self.select.clone()),
+            ignore: self.ignore.clone(),
+        }
+    }
+}
+
+/// What to scan and with which rules: shared by `verify` and `baseline`.
+#[derive(Args)]
+struct ScanFlags {
+    /// The repository to check.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    #[command(flatten)]
+    selection: SelectionFlags,
     /// Worker threads [default: number of cores].
     #[arg(long, short, value_name = "N")]
     jobs: Option<usize>,
@@ -152,21 +170,9 @@ struct AuditArgs {
     /// Warnings fail a repository too.
     #[arg(long)]
     strict: bool,
-    /// One configuration for every repository [default: each repository's own].
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Add a rule pack (repeatable).
-    #[arg(long = "rules", value_name = "FILE")]
-    packs: Vec<PathBuf>,
-    /// Only these rules or families (repeatable, comma-separated).
-    #[arg(long, value_name = "ID_OR_PREFIX")]
-    select: Vec<String>,
-    /// Skip these rules or families (repeatable, comma-separated).
-    #[arg(long, value_name = "ID_OR_PREFIX")]
-    ignore: Vec<String>,
-    /// Also scan files that .gitignore excludes.
-    #[arg(long)]
-    no_ignore: bool,
+    /// `--config FILE` applies to every repository [default: each repository's own].
+    #[command(flatten)]
+    selection: SelectionFlags,
 }
 
 #[derive(Args)]
@@ -235,15 +241,6 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn rule_args(flags: RuleFlags, select: Vec<String>, ignore: Vec<String>) -> RuleArgs {
-    RuleArgs {
-        config: flags.config,
-        packs: flags.packs,
-        select: (!select.is_empty()).then_some(select),
-        ignore,
-    }
-}
-
 /// A finished scan with the rules and configuration it used.
 struct Scanned {
     rules: RuleSet,
@@ -252,11 +249,11 @@ struct Scanned {
 }
 
 fn scan(flags: ScanFlags) -> Result<Scanned, ExitCode> {
-    let rule_args = rule_args(flags.rules, flags.select, flags.ignore);
+    let rule_args = flags.selection.rule_args();
     let config = settings::load_config(&rule_args, Some(&flags.path)).map_err(untrusted)?;
     let rules = settings::load_rules(&rule_args, &config).map_err(untrusted)?;
     let walk = WalkOptions {
-        git_ignore: !flags.no_ignore,
+        git_ignore: !flags.selection.no_ignore,
         exclude: config.exclude.iter().map(|l| l.value.clone()).collect(),
         threads: flags.jobs.unwrap_or(0),
         ..WalkOptions::default()
@@ -429,6 +426,7 @@ fn shell_word(word: &str) -> String {
 /// The `verify` command a developer runs to see the same findings locally.
 fn reproduce_command(args: &VerifyArgs) -> String {
     let scan = &args.scan;
+    let selection = &scan.selection;
     let mut words = vec!["template-validator".to_owned(), "verify".to_owned()];
     let mut flag = |name: &str, value: Option<&std::ffi::OsStr>| {
         words.push(name.to_owned());
@@ -439,19 +437,19 @@ fn reproduce_command(args: &VerifyArgs) -> String {
     if args.strict {
         flag("--strict", None);
     }
-    if let Some(c) = &scan.rules.config {
+    if let Some(c) = &selection.rules.config {
         flag("--config", Some(c.as_os_str()));
     }
-    for p in &scan.rules.packs {
+    for p in &selection.rules.packs {
         flag("--rules", Some(p.as_os_str()));
     }
-    for s in &scan.select {
+    for s in &selection.select {
         flag("--select", Some(std::ffi::OsStr::new(s)));
     }
-    for i in &scan.ignore {
+    for i in &selection.ignore {
         flag("--ignore", Some(std::ffi::OsStr::new(i)));
     }
-    if scan.no_ignore {
+    if selection.no_ignore {
         flag("--no-ignore", None);
     }
     if let Some(b) = &args.baseline {
@@ -556,13 +554,8 @@ fn audit(args: AuditArgs) -> ExitCode {
         previous: args.previous,
         jobs: args.jobs.unwrap_or(0),
         strict: args.strict,
-        no_ignore: args.no_ignore,
-        rule_args: RuleArgs {
-            config: args.config,
-            packs: args.packs,
-            select: (!args.select.is_empty()).then_some(args.select),
-            ignore: args.ignore,
-        },
+        no_ignore: args.selection.no_ignore,
+        rule_args: args.selection.rule_args(),
     };
     match crate::audit::run(&specs, &opts, client.as_ref()) {
         Ok(summary) => audit_exit(&summary, args.fail_on),
@@ -608,7 +601,11 @@ struct RuleEntry<'a> {
 }
 
 fn load_for_listing(flags: RuleFlags) -> Result<RuleSet, ExitCode> {
-    let args = rule_args(flags, Vec::new(), Vec::new());
+    let args = RuleArgs {
+        config: flags.config,
+        packs: flags.packs,
+        ..RuleArgs::default()
+    };
     let cwd = std::path::Path::new(".");
     let config = settings::load_config(&args, Some(cwd)).map_err(untrusted)?;
     settings::load_rules(&args, &config).map_err(untrusted)

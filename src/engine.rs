@@ -10,7 +10,7 @@ use crate::checks::{self, Check};
 use crate::error::ConfigError;
 use crate::finding::{Finding, Severity, fnv1a64};
 use crate::rules::RuleSet;
-use crate::walk::{Diagnostic, Repo, RootError, WalkOptions};
+use crate::walk::{Diagnostic, FileEntry, Repo, RootError, WalkOptions};
 
 /// The result of scanning one repository.
 #[derive(Debug)]
@@ -57,48 +57,73 @@ pub enum ScanError {
 }
 
 /// Scan `root` with the enabled rules of `rules`. `threads == 0` uses every core.
+///
+/// With `threads == 1` everything runs on the calling thread and no pool is made: that is
+/// what `audit` uses inside its own workers, so that a worker waiting for a scan never
+/// picks up another repository.
 pub fn scan(root: &Path, rules: &RuleSet, walk: &WalkOptions) -> Result<Outcome, ScanError> {
+    if walk.threads == 1 {
+        return scan_with(root, rules, walk, false);
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(walk.threads)
         .build()?;
-    pool.install(|| scan_in_pool(root, rules, walk))
+    pool.install(|| scan_with(root, rules, walk, true))
 }
 
-fn scan_in_pool(root: &Path, rules: &RuleSet, walk: &WalkOptions) -> Result<Outcome, ScanError> {
+fn scan_with(
+    root: &Path,
+    rules: &RuleSet,
+    walk: &WalkOptions,
+    parallel: bool,
+) -> Result<Outcome, ScanError> {
     let checks = checks::build(rules, |r| r.enabled())?;
     let repo = Repo::walk(root, walk)?;
 
-    let per_file: Vec<&dyn Check> = checks.iter().map(|c| c.as_ref()).collect();
-    let mut findings: Vec<Finding> = repo
-        .files()
-        .par_iter()
-        .fold(Vec::new, |mut out, entry| {
-            let wanting: Vec<&dyn Check> = per_file
-                .iter()
-                .copied()
-                .filter(|c| c.wants_file(entry))
-                .collect();
-            if !wanting.is_empty()
-                && let Some(file) = repo.read_for_scan(entry)
-            {
-                for c in wanting {
-                    c.check_file(&file, &repo, &mut out);
-                }
+    let per_file = |out: &mut Vec<Finding>, entry: &FileEntry| {
+        let wanting: Vec<&dyn Check> = checks
+            .iter()
+            .map(|c| c.as_ref())
+            .filter(|c| c.wants_file(entry))
+            .collect();
+        if !wanting.is_empty()
+            && let Some(file) = repo.read_for_scan(entry)
+        {
+            for c in wanting {
+                c.check_file(&file, &repo, out);
             }
-            out
-        })
-        .flatten()
-        .collect();
+        }
+    };
+    let per_repo = |out: &mut Vec<Finding>, check: &dyn Check| check.check_repo(&repo, out);
 
-    let repo_findings: Vec<Finding> = checks
-        .par_iter()
-        .flat_map_iter(|c| {
-            let mut out = Vec::new();
-            c.check_repo(&repo, &mut out);
-            out
-        })
-        .collect();
-    findings.extend(repo_findings);
+    let mut findings: Vec<Finding> = Vec::new();
+    if parallel {
+        findings = repo
+            .files()
+            .par_iter()
+            .fold(Vec::new, |mut out, entry| {
+                per_file(&mut out, entry);
+                out
+            })
+            .flatten()
+            .collect();
+        let repo_findings: Vec<Finding> = checks
+            .par_iter()
+            .flat_map_iter(|c| {
+                let mut out = Vec::new();
+                per_repo(&mut out, c.as_ref());
+                out
+            })
+            .collect();
+        findings.extend(repo_findings);
+    } else {
+        for entry in repo.files() {
+            per_file(&mut findings, entry);
+        }
+        for c in &checks {
+            per_repo(&mut findings, c.as_ref());
+        }
+    }
 
     finish(rules, &mut findings);
     Ok(Outcome {
