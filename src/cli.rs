@@ -30,6 +30,8 @@ enum Command {
     Rules(RulesArgs),
     /// Print a rule's help.
     Explain(ExplainArgs),
+    /// List the files a Docker build context sends (`COPY . /dst` sees exactly these).
+    Context(ContextArgs),
 }
 
 #[derive(Args)]
@@ -92,6 +94,18 @@ struct ExplainArgs {
     rules: RuleFlags,
 }
 
+#[derive(Args)]
+struct ContextArgs {
+    /// The build context (the folder given to `docker build`).
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// The Dockerfile, relative to PATH; selects `<Dockerfile>.dockerignore` when it exists.
+    #[arg(long, value_name = "REL", default_value = "Dockerfile")]
+    dockerfile: String,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Color {
     Auto,
@@ -111,6 +125,7 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify(args),
         Command::Rules(args) => list_rules(args),
         Command::Explain(args) => explain(args),
+        Command::Context(args) => context(args),
     }
 }
 
@@ -308,4 +323,21 @@ fn explain(args: ExplainArgs) -> ExitCode {
     }
     let result = anstream::stdout().lock().write_all(text.as_bytes());
     written(result, "standard output", ExitCode::SUCCESS)
+}
+
+fn context(args: ContextArgs) -> ExitCode {
+    let mut out = anstream::stdout().lock();
+    match crate::dockerignore::report::run(&args.path, &args.dockerfile, args.format, &mut out) {
+        Ok(diagnostics) => {
+            let mut err = anstream::stderr();
+            for d in diagnostics {
+                let _ = writeln!(err, "warning: {}: {}", d.path, d.message);
+            }
+            written(out.flush(), "standard output", ExitCode::SUCCESS)
+        }
+        Err(crate::dockerignore::report::RunError::Write(e)) => {
+            written(Err(e), "standard output", ExitCode::SUCCESS)
+        }
+        Err(e) => untrusted(e),
+    }
 }

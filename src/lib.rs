@@ -8,6 +8,7 @@
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod dockerignore;
 pub mod engine;
 pub mod error;
 pub mod finding;
