@@ -11,6 +11,7 @@
 
 pub mod context;
 pub mod discover;
+pub mod dockerfile;
 pub mod report;
 mod goregex;
 
