@@ -167,19 +167,37 @@ pub struct PackRule {
 
 /// The rules declared in `rules/required-files.toml`, in declaration order.
 pub fn builtin_rules() -> Vec<PackRule> {
-    let text = std::fs::read_to_string(crate_root().join("rules/required-files.toml"))
-        .expect("the built-in pack is readable");
-    let doc: toml::Table = toml::from_str(&text).expect("the built-in pack is TOML");
-    doc["rule"]
-        .as_array()
-        .expect("[[rule]] entries")
+    pack_rules("rules/required-files.toml")
+}
+
+/// The rules of every built-in pack, in declaration order.
+pub fn all_builtin_rules() -> Vec<PackRule> {
+    template_validator::rules::BUILTIN_PACKS
         .iter()
-        .map(|r| PackRule {
-            id: r["id"].as_str().expect("id").to_owned(),
-            severity: r["severity"].as_str().expect("severity").to_owned(),
-            title: r["title"].as_str().expect("title").to_owned(),
-        })
+        .flat_map(|(name, _)| pack_rules(name))
         .collect()
+}
+
+/// The rules of one pack file, relative to the crate root.
+pub fn pack_rules(name: &str) -> Vec<PackRule> {
+    let mut rules = Vec::new();
+    {
+        let text = std::fs::read_to_string(crate_root().join(name))
+            .expect("the built-in pack is readable");
+        let doc: toml::Table = toml::from_str(&text).expect("the built-in pack is TOML");
+        rules.extend(
+            doc["rule"]
+                .as_array()
+                .expect("[[rule]] entries")
+                .iter()
+                .map(|r| PackRule {
+                    id: r["id"].as_str().expect("id").to_owned(),
+                    severity: r["severity"].as_str().expect("severity").to_owned(),
+                    title: r["title"].as_str().expect("title").to_owned(),
+                }),
+        );
+    }
+    rules
 }
 
 /// Copy a folder tree (regular files and folders only).
