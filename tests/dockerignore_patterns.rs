@@ -20,7 +20,11 @@ const TABLE: &[(&str, &str, bool)] = &[
     (".*", "a/.foo", false),
     (".*", ".cache/x/y", true),
     // `*` is one segment, `?` one character.
-    ("packages/*/coverage", "packages/web/coverage/lcov.info", true),
+    (
+        "packages/*/coverage",
+        "packages/web/coverage/lcov.info",
+        true,
+    ),
     ("packages/*/coverage", "packages/web/sub/coverage/x", false),
     ("packages/*/coverage", "packages/coverage/x", false),
     ("a/*.txt", "a/file.txt", true),
@@ -98,7 +102,11 @@ const TABLE: &[(&str, &str, bool)] = &[
     ("abc.def", "abcZdef", false),
     ("a(b)c/def", "a(b)c/def", true),
     ("a.|)$(}+{bc", "a.|)$(}+{bc", true),
-    ("dist/*.whl", "dist/proxy.py-2.4.0rc3.dev36+g08acad9-py3-none-any.whl", true),
+    (
+        "dist/*.whl",
+        "dist/proxy.py-2.4.0rc3.dev36+g08acad9-py3-none-any.whl",
+        true,
+    ),
     // Go regexp meaning of escapes that moby copies into its expression.
     ("\\d.txt", "7.txt", true),
     ("\\d.txt", "d.txt", false),
@@ -114,11 +122,23 @@ const TABLE: &[(&str, &str, bool)] = &[
     ("*.log   # build logs", "server.log   # build logs", true),
     ("\\#x", "#x", true),
     // BOM, CRLF, tabs, blanks after `!`.
-    ("\u{feff}# generated\r\nnode_modules\r\n", "node_modules/a", true),
+    (
+        "\u{feff}# generated\r\nnode_modules\r\n",
+        "node_modules/a",
+        true,
+    ),
     ("\u{feff}.env\n", ".env", true),
     ("\tnode_modules\t\r\n", "node_modules/x", true),
-    ("*.tsbuildinfo  \r\n!\t\tkeep.tsbuildinfo\r\n", "keep.tsbuildinfo", false),
-    ("*.tsbuildinfo  \r\n!\t\tkeep.tsbuildinfo\r\n", "app.tsbuildinfo", true),
+    (
+        "*.tsbuildinfo  \r\n!\t\tkeep.tsbuildinfo\r\n",
+        "keep.tsbuildinfo",
+        false,
+    ),
+    (
+        "*.tsbuildinfo  \r\n!\t\tkeep.tsbuildinfo\r\n",
+        "app.tsbuildinfo",
+        true,
+    ),
     // Cleaning.
     ("build/", "build", true),
     ("build/", "tools/build/gen.ts", false),
@@ -136,13 +156,21 @@ const TABLE: &[(&str, &str, bool)] = &[
     ("vendor\n!vendor/modules.txt", "vendor/modules.txt", false),
     ("vendor\n!vendor/modules.txt", "vendor/a/b.go", true),
     ("vendor\n!modules.txt", "vendor/modules.txt", true),
-    ("vendor\n!vendor/**/LICENSE", "vendor/github.com/pkg/errors/LICENSE", false),
+    (
+        "vendor\n!vendor/**/LICENSE",
+        "vendor/github.com/pkg/errors/LICENSE",
+        false,
+    ),
     ("!keep.txt\n*.txt", "keep.txt", true),
     ("*.txt\n!keep.txt", "keep.txt", false),
     ("*\n!src", "src/a/b.go", false),
     ("*\n!src", "Dockerfile", true),
     ("*\n!src\n**/*_test.go", "src/a_test.go", true),
-    ("**/*.md\n!docs/**\ndocs/internal", "docs/internal/runbook.md", true),
+    (
+        "**/*.md\n!docs/**\ndocs/internal",
+        "docs/internal/runbook.md",
+        true,
+    ),
     ("**/*.md\n!docs/**\ndocs/internal", "docs/index.md", false),
     ("**/*.md\n!CONTRIBUTING.md", "CONTRIBUTING.md", false),
     ("**/*.md\n!CONTRIBUTING.md", "HISTORY.md", true),

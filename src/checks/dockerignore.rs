@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use super::{Built, BuildError, Check, Kind, RuleInput};
+use super::{BuildError, Built, Check, Kind, RuleInput};
 use crate::dockerignore::context::{
     self, ContextFile, ListError, Listing, Sensitive, ignore_file_for, read_ignore_file,
     sensitive_unit,
@@ -23,7 +23,13 @@ use crate::walk::Repo;
 pub const DOCKER_CONTEXT: Kind = Kind {
     name: "docker-context",
     locate: false,
-    params: &["check", "threshold_mib", "min_files", "min_mib", "max_sources"],
+    params: &[
+        "check",
+        "threshold_mib",
+        "min_files",
+        "min_mib",
+        "max_sources",
+    ],
     build,
 };
 
@@ -205,7 +211,10 @@ impl Check for ContextChecks {
                     continue;
                 }
                 Err(e) => {
-                    repo.diagnose(&ctx.repo_path(""), format!("build context not checked: {e}"));
+                    repo.diagnose(
+                        &ctx.repo_path(""),
+                        format!("build context not checked: {e}"),
+                    );
                     continue;
                 }
             };
@@ -266,7 +275,7 @@ fn missing(rule: RuleIdx, a: &Analysed<'_>, out: &mut Vec<Finding>) {
             rule,
             &a.ctx.dockerfile_path,
             format!(
-                "{} has no `.dockerignore`: all {} ({}) are sent to the builder{detail}; add `{}` with at least `.git`, `.env`, `.env.*`, `**/*.pem`, `**/*.key`",
+                "no `.dockerignore` for {}: everything is sent to the builder ({}, {}){detail}; add `{}` with at least `.git`, `.env`, `.env.*`, `**/*.pem`, `**/*.key`",
                 a.built_from(),
                 plural(a.listing.files.len(), "file"),
                 human_bytes(a.listing.bytes()),
@@ -323,15 +332,22 @@ fn exclusion_for(class: Sensitive, unit: &str) -> String {
 }
 
 fn sensitive(rule: RuleIdx, a: &Analysed<'_>, out: &mut Vec<Finding>) {
-    let mut units: BTreeMap<(String, Sensitive), usize> = BTreeMap::new();
+    let mut units: BTreeMap<(String, Sensitive), (usize, bool)> = BTreeMap::new();
     for f in &a.listing.files {
         if let Some((class, unit)) = sensitive_unit(&f.path) {
-            *units.entry((unit.to_owned(), class)).or_default() += 1;
+            let e = units.entry((unit.to_owned(), class)).or_default();
+            e.0 += 1;
+            e.1 |= unit != f.path;
         }
     }
-    for ((unit, class), count) in units {
-        let what = if unit.len() < a.listing.files.len() && count > 1 || is_folder_class(class) {
-            format!("`{}/` ({}, {})", a.ctx.repo_path(&unit), class.describe(), plural(count, "file"))
+    for ((unit, class), (count, folder)) in units {
+        let what = if folder {
+            format!(
+                "`{}/` ({}, {})",
+                a.ctx.repo_path(&unit),
+                class.describe(),
+                plural(count, "file")
+            )
         } else {
             format!("`{}` ({})", a.ctx.repo_path(&unit), class.describe())
         };
@@ -349,10 +365,6 @@ fn sensitive(rule: RuleIdx, a: &Analysed<'_>, out: &mut Vec<Finding>) {
             .with_fingerprint_key(a.ctx.shown()),
         );
     }
-}
-
-fn is_folder_class(class: Sensitive) -> bool {
-    matches!(class, Sensitive::Vcs | Sensitive::SecretsFolder)
 }
 
 // ------------------------------------------------------------------------------ risky-gap
@@ -425,7 +437,8 @@ fn risky_items(a: &Analysed<'_>) -> Vec<Risky> {
                 } else {
                     f.path.strip_prefix(d).and_then(|r| r.strip_prefix('/'))
                 };
-                rest.and_then(|r| r.split_once('/')).map(|(h, _)| h.to_owned())
+                rest.and_then(|r| r.split_once('/'))
+                    .map(|(h, _)| h.to_owned())
             })
             .collect()
     };
@@ -433,7 +446,14 @@ fn risky_items(a: &Analysed<'_>) -> Vec<Risky> {
         p.split('/').any(|s| {
             matches!(
                 s,
-                "node_modules" | "vendor" | "target" | ".venv" | "venv" | "site-packages" | "bin" | "obj"
+                "node_modules"
+                    | "vendor"
+                    | "target"
+                    | ".venv"
+                    | "venv"
+                    | "site-packages"
+                    | "bin"
+                    | "obj"
             )
         })
     };
@@ -463,10 +483,12 @@ fn risky_items(a: &Analysed<'_>) -> Vec<Risky> {
                 add(".venv", "Python");
                 pycache.insert(dir.to_owned());
             }
-            "go.mod" => {
-                if files.iter().any(|g| g.path == under(dir, "vendor/modules.txt")) {
-                    add("vendor", "Go vendoring");
-                }
+            "go.mod"
+                if files
+                    .iter()
+                    .any(|g| g.path == under(dir, "vendor/modules.txt")) =>
+            {
+                add("vendor", "Go vendoring");
             }
             "Cargo.toml" => cargo_roots.push(dir),
             n if n.ends_with(".csproj") || n.ends_with(".fsproj") || n.ends_with(".vbproj") => {
@@ -506,7 +528,10 @@ fn risky_items(a: &Analysed<'_>) -> Vec<Risky> {
             probes.push(under(&dir, &format!("{sub}/__pycache__/m.pyc")));
         }
         items.push(Risky {
-            label: format!("`{}` folders (Python bytecode)", under(&dir, "**/__pycache__")),
+            label: format!(
+                "`{}` folders (Python bytecode)",
+                under(&dir, "**/__pycache__")
+            ),
             probes,
             line: "**/__pycache__".to_owned(),
             severity: Severity::Warning,
@@ -526,7 +551,9 @@ fn risky_gap(rule: RuleIdx, a: &Analysed<'_>, out: &mut Vec<Finding>) {
     let mut seen_lines = BTreeSet::new();
     for item in risky_items(a) {
         let needed = sources.iter().any(|s| {
-            item.needed_dir.as_deref().is_some_and(|d| names_within(s, d))
+            item.needed_dir
+                .as_deref()
+                .is_some_and(|d| names_within(s, d))
                 || item.needed_suffix.is_some_and(|suf| s.ends_with(suf))
         });
         if needed {
@@ -639,9 +666,17 @@ fn allowlist(rule: RuleIdx, p: &Params, a: &Analysed<'_>, out: &mut Vec<Finding>
                 a.built_from(),
                 plural(files, "file"),
                 human_bytes(bytes),
-                sources.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "),
+                sources
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 a.ignore_name(),
-                lines.iter().map(|l| format!("`{l}`")).collect::<Vec<_>>().join(", ")
+                lines
+                    .iter()
+                    .map(|l| format!("`{l}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         )
         .with_fingerprint_key(a.ctx.shown()),
@@ -661,14 +696,16 @@ fn covers(later: &Pattern, earlier: &Pattern) -> bool {
 
 fn check_patterns(rule: RuleIdx, path: &str, file: &IgnoreFile, out: &mut Vec<Finding>) {
     let src = SourceFile::new(path.to_owned(), file.text.clone());
-    let span = |range: std::ops::Range<usize>, message: String| {
-        Finding::span(rule, &src, range, message)
-    };
+    let span =
+        |range: std::ops::Range<usize>, message: String| Finding::span(rule, &src, range, message);
     for e in &file.errors {
         out.push(
             span(
                 e.span.clone(),
-                format!("{}; Docker rejects the whole ignore file and the build fails", e.message),
+                format!(
+                    "{}; Docker rejects the whole ignore file and the build fails",
+                    e.message
+                ),
             )
             .with_severity(Severity::Warning),
         );
@@ -686,7 +723,7 @@ fn check_patterns(rule: RuleIdx, path: &str, file: &IgnoreFile, out: &mut Vec<Fi
                 .with_severity(Severity::Warning),
             );
             None
-        } else if p.cleaned.starts_with('#') && !file.text[p.span.clone()].starts_with('#') {
+        } else if p.text.starts_with('#') {
             Some(format!(
                 "`{}` is a pattern, not a comment: only a `#` in the first column starts a comment",
                 p.text
@@ -701,13 +738,13 @@ fn check_patterns(rule: RuleIdx, path: &str, file: &IgnoreFile, out: &mut Vec<Fi
                 "`{}` does nothing: no earlier line excludes anything for it to re-include",
                 p.text
             ))
-        } else if let Some(later) = file.patterns[i + 1..].iter().find(|l| covers(l, p)) {
-            Some(format!(
-                "`{}` has no effect: line {} (`{}`) matches everything it matches and comes later, and the last matching line wins",
-                p.text, later.line, later.text
-            ))
         } else {
-            None
+            file.patterns[i + 1..].iter().find(|l| covers(l, p)).map(|later| {
+                format!(
+                    "`{}` has no effect: line {} (`{}`) matches everything it matches and comes later, and the last matching line wins",
+                    p.text, later.line, later.text
+                )
+            })
         };
         if let Some(m) = message {
             out.push(span(p.span.clone(), m));

@@ -87,7 +87,11 @@ pub fn ignore_file_for(context: &Path, dockerfile: &str) -> Option<String> {
 /// A relative path with `/` separators, without `./` segments or doubled slashes.
 pub fn normalize_rel(path: &str) -> String {
     let cleaned = super::go_clean(&path.replace('\\', "/"));
-    if cleaned == "." { String::new() } else { cleaned }
+    if cleaned == "." {
+        String::new()
+    } else {
+        cleaned
+    }
 }
 
 /// Read and parse the ignore file `rel` of `context`.
@@ -98,10 +102,7 @@ pub fn read_ignore_file(context: &Path, rel: &str) -> Result<IgnoreFile, ListErr
 
 /// List what `context` sends with `ignore` applied. An invalid ignore file is an error, as
 /// it is for Docker.
-pub fn list(
-    context: &Path,
-    ignore: Option<(&str, &IgnoreFile)>,
-) -> Result<Listing, ListError> {
+pub fn list(context: &Path, ignore: Option<(&str, &IgnoreFile)>) -> Result<Listing, ListError> {
     let shown = context.display().to_string();
     let meta = std::fs::metadata(context).map_err(|e| ListError::Root(shown.clone(), e))?;
     if !meta.is_dir() {
@@ -151,7 +152,8 @@ pub fn list(
             let Some(fname) = os_name.to_str() else {
                 listing.diagnostics.push(Diagnostic {
                     path: format!("{rel}/{}", os_name.to_string_lossy()),
-                    message: "file name is not valid UTF-8; matched with replacement characters".to_owned(),
+                    message: "file name is not valid UTF-8; matched with replacement characters"
+                        .to_owned(),
                 });
                 continue;
             };
@@ -304,7 +306,10 @@ mod tests {
     #[test]
     fn sensitive_classes() {
         assert_eq!(sensitive(".git/HEAD"), Some(Sensitive::Vcs));
-        assert_eq!(sensitive_unit("a/.git/refs/x"), Some((Sensitive::Vcs, "a/.git")));
+        assert_eq!(
+            sensitive_unit("a/.git/refs/x"),
+            Some((Sensitive::Vcs, "a/.git"))
+        );
         assert_eq!(sensitive(".github/x.yml"), None);
         assert_eq!(sensitive(".env"), Some(Sensitive::Env));
         assert_eq!(sensitive("web/.env.production"), Some(Sensitive::Env));
@@ -313,13 +318,22 @@ mod tests {
         assert_eq!(sensitive("certs/tls.key"), Some(Sensitive::Key));
         assert_eq!(sensitive("deploy/id_ed25519"), Some(Sensitive::Key));
         assert_eq!(sensitive("deploy/id_ed25519.pub"), None);
-        assert_eq!(sensitive("infra/terraform.tfstate.backup"), Some(Sensitive::Key));
-        assert_eq!(sensitive(".docker/config.json"), Some(Sensitive::Credentials));
+        assert_eq!(
+            sensitive("infra/terraform.tfstate.backup"),
+            Some(Sensitive::Key)
+        );
+        assert_eq!(
+            sensitive(".docker/config.json"),
+            Some(Sensitive::Credentials)
+        );
         assert_eq!(sensitive("config.json"), None);
         assert_eq!(sensitive("a/.kube/config"), Some(Sensitive::Credentials));
         assert_eq!(sensitive("credentials.json"), Some(Sensitive::Credentials));
         assert_eq!(sensitive(".aws/config"), Some(Sensitive::Credentials));
-        assert_eq!(sensitive_unit("k8s/secrets/db.yaml"), Some((Sensitive::SecretsFolder, "k8s/secrets")));
+        assert_eq!(
+            sensitive_unit("k8s/secrets/db.yaml"),
+            Some((Sensitive::SecretsFolder, "k8s/secrets"))
+        );
         assert_eq!(sensitive("secrets"), None);
     }
 }

@@ -74,7 +74,9 @@ fn is_devcontainer(f: &FileEntry) -> bool {
     f.path == ".devcontainer.json"
         || (f.name() == "devcontainer.json"
             && (f.dir() == ".devcontainer"
-                || f.dir().strip_prefix(".devcontainer/").is_some_and(|d| !d.contains('/'))))
+                || f.dir()
+                    .strip_prefix(".devcontainer/")
+                    .is_some_and(|d| !d.contains('/'))))
         || f.path == ".devcontainer/.devcontainer.json"
 }
 
@@ -232,40 +234,64 @@ pub fn discover(repo: &Repo) -> Vec<BuildContext> {
     for f in repo.files() {
         let name = f.name();
         if is_compose(name) {
-            let Some(text) = repo.read_text(f) else { continue };
-            let compose: Compose = match serde_saphyr::from_str_with_options(text.text(), yaml_options()) {
-                Ok(c) => c,
-                Err(e) => {
-                    repo.diagnose(&f.path, format!("not checked for build contexts: invalid YAML: {}", first_line(&e.to_string())));
-                    continue;
-                }
+            let Some(text) = repo.read_text(f) else {
+                continue;
             };
-            for service in compose.services.into_iter().flatten().filter_map(|(_, s)| s) {
+            let compose: Compose =
+                match serde_saphyr::from_str_with_options(text.text(), yaml_options()) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        repo.diagnose(
+                            &f.path,
+                            format!(
+                                "not checked for build contexts: invalid YAML: {}",
+                                first_line(&e.to_string())
+                            ),
+                        );
+                        continue;
+                    }
+                };
+            for service in compose
+                .services
+                .into_iter()
+                .flatten()
+                .filter_map(|(_, s)| s)
+            {
                 let (context, dockerfile) = match service.build {
                     Some(ComposeBuild::Path(p)) => (p, None),
-                    Some(ComposeBuild::Spec { context, dockerfile }) => {
-                        (context.unwrap_or_else(|| ".".to_owned()), dockerfile)
-                    }
+                    Some(ComposeBuild::Spec {
+                        context,
+                        dockerfile,
+                    }) => (context.unwrap_or_else(|| ".".to_owned()), dockerfile),
                     None => continue,
                 };
                 if unresolvable(&context) || dockerfile.as_deref().is_some_and(unresolvable) {
                     continue;
                 }
                 let dir = join(f.dir(), &context);
-                let df = dir.as_ref().and_then(|d| {
-                    join(d, dockerfile.as_deref().unwrap_or("Dockerfile"))
-                });
+                let df = dir
+                    .as_ref()
+                    .and_then(|d| join(d, dockerfile.as_deref().unwrap_or("Dockerfile")));
                 declare(&mut found, &f.path, dir, df);
             }
         } else if is_workflow(&f.path) {
-            let Some(text) = repo.read_text(f) else { continue };
-            let wf: Workflow = match serde_saphyr::from_str_with_options(text.text(), yaml_options()) {
-                Ok(w) => w,
-                Err(e) => {
-                    repo.diagnose(&f.path, format!("not checked for build contexts: invalid YAML: {}", first_line(&e.to_string())));
-                    continue;
-                }
+            let Some(text) = repo.read_text(f) else {
+                continue;
             };
+            let wf: Workflow =
+                match serde_saphyr::from_str_with_options(text.text(), yaml_options()) {
+                    Ok(w) => w,
+                    Err(e) => {
+                        repo.diagnose(
+                            &f.path,
+                            format!(
+                                "not checked for build contexts: invalid YAML: {}",
+                                first_line(&e.to_string())
+                            ),
+                        );
+                        continue;
+                    }
+                };
             let steps = wf
                 .jobs
                 .into_iter()
@@ -281,7 +307,10 @@ pub fn discover(repo: &Repo) -> Vec<BuildContext> {
                 let get = |k: &str| with.get(k).and_then(Scalar::text).map(str::trim);
                 let context = get("context").unwrap_or(".");
                 let file = get("file");
-                if unresolvable(context) || context.contains("${{") || file.is_some_and(|f| f.contains("${{") || unresolvable(f)) {
+                if unresolvable(context)
+                    || context.contains("${{")
+                    || file.is_some_and(|f| f.contains("${{") || unresolvable(f))
+                {
                     continue;
                 }
                 let dir = join("", context);
@@ -293,26 +322,39 @@ pub fn discover(repo: &Repo) -> Vec<BuildContext> {
                 declare(&mut found, &f.path, dir, df);
             }
         } else if is_devcontainer(f) {
-            let Some(text) = repo.read_text(f) else { continue };
-            let dc: DevContainer = match jsonc_parser::parse_to_serde_value(text.text(), &Default::default()) {
-                Ok(Some(d)) => d,
-                Ok(None) => continue,
-                Err(e) => {
-                    repo.diagnose(&f.path, format!("not checked for build contexts: invalid JSON: {e}"));
-                    continue;
-                }
+            let Some(text) = repo.read_text(f) else {
+                continue;
             };
+            let dc: DevContainer =
+                match jsonc_parser::parse_to_serde_value(text.text(), &Default::default()) {
+                    Ok(Some(d)) => d,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        repo.diagnose(
+                            &f.path,
+                            format!("not checked for build contexts: invalid JSON: {e}"),
+                        );
+                        continue;
+                    }
+                };
             let (dockerfile, context) = match dc.build {
                 Some(b) => (b.dockerfile.or(dc.docker_file), b.context.or(dc.context)),
                 None => (dc.docker_file, dc.context),
             };
-            let Some(dockerfile) = dockerfile else { continue };
+            let Some(dockerfile) = dockerfile else {
+                continue;
+            };
             let context = context.unwrap_or_else(|| ".".to_owned());
             if unresolvable(&context) || unresolvable(&dockerfile) || context.contains("${") {
                 continue;
             }
             // Both are relative to the folder of devcontainer.json.
-            declare(&mut found, &f.path, join(f.dir(), &context), join(f.dir(), &dockerfile));
+            declare(
+                &mut found,
+                &f.path,
+                join(f.dir(), &context),
+                join(f.dir(), &dockerfile),
+            );
         }
     }
     let referenced: BTreeSet<String> = found.iter().map(|c| c.dockerfile_path.clone()).collect();
@@ -349,8 +391,14 @@ mod tests {
 
     #[test]
     fn paths() {
-        assert_eq!(relative_to("services/api/Dockerfile", ""), "services/api/Dockerfile");
-        assert_eq!(relative_to("docker/Dockerfile", "app"), "../docker/Dockerfile");
+        assert_eq!(
+            relative_to("services/api/Dockerfile", ""),
+            "services/api/Dockerfile"
+        );
+        assert_eq!(
+            relative_to("docker/Dockerfile", "app"),
+            "../docker/Dockerfile"
+        );
         assert_eq!(relative_to("app/Dockerfile", "app"), "Dockerfile");
         assert_eq!(join("services/api", "../.."), Some(String::new()));
         assert_eq!(join("services", "../.."), None);

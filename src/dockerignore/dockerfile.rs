@@ -42,7 +42,7 @@ pub fn copy_sources(text: &str) -> Vec<CopySource> {
                     full.push_str(head);
                     full.push(' ');
                     let mut next = None;
-                    while let Some((_, l)) = lines.next() {
+                    for (_, l) in lines.by_ref() {
                         let t = l.trim();
                         if t.starts_with('#') {
                             continue;

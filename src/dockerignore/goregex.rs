@@ -121,7 +121,12 @@ fn unicode_class(t: &str) -> Result<(String, &str), String> {
         return Err(format!("invalid character class range: `\\p{name}`"));
     }
     let class = if name == "Any" {
-        if negated { "[^\\x{0}-\\x{10FFFF}]" } else { "[\\x{0}-\\x{10FFFF}]" }.to_owned()
+        if negated {
+            "[^\\x{0}-\\x{10FFFF}]"
+        } else {
+            "[\\x{0}-\\x{10FFFF}]"
+        }
+        .to_owned()
     } else {
         format!("\\{}{{{name}}}", if negated { 'P' } else { 'p' })
     };
@@ -154,11 +159,15 @@ fn parse_escape(t: &str) -> Result<(char, &str), String> {
                     _ => break,
                 }
             }
-            char::from_u32(r).map(|ch| (ch, rest)).ok_or_else(|| "invalid escape".to_owned())
+            char::from_u32(r)
+                .map(|ch| (ch, rest))
+                .ok_or_else(|| "invalid escape".to_owned())
         }
         'x' => {
             if let Some(body) = rest.strip_prefix('{') {
-                let end = body.find('}').ok_or_else(|| "invalid escape sequence: `\\x{`".to_owned())?;
+                let end = body
+                    .find('}')
+                    .ok_or_else(|| "invalid escape sequence: `\\x{`".to_owned())?;
                 let hex = &body[..end];
                 if hex.is_empty() || !hex.chars().all(|h| h.is_ascii_hexdigit()) {
                     return invalid();
@@ -246,7 +255,9 @@ fn parse_class(t: &str) -> Result<(String, &str), String> {
             t = rest;
             continue;
         }
-        if let Some(c @ ('d' | 'D' | 's' | 'S' | 'w' | 'W')) = t.strip_prefix('\\').and_then(|r| r.chars().next()) {
+        if let Some(c @ ('d' | 'D' | 's' | 'S' | 'w' | 'W')) =
+            t.strip_prefix('\\').and_then(|r| r.chars().next())
+        {
             let (set, negated) = perl_class(c);
             out.push_str(if negated { "[^" } else { "[" });
             out.push_str(set);

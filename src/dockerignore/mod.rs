@@ -12,8 +12,8 @@
 pub mod context;
 pub mod discover;
 pub mod dockerfile;
-pub mod report;
 mod goregex;
+pub mod report;
 
 use std::ops::Range;
 use std::sync::OnceLock;

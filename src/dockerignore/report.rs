@@ -50,10 +50,7 @@ pub fn run(
         Some(rel) => Some(context::read_ignore_file(path, rel)?),
         None => None,
     };
-    let listing = context::list(
-        path,
-        ignore_rel.as_deref().zip(ignore.as_ref()),
-    )?;
+    let listing = context::list(path, ignore_rel.as_deref().zip(ignore.as_ref()))?;
     let mut diagnostics = listing.diagnostics.clone();
     if !path.join(&dockerfile).is_file() {
         diagnostics.push(Diagnostic {
@@ -67,7 +64,11 @@ pub fn run(
         ignore_file: ignore_rel,
         files: listing.files.iter().map(|f| f.path.as_str()).collect(),
         bytes: listing.bytes(),
-        sensitive: listing.sensitive().iter().map(|f| f.path.as_str()).collect(),
+        sensitive: listing
+            .sensitive()
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect(),
         largest: listing
             .largest(10)
             .into_iter()
@@ -151,7 +152,11 @@ fn human(r: &ContextReport<'_>, listing: &Listing, out: &mut dyn Write) -> std::
         } else {
             String::new()
         };
-        writeln!(out, "  {shown:<width$}  {count:>12}  {:>10}", human_bytes(*bytes))?;
+        writeln!(
+            out,
+            "  {shown:<width$}  {count:>12}  {:>10}",
+            human_bytes(*bytes)
+        )?;
     }
     if !r.sensitive.is_empty() {
         writeln!(out, "\nsensitive ({}):", r.sensitive.len())?;
