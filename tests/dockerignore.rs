@@ -414,3 +414,77 @@ fn context_errors_exit_2() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("does-not-exist"), "{}", r.stderr);
 }
+
+#[test]
+fn contexts_from_compose_workflows_and_devcontainers() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let r = dir.path();
+    let write = |p: &str, text: &str| {
+        let path = r.join(p);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write(
+        "web/Dockerfile",
+        "FROM nginx\nCOPY . /usr/share/nginx/html\n",
+    );
+    write("docker/api.Dockerfile", "FROM alpine\nCOPY . /app\n");
+    write("tools/Dockerfile", "FROM alpine\n");
+    write(
+        "docker-compose.yml",
+        "services:\n  web:\n    build: ./web\n  api:\n    build:\n      context: .\n      dockerfile: docker/api.Dockerfile\n  db:\n    image: postgres\n  templated:\n    build: ${CTX}\n",
+    );
+    write(
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/build-push-action@v6\n      - uses: docker/build-push-action@v6\n        with:\n          context: ${{ github.workspace }}/x\n",
+    );
+    write(
+        ".devcontainer/devcontainer.json",
+        "{ /* old form */ \"dockerFile\": \"../tools/Dockerfile\", \"context\": \"../tools\" }",
+    );
+    write(".devcontainer/compose.yaml", "services: [not, a, mapping\n");
+    let (_, doc) = verify_json(arg(r), &["--select", "dockerignore/missing"]);
+    let got: Vec<(String, String)> = found(&doc, "missing")
+        .into_iter()
+        .map(|(p, _, m)| (p, m))
+        .collect();
+    let paths: Vec<&str> = got.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "docker/api.Dockerfile",
+            "tools/Dockerfile",
+            "web/Dockerfile"
+        ],
+        "{got:#?}"
+    );
+    assert!(
+        got[0].1.contains(
+            "build context `.` of `docker/api.Dockerfile`, declared in `docker-compose.yml`"
+        ),
+        "{}",
+        got[0].1
+    );
+    assert!(
+        got[1].1.contains(
+            "`tools/` of `tools/Dockerfile`, declared in `.devcontainer/devcontainer.json`"
+        ),
+        "{}",
+        got[1].1
+    );
+    assert!(
+        got[2]
+            .1
+            .contains("`web/` of `web/Dockerfile`, declared in `docker-compose.yml`"),
+        "{}",
+        got[2].1
+    );
+    // The broken compose file is a diagnostic, not a failure.
+    let diags = common::diagnostics(&doc);
+    assert!(
+        diags
+            .iter()
+            .any(|(p, m)| p == ".devcontainer/compose.yaml" && m.contains("invalid YAML")),
+        "{diags:?}"
+    );
+}

@@ -54,6 +54,8 @@ impl Listing {
 pub enum ListError {
     #[error("cannot read the build context `{0}`: {1}")]
     Root(String, std::io::Error),
+    #[error("cannot read the ignore file `{0}`: {1}")]
+    IgnoreRead(String, std::io::Error),
     #[error("the build context `{0}` is not a directory")]
     NotADirectory(String),
     #[error("`{file}` is invalid and Docker refuses to build with it: line {line}: {message}")]
@@ -96,7 +98,8 @@ pub fn normalize_rel(path: &str) -> String {
 
 /// Read and parse the ignore file `rel` of `context`.
 pub fn read_ignore_file(context: &Path, rel: &str) -> Result<IgnoreFile, ListError> {
-    let bytes = std::fs::read(context.join(rel)).map_err(|e| ListError::Root(rel.to_owned(), e))?;
+    let bytes =
+        std::fs::read(context.join(rel)).map_err(|e| ListError::IgnoreRead(rel.to_owned(), e))?;
     Ok(IgnoreFile::parse(&bytes))
 }
 
@@ -149,19 +152,18 @@ pub fn list(context: &Path, ignore: Option<(&str, &IgnoreFile)>) -> Result<Listi
                 }
             };
             let os_name = entry.file_name();
-            let Some(fname) = os_name.to_str() else {
-                listing.diagnostics.push(Diagnostic {
-                    path: format!("{rel}/{}", os_name.to_string_lossy()),
-                    message: "file name is not valid UTF-8; matched with replacement characters"
-                        .to_owned(),
-                });
-                continue;
-            };
+            let fname = os_name.to_string_lossy();
             let path = if rel.is_empty() {
-                fname.to_owned()
+                fname.into_owned()
             } else {
                 format!("{rel}/{fname}")
             };
+            if os_name.to_str().is_none() {
+                listing.diagnostics.push(Diagnostic {
+                    path: path.clone(),
+                    message: "file name is not valid UTF-8: matched and listed with U+FFFD in place of the invalid bytes".to_owned(),
+                });
+            }
             // The entry itself, never its target.
             let ft = match entry.file_type() {
                 Ok(t) => t,
