@@ -287,3 +287,12 @@ fn pruning_never_changes_the_answer() {
     let f = IgnoreFile::parse(b"node_modules\n!**/LICENSE\n");
     assert!(!f.can_prune("node_modules", f.decide("node_modules").expect("ok").by));
 }
+
+#[test]
+fn long_line_error_points_at_its_line() {
+    let text = format!("\u{feff}ok\r\nalso\n{}\n", "x".repeat(66_000));
+    let f = IgnoreFile::parse(text.as_bytes());
+    assert_eq!(f.errors[0].line, 3);
+    let start = f.errors[0].span.start;
+    assert_eq!(&f.text[start..start + 3], "xxx");
+}

@@ -144,6 +144,15 @@ impl IgnoreFile {
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
         let mut patterns = Vec::new();
         let limit = errors.first().map(|e| e.line);
+        // Point a too-long line's error at the line's start in the text spans refer to.
+        if let Some(e) = errors.first_mut() {
+            let start = text
+                .match_indices('\n')
+                .nth((e.line as usize).saturating_sub(2))
+                .map_or(0, |(i, _)| i + 1);
+            let start = if e.line <= 1 { 0 } else { start };
+            e.span = start..start;
+        }
         let mut next_start = 0;
         for (idx, raw) in text.split('\n').enumerate() {
             let line_no = idx as u32 + 1;
@@ -366,6 +375,9 @@ impl Pattern {
     }
 }
 
+/// Regular-expression characters that are literal in a pattern. moby's bitmap for this set
+/// overflows for `|`, `{` and `}` (they reach Go's regexp unescaped); the documented
+/// semantics, followed here, keep every one of them literal.
 fn should_escape(c: char) -> bool {
     ".+()|{}$".contains(c)
 }
