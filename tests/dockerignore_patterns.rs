@@ -296,3 +296,162 @@ fn long_line_error_points_at_its_line() {
     let start = f.errors[0].span.start;
     assert_eq!(&f.text[start..start + 3], "xxx");
 }
+
+#[test]
+fn random_patterns_never_panic() {
+    const ALPHABET: &[&str] = &[
+        "*",
+        "**",
+        "?",
+        "[",
+        "]",
+        "\\",
+        "^",
+        "!",
+        "/",
+        ".",
+        "..",
+        "-",
+        "a",
+        "b",
+        "z",
+        "{",
+        "}",
+        "|",
+        "(",
+        ")",
+        "$",
+        ":",
+        "#",
+        " ",
+        "\t",
+        "\r",
+        "\0",
+        "é",
+        "\u{feff}",
+        "[:alpha:]",
+        "\\p",
+        "\\x4",
+        "\\Q",
+        "\\E",
+        "\\d",
+        "0",
+        "7",
+        "x",
+    ];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let paths = [
+        "a", "a/b", "ab/c.d", "[a]", "x/é/z", "!a", "a b/#c", "-/z", ".a/.b",
+    ];
+    for _ in 0..5_000 {
+        let mut file = String::new();
+        for _ in 0..1 + next(3) {
+            for _ in 0..next(7) {
+                file.push_str(ALPHABET[next(ALPHABET.len())]);
+            }
+            file.push('\n');
+        }
+        let f = IgnoreFile::parse(file.as_bytes());
+        for p in paths {
+            let _ = f.decide(p);
+            if let Ok(d) = f.decide(p) {
+                let _ = f.can_prune(p, d.by);
+            }
+        }
+        for p in &f.patterns {
+            let _ = p.never_matches();
+            let _ = p.may_match_below("a");
+        }
+    }
+}
+
+/// Pruning (skipping an excluded folder when no exception can reach below it) never
+/// changes which files are excluded: checked against a brute-force evaluation of every file.
+#[test]
+fn pruning_is_sound_on_random_ignore_files() {
+    const PIECES: &[&str] = &[
+        "a",
+        "b",
+        "src",
+        "node_modules",
+        "*",
+        "**",
+        "?",
+        "/",
+        "/",
+        "!",
+        "*.txt",
+        "c",
+        "[ab]",
+        "x",
+        ".git",
+        "LICENSE",
+        "**/",
+        "a*",
+        "*b",
+        "\\a",
+        "[^a]",
+    ];
+    const FILES: &[&str] = &[
+        "a/b/c.txt",
+        "a/x",
+        "a/bb/LICENSE",
+        "b/c",
+        "node_modules/p/index.js",
+        "node_modules/p/LICENSE",
+        "src/a/b/c/x.txt",
+        "src/LICENSE",
+        ".git/HEAD",
+        "c.txt",
+        "ab/x/y",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for _ in 0..5_000 {
+        let mut file = String::new();
+        for _ in 0..1 + next(4) {
+            if next(3) == 0 {
+                file.push('!');
+            }
+            for _ in 0..1 + next(4) {
+                file.push_str(PIECES[next(PIECES.len())]);
+            }
+            file.push('\n');
+        }
+        let f = IgnoreFile::parse(file.as_bytes());
+        if !f.is_valid() {
+            continue;
+        }
+        for path in FILES {
+            let Ok(brute) = f.excluded(path) else {
+                continue;
+            };
+            // Walk down: a pruned ancestor hides the file.
+            let mut pruned = false;
+            for (i, _) in path.match_indices('/') {
+                let dir = &path[..i];
+                if let Ok(d) = f.decide(dir)
+                    && d.excluded
+                    && f.can_prune(dir, d.by)
+                {
+                    pruned = true;
+                    break;
+                }
+            }
+            if pruned {
+                assert!(brute, "{file:?}: pruning hid {path}, which is sent");
+            }
+        }
+    }
+}
