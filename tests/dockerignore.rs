@@ -488,3 +488,23 @@ fn contexts_from_compose_workflows_and_devcontainers() {
         "{diags:?}"
     );
 }
+
+#[test]
+fn git_gap_only_where_the_project_root_is() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let r = dir.path();
+    let ignore = ".env\n.env.*\n**/*.pem\n**/*.key\n";
+    for d in ["services/api", "{{cookiecutter.project_slug}}"] {
+        std::fs::create_dir_all(r.join(d)).expect("mkdir");
+        std::fs::write(r.join(d).join("Dockerfile"), "FROM alpine\nCOPY . .\n").expect("write");
+        std::fs::write(r.join(d).join(".dockerignore"), ignore).expect("write");
+    }
+    let (_, doc) = verify_json(arg(r), &["--select", "dockerignore/risky-gap"]);
+    let got: Vec<(String, String)> = found(&doc, "risky-gap")
+        .into_iter()
+        .map(|(p, _, m)| (p, m))
+        .collect();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert_eq!(got[0].0, "{{cookiecutter.project_slug}}/.dockerignore");
+    assert!(got[0].1.contains("add `.git`"), "{}", got[0].1);
+}

@@ -391,15 +391,21 @@ fn under(dir: &str, rest: &str) -> String {
 }
 
 fn risky_items(a: &Analysed<'_>) -> Vec<Risky> {
-    let mut items = vec![
-        Risky {
+    let mut items = Vec::new();
+    // A repository's `.git` is at its root: the context is the root of the generated project
+    // when it is the repository root or a templated folder (`{{cookiecutter.slug}}/`).
+    let project_root = a.ctx.dir.is_empty() || a.ctx.dir.contains("{{") || a.ctx.dir.contains("{%");
+    if project_root {
+        items.push(Risky {
             label: "`.git/` (the repository history)".to_owned(),
             probes: vec![".git/HEAD".to_owned(), ".git/config".to_owned()],
             line: ".git".to_owned(),
             severity: Severity::Error,
             needed_dir: Some(".git".to_owned()),
             needed_suffix: None,
-        },
+        });
+    }
+    items.extend([
         Risky {
             label: "`.env` (a developer's local settings)".to_owned(),
             probes: vec![".env".to_owned()],
@@ -416,7 +422,7 @@ fn risky_items(a: &Analysed<'_>) -> Vec<Risky> {
             needed_dir: None,
             needed_suffix: None,
         },
-    ];
+    ]);
     for ext in [".pem", ".key"] {
         items.push(Risky {
             label: format!("`*{ext}` private keys"),
