@@ -111,9 +111,10 @@ impl Analysed<'_> {
     }
 
     fn ignore_name(&self) -> String {
-        self.ignore
-            .as_ref()
-            .map_or(".dockerignore".to_owned(), |(_, p, _)| p.clone())
+        self.ignore.as_ref().map_or_else(
+            || self.ctx.repo_path(".dockerignore"),
+            |(_, p, _)| p.clone(),
+        )
     }
 
     fn built_from(&self) -> String {
