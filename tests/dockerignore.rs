@@ -334,6 +334,11 @@ fn context_with_links_loops_and_bad_ignore_files() {
         symlink("..", r.join("src/up")).expect("link");
         symlink("/etc", r.join("outside")).expect("link");
         symlink("/etc/hostname", r.join("host")).expect("link");
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(r.join("pipe"))
+            .status()
+            .expect("mkfifo runs");
+        assert!(fifo.success());
     });
     let (code, doc, stderr) = context_json(&repo, &[]);
     assert_eq!(code, 0, "{stderr}");
@@ -352,6 +357,9 @@ fn context_with_links_loops_and_bad_ignore_files() {
             .iter()
             .any(|f| f.starts_with("outside/") || f.starts_with("src/up/"))
     );
+    // A named pipe is not sent: a warning, not a failure.
+    assert!(!files.contains(&"pipe"));
+    assert!(stderr.contains("warning: pipe: not listed"), "{stderr}");
 
     let write_ignore =
         |bytes: &[u8]| std::fs::write(repo.join(".dockerignore"), bytes).expect("write");
