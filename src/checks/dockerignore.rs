@@ -3,7 +3,7 @@
 //! `docker-context`; each rule's `check` parameter names its logic. The contexts are found
 //! and listed once per scan and shared by all the rules.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Deserialize;
 
@@ -692,13 +692,42 @@ fn allowlist(rule: RuleIdx, p: &Params, a: &Analysed<'_>, out: &mut Vec<Finding>
 
 // -------------------------------------------------------------------- ineffective-pattern
 
-/// Whether pattern `later` matches everything `earlier` matches (conservative).
-fn covers(later: &Pattern, earlier: &Pattern) -> bool {
-    later.cleaned == earlier.cleaned
-        || (later.match_type == MatchType::Exact
-            && earlier.cleaned.starts_with(&format!("{}/", later.cleaned)))
-        || (later.match_type == MatchType::Suffix && later.cleaned == "**")
-        || later.cleaned == "*"
+/// For each line, the first later line that matches everything it matches (conservative:
+/// the same pattern, a literal parent folder, or `*`/`**`). Indexed, so a huge file stays
+/// linear.
+fn covering_lines(patterns: &[Pattern]) -> Vec<Option<usize>> {
+    let mut by_text: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut exact: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut everything: Vec<usize> = Vec::new();
+    for (i, p) in patterns.iter().enumerate() {
+        by_text.entry(p.cleaned.as_str()).or_default().push(i);
+        if p.match_type == MatchType::Exact {
+            exact.entry(p.cleaned.as_str()).or_default().push(i);
+        }
+        if p.cleaned == "*" || (p.match_type == MatchType::Suffix && p.cleaned == "**") {
+            everything.push(i);
+        }
+    }
+    let first_after = |v: Option<&Vec<usize>>, i: usize| {
+        v.and_then(|v| v.get(v.partition_point(|&j| j <= i)).copied())
+    };
+    patterns
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut best = first_after(by_text.get(p.cleaned.as_str()), i);
+            let mut consider = |j: Option<usize>| {
+                if let Some(j) = j {
+                    best = Some(best.map_or(j, |b| b.min(j)));
+                }
+            };
+            consider(first_after(Some(&everything), i));
+            for (k, _) in p.cleaned.match_indices('/') {
+                consider(first_after(exact.get(&p.cleaned[..k]), i));
+            }
+            best
+        })
+        .collect()
 }
 
 fn check_patterns(rule: RuleIdx, path: &str, file: &IgnoreFile, out: &mut Vec<Finding>) {
@@ -717,6 +746,7 @@ fn check_patterns(rule: RuleIdx, path: &str, file: &IgnoreFile, out: &mut Vec<Fi
             .with_severity(Severity::Warning),
         );
     }
+    let covering = covering_lines(&file.patterns);
     let mut any_exclusion_before = false;
     for (i, p) in file.patterns.iter().enumerate() {
         let message = if let Some(why) = p.never_matches() {
@@ -746,7 +776,8 @@ fn check_patterns(rule: RuleIdx, path: &str, file: &IgnoreFile, out: &mut Vec<Fi
                 p.text
             ))
         } else {
-            file.patterns[i + 1..].iter().find(|l| covers(l, p)).map(|later| {
+            covering[i].map(|j| {
+                let later = &file.patterns[j];
                 format!(
                     "`{}` has no effect: line {} (`{}`) matches everything it matches and comes later, and the last matching line wins",
                     p.text, later.line, later.text
