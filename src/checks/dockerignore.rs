@@ -352,14 +352,24 @@ fn sensitive(rule: RuleIdx, a: &Analysed<'_>, out: &mut Vec<Finding>) {
         } else {
             format!("`{}` ({})", a.ctx.repo_path(&unit), class.describe())
         };
+        let line = exclusion_for(class, &unit);
+        let why = a
+            .ignore
+            .as_ref()
+            .and_then(|(_, _, f)| root_only_line(f, &line))
+            .map_or(String::new(), |p| {
+                format!(
+                    " (`{}` on line {} matches only at the context root)",
+                    p.text, p.line
+                )
+            });
         out.push(
             Finding::file(
                 rule,
                 &a.ctx.repo_path(&unit),
                 format!(
-                    "{what} is sent in {}; add `{}` at the end of `{}`",
+                    "{what} is sent in {}; add `{line}` at the end of `{}`{why}",
                     a.built_from(),
-                    exclusion_for(class, &unit),
                     a.ignore_name()
                 ),
             )
@@ -549,6 +559,15 @@ fn risky_items(a: &Analysed<'_>) -> Vec<Risky> {
     items
 }
 
+/// The exclusion that is the root-only form of `line` (`*.pem` for `**/*.pem`).
+fn root_only_line<'f>(file: &'f IgnoreFile, line: &str) -> Option<&'f Pattern> {
+    let root_form = line.strip_prefix("**/")?;
+    file.patterns
+        .iter()
+        .rev()
+        .find(|p| !p.exception && p.cleaned == root_form)
+}
+
 fn risky_gap(rule: RuleIdx, a: &Analysed<'_>, out: &mut Vec<Finding>) {
     let Some((_, repo_path, file)) = &a.ignore else {
         return;
@@ -576,8 +595,25 @@ fn risky_gap(rule: RuleIdx, a: &Analysed<'_>, out: &mut Vec<Finding>) {
         if sent.is_empty() || !seen_lines.insert(item.line.clone()) {
             continue;
         }
-        out.push(
-            Finding::file(
+        let finding = match root_only_line(file, &item.line) {
+            // The usual mistake: the gitignore habit of a slash-less name.
+            Some(p) => {
+                let src = SourceFile::new(repo_path.clone(), file.text.clone());
+                Finding::span(
+                    rule,
+                    &src,
+                    p.span.clone(),
+                    format!(
+                        "{} would be sent in {}: `{}` matches only at the context root, not `{}`; use `{}`",
+                        item.label,
+                        a.built_from(),
+                        p.text,
+                        sent[0],
+                        item.line
+                    ),
+                )
+            }
+            None => Finding::file(
                 rule,
                 repo_path,
                 format!(
@@ -587,9 +623,12 @@ fn risky_gap(rule: RuleIdx, a: &Analysed<'_>, out: &mut Vec<Finding>) {
                     sent[0],
                     item.line
                 ),
-            )
-            .with_severity(item.severity)
-            .with_fingerprint_key(format!("{} {}", a.ctx.shown(), item.line)),
+            ),
+        };
+        out.push(
+            finding
+                .with_severity(item.severity)
+                .with_fingerprint_key(format!("{} {}", a.ctx.shown(), item.line)),
         );
     }
 }
