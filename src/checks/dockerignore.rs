@@ -328,8 +328,21 @@ fn exclusion_for(class: Sensitive, unit: &str) -> String {
                 }
             }
         }
-        Sensitive::Credentials | Sensitive::SecretsFolder => unit.to_owned(),
+        Sensitive::Credentials | Sensitive::SecretsFolder => literal_line(unit),
     }
+}
+
+/// A path as an ignore-file line that matches it literally: wildcards and a leading `#` or
+/// `!` escaped.
+fn literal_line(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for (i, c) in path.chars().enumerate() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') || (i == 0 && matches!(c, '#' | '!')) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn sensitive(rule: RuleIdx, a: &Analysed<'_>, out: &mut Vec<Finding>) {
@@ -661,7 +674,7 @@ fn bulky(rule: RuleIdx, p: &Params, a: &Analysed<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         done.push(dir);
-        let line = dir;
+        let line = literal_line(dir);
         out.push(
             Finding::file(
                 rule,
@@ -869,5 +882,48 @@ fn unread_ignore_files(
                 c.repo_path(".dockerignore")
             ),
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_lines_match_only_their_path() {
+        for (path, other) in [
+            ("data[1]", "data1"),
+            ("#notes", "notes"),
+            ("!keep", "keep"),
+            ("a*b/c", "axb/c"),
+            ("q?", "qq"),
+            ("plain/dir", "plain/dir2"),
+        ] {
+            let f = IgnoreFile::parse(literal_line(path).as_bytes());
+            assert_eq!(f.excluded(path), Ok(true), "{path}");
+            assert_eq!(f.excluded(other), Ok(false), "{path} vs {other}");
+        }
+    }
+
+    #[test]
+    fn covering_lines_are_found_in_one_pass() {
+        let f = IgnoreFile::parse(b"a/b\nx\n!a/b\nc/d/e\nc\n*.log\n*\nz\n");
+        let got: Vec<Option<u32>> = covering_lines(&f.patterns)
+            .into_iter()
+            .map(|j| j.map(|j| f.patterns[j].line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                Some(3),
+                Some(7),
+                Some(7),
+                Some(5),
+                Some(7),
+                Some(7),
+                None,
+                None
+            ]
+        );
     }
 }
