@@ -14,7 +14,7 @@ use crate::audit::summary::{FailOn, Summary};
 use crate::baseline::Baseline;
 use crate::engine;
 use crate::report::sarif::{self, SarifOptions};
-use crate::report::{self, Format, Report};
+use crate::report::{self, Format, ListFormat, Report};
 use crate::rules::RuleSet;
 use crate::settings::{self, RuleArgs};
 use crate::walk::WalkOptions;
@@ -41,6 +41,8 @@ enum Command {
     Rules(RulesArgs),
     /// Print a rule's help.
     Explain(ExplainArgs),
+    /// List the files a Docker build context sends (`COPY . /dst` sees exactly these).
+    Context(ContextArgs),
 }
 
 #[derive(Args)]
@@ -194,12 +196,6 @@ struct AuditMergeArgs {
     strict: bool,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum ListFormat {
-    Human,
-    Json,
-}
-
 #[derive(Args)]
 struct RulesArgs {
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
@@ -214,6 +210,18 @@ struct ExplainArgs {
     rule_id: String,
     #[command(flatten)]
     rules: RuleFlags,
+}
+
+#[derive(Args)]
+struct ContextArgs {
+    /// The build context (the folder given to `docker build`).
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// The Dockerfile, relative to PATH; selects `<Dockerfile>.dockerignore` when it exists.
+    #[arg(long, value_name = "REL", default_value = "Dockerfile")]
+    dockerfile: String,
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    format: ListFormat,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -238,6 +246,7 @@ pub fn main() -> ExitCode {
         Command::AuditMerge(args) => audit_merge(args),
         Command::Rules(args) => list_rules(args),
         Command::Explain(args) => explain(args),
+        Command::Context(args) => context(args),
     }
 }
 
@@ -692,4 +701,21 @@ fn explain(args: ExplainArgs) -> ExitCode {
     }
     let result = anstream::stdout().lock().write_all(text.as_bytes());
     written(result, "standard output", ExitCode::SUCCESS)
+}
+
+fn context(args: ContextArgs) -> ExitCode {
+    let mut out = anstream::stdout().lock();
+    match crate::dockerignore::report::run(&args.path, &args.dockerfile, args.format, &mut out) {
+        Ok(diagnostics) => {
+            let mut err = anstream::stderr();
+            for d in diagnostics {
+                let _ = writeln!(err, "warning: {}: {}", d.path, d.message);
+            }
+            written(out.flush(), "standard output", ExitCode::SUCCESS)
+        }
+        Err(crate::dockerignore::report::RunError::Write(e)) => {
+            written(Err(e), "standard output", ExitCode::SUCCESS)
+        }
+        Err(e) => untrusted(e),
+    }
 }

@@ -10,6 +10,7 @@ pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod config;
+pub mod dockerignore;
 pub mod engine;
 pub mod error;
 pub mod finding;

@@ -16,6 +16,10 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
         "rules/required-files.toml",
         include_str!("../rules/required-files.toml"),
     ),
+    (
+        "rules/dockerignore.toml",
+        include_str!("../rules/dockerignore.toml"),
+    ),
 ];
 
 /// Where a value was declared, for error messages.

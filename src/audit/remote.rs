@@ -553,10 +553,10 @@ impl Client {
     /// Hold every request of this client for `wait`.
     fn pause(&self, wait: Duration) {
         let until = Instant::now() + wait;
-        if let Ok(mut paused) = self.paused_until.lock() {
-            if paused.is_none_or(|p| p < until) {
-                *paused = Some(until);
-            }
+        if let Ok(mut paused) = self.paused_until.lock()
+            && paused.is_none_or(|p| p < until)
+        {
+            *paused = Some(until);
         }
     }
 

@@ -12,6 +12,7 @@ use crate::rules::{Rule, RuleSet};
 use crate::source::SourceFile;
 use crate::walk::{FileEntry, Repo};
 
+pub mod dockerignore;
 pub mod files;
 pub mod required_files;
 
@@ -99,6 +100,7 @@ pub static KINDS: &[Kind] = &[
     required_files::SECURITY_CONTACT,
     required_files::CODEOWNERS_SYNTAX,
     required_files::CODEOWNERS_SHADOWED,
+    dockerignore::DOCKER_CONTEXT,
 ];
 
 pub fn kind(name: &str) -> Option<&'static Kind> {
