@@ -11,6 +11,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod finding;
+pub mod parse;
 pub mod report;
 pub mod rules;
 pub mod settings;
