@@ -10,10 +10,13 @@ use crate::error::{ConfigError, line_of};
 use crate::finding::{RuleIdx, Severity};
 
 /// The built-in packs, embedded so the tool runs with zero configuration.
-pub const BUILTIN_PACKS: &[(&str, &str)] = &[(
-    "rules/required-files.toml",
-    include_str!("../rules/required-files.toml"),
-)];
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    (
+        "rules/required-files.toml",
+        include_str!("../rules/required-files.toml"),
+    ),
+    ("rules/pinning.toml", include_str!("../rules/pinning.toml")),
+];
 
 /// Where a value was declared, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,6 +13,7 @@ use crate::source::SourceFile;
 use crate::walk::{FileEntry, Repo};
 
 pub mod files;
+pub mod pinning;
 pub mod required_files;
 
 /// The code of one or more rules. Checks never print; they push findings.
@@ -90,6 +91,7 @@ pub static KINDS: &[Kind] = &[
     required_files::SECURITY_CONTACT,
     required_files::CODEOWNERS_SYNTAX,
     required_files::CODEOWNERS_SHADOWED,
+    pinning::PINNING,
 ];
 
 pub fn kind(name: &str) -> Option<&'static Kind> {

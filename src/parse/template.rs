@@ -32,19 +32,20 @@ pub fn placeholder(s: &str) -> Option<(std::ops::Range<usize>, &str)> {
 /// Replace template tags with filler of the same byte length (newlines kept), so that
 /// every offset into the result is an offset into `text`.
 ///
-/// - `{% … %}` and `{# … #}` become spaces: a line holding only a block tag becomes blank,
-///   so both branches of an `{% if %}` stay visible to the parser.
-/// - `{{ … }}` and `${{ … }}` become `_` characters: a value built from a placeholder stays
-///   one plain scalar, and a value that is only a placeholder no longer reads as a flow
-///   mapping.
+/// - A tag at the start of its line becomes spaces: a line holding only a block tag
+///   (`{% if %}`, `{{- if }}`) becomes blank, so both branches of an `{% if %}` stay visible
+///   to the parser.
+/// - `{% … %}` and `{# … #}` elsewhere become `_` characters, like `{{ … }}` and
+///   `${{ … }}`: a value built from tags stays one plain scalar, and a value that is only a
+///   placeholder no longer reads as a flow mapping.
 pub fn neutralise(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = bytes.to_vec();
     let mut i = 0;
     while i + 1 < bytes.len() {
         let (open, close, fill) = match (bytes[i], bytes[i + 1]) {
-            (b'{', b'%') => (2, b"%}", b' '),
-            (b'{', b'#') => (2, b"#}", b' '),
+            (b'{', b'%') => (2, b"%}", b'_'),
+            (b'{', b'#') => (2, b"#}", b'_'),
             (b'{', b'{') => (2, b"}}", b'_'),
             (b'$', b'{') if bytes.get(i + 2) == Some(&b'{') => (3, b"}}", b'_'),
             _ => {
@@ -57,6 +58,17 @@ pub fn neutralise(text: &str) -> String {
             break;
         };
         let end = body_start + rel + 2;
+        // A tag that starts its line (a block tag, or a Helm `{{- if }}`) becomes blank;
+        // inside a value it becomes `_` so that the value stays one plain scalar.
+        let line_start = bytes[..i]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let fill = if bytes[line_start..i].iter().all(|b| *b == b' ' || *b == b'\t') {
+            b' '
+        } else {
+            fill
+        };
         for b in &mut out[i..end] {
             if *b != b'\n' && *b != b'\r' {
                 *b = fill;
@@ -79,10 +91,13 @@ mod tests {
 
     #[test]
     fn neutralise_keeps_offsets() {
-        let t = "a: {{ x }}\n{%- if y %}\nb: ${{ z }}\n{% endif %}\nc: {# c #}d";
+        let t = "a: {{ x }}\n{%- if y %}\nb: ${{ z }}\n{% endif %}\nc: {# c #}d\n  {{- end }}\nd: x:{% raw %}y";
         let n = neutralise(t);
         assert_eq!(n.len(), t.len());
-        assert_eq!(n, "a: _______\n           \nb: ________\n           \nc:        d");
+        assert_eq!(
+            n,
+            "a: _______\n           \nb: ________\n           \nc: _______d\n           \nd: x:_________y"
+        );
     }
 
     #[test]
