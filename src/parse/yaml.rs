@@ -16,8 +16,10 @@ use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, Spanned};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub value: Value,
-    /// Byte range in the parsed text (for an alias: of the anchored definition).
+    /// Byte range in the parsed text where the node is used (for an alias: the `*alias`).
     pub span: Range<usize>,
+    /// Byte range where the node is defined (for an alias: the anchored node).
+    pub defined: Range<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -168,12 +170,16 @@ enum Raw {
     Map(Vec<(Spanned<Raw>, Spanned<Raw>)>),
 }
 
-fn to_node(s: Spanned<Raw>, text: &str) -> Node {
-    let loc = s.defined;
+fn byte_range(loc: serde_saphyr::Location, text: &str) -> Range<usize> {
     let span = loc.span();
     let start = span.byte_offset().map_or(0, |o| o as usize).min(text.len());
     let len = span.byte_len().map_or(0, |l| l as usize);
-    let end = (start + len).min(text.len());
+    start..(start + len).min(text.len())
+}
+
+fn to_node(s: Spanned<Raw>, text: &str) -> Node {
+    let span = byte_range(s.referenced, text);
+    let defined = byte_range(s.defined, text);
     let value = match s.value {
         Raw::Null => Value::Null,
         Raw::Scalar(v) => Value::Scalar(v),
@@ -187,7 +193,8 @@ fn to_node(s: Spanned<Raw>, text: &str) -> Node {
     };
     Node {
         value,
-        span: start..end,
+        span,
+        defined,
     }
 }
 
@@ -304,6 +311,8 @@ mod tests {
         assert_eq!(docs.len(), 2);
         let b = docs[0].get("b").unwrap();
         assert_eq!(b.str(), Some("foo:1"));
+        assert_eq!(&t[b.span.clone()], "*x");
+        assert_eq!(text_of(t, &Node { span: b.defined.clone(), ..b.clone() }), "foo:1");
         let c = docs[1].get("c").unwrap();
         assert_eq!(text_of(t, c), "1.20");
     }

@@ -145,7 +145,13 @@ fn remote_pipes(cx: &mut Cx<'_>, line: &Logical) {
     hits.sort_by_key(|h| h.start);
     for h in hits {
         let snippet = &t[h.clone()];
-        let urls: Vec<&str> = URL.find_iter(snippet).map(|m| m.as_str()).collect();
+        // PowerShell names the URL after the matched `DownloadString(`.
+        let urls: Vec<&str> = URL.find_iter(&t[h.start..]).map(|m| m.as_str()).collect();
+        let urls = if URL.is_match(snippet) {
+            URL.find_iter(snippet).map(|m| m.as_str()).collect()
+        } else {
+            urls.into_iter().take(1).collect::<Vec<_>>()
+        };
         if !urls.is_empty() && urls.iter().all(|u| contains_full_sha(u)) {
             continue;
         }
@@ -465,9 +471,8 @@ fn installs(cx: &mut Cx<'_>, line: &Logical, seg: Range<usize>) {
     let names: Vec<String> = loose.iter().map(|l| format!("`{}`", l.name)).collect();
     let at = base + first.at;
     let range = line.orig_range(at..at + first.name.len().max(1));
-    let command = ws
+    let command = ws[..ws.len() - args.len()]
         .iter()
-        .take(3)
         .map(|(w, _)| w.as_str())
         .collect::<Vec<_>>()
         .join(" ");

@@ -87,11 +87,17 @@ fn invalid(cx: &mut Cx<'_>, e: &yaml::Error, templated: bool) {
     cx.report_with(Detect::YamlInvalid, offset..offset, msg, sev);
 }
 
-/// The original text of a scalar node and its byte range (quotes excluded).
+/// The original text of a scalar node (quotes excluded) and the byte range to report:
+/// the value itself, or for an alias the `*alias` where it is used.
 fn val<'t>(text: &'t str, node: &Node) -> Option<(&'t str, Range<usize>)> {
     node.str()?;
-    let r = scalar_range(text, &node.span);
-    Some((text.get(r.clone())?, r))
+    let def = scalar_range(text, &node.defined);
+    let at = if node.span == node.defined {
+        def.clone()
+    } else {
+        node.span.clone()
+    };
+    Some((text.get(def)?, at))
 }
 
 fn is_workflow(doc: &Node) -> bool {
@@ -198,7 +204,7 @@ pub(crate) fn interpolate(value: &str) -> Result<String, String> {
 
 fn run_block(cx: &mut Cx<'_>, node: &Node) {
     if node.str().is_some() {
-        shell::check(cx, node.span.clone());
+        shell::check(cx, node.defined.clone());
     }
 }
 
