@@ -101,3 +101,32 @@ fn templated_files() {
 fn dockerfiles() {
     check_case("docker");
 }
+
+#[test]
+fn container_images_and_helm() {
+    check_case("containers");
+}
+
+#[test]
+fn gitlab_ci() {
+    check_case("gitlab");
+}
+
+#[test]
+fn scripts() {
+    check_case("scripts");
+}
+
+#[test]
+fn manifests_lockfiles_requirements_precommit_terraform() {
+    check_case("manifests");
+}
+
+#[test]
+fn require_hashes_parameter() {
+    check_case_with(
+        "manifests",
+        "expected-require-hashes.txt",
+        &["--config", "testdata/pinning/require-hashes.toml"],
+    );
+}

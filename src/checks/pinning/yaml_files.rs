@@ -54,8 +54,10 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
             gitlab(cx, doc);
         } else if has("services") && is_compose(doc) {
             compose(cx, doc);
-        } else if (has("apiVersion") && has("kind")) || name.starts_with("values") {
-            images_anywhere(cx, doc, 0);
+        } else if has("apiVersion") && has("kind") {
+            images_anywhere(cx, doc, 0, true);
+        } else if name.starts_with("values") {
+            images_anywhere(cx, doc, 0, false);
         }
     }
 }
@@ -480,22 +482,25 @@ fn looks_like_image(v: &str) -> bool {
 }
 
 /// Kubernetes manifests and Helm values: every `image:` key, as a string or as a
-/// `repository`/`tag`/`digest` mapping.
-fn images_anywhere(cx: &mut Cx<'_>, node: &Node, depth: usize) {
+/// `repository`/`tag`/`digest` mapping. In a manifest only container specs count (an
+/// `image:` next to a `name:`), never `data:`, `metadata:` or annotations.
+fn images_anywhere(cx: &mut Cx<'_>, node: &Node, depth: usize, manifest: bool) {
     if depth > 64 {
         return;
     }
     if let Some(map) = node.as_map() {
+        let container = !manifest || node.get("name").is_some();
         for (k, v) in map {
-            if k.str() == Some("image") {
-                image_key(cx, v);
-            } else {
-                images_anywhere(cx, v, depth + 1);
+            match k.str() {
+                Some("image") if container => image_key(cx, v),
+                Some("data" | "stringData" | "binaryData" | "metadata" | "annotations" | "labels")
+                    if manifest => {}
+                _ => images_anywhere(cx, v, depth + 1, manifest),
             }
         }
     }
     for item in node.items() {
-        images_anywhere(cx, item, depth + 1);
+        images_anywhere(cx, item, depth + 1, manifest);
     }
 }
 
