@@ -64,7 +64,10 @@ pub fn neutralise(text: &str) -> String {
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |p| p + 1);
-        let fill = if bytes[line_start..i].iter().all(|b| *b == b' ' || *b == b'\t') {
+        let fill = if bytes[line_start..i]
+            .iter()
+            .all(|b| *b == b' ' || *b == b'\t')
+        {
             b' '
         } else {
             fill
@@ -96,7 +99,7 @@ mod tests {
         assert_eq!(n.len(), t.len());
         assert_eq!(
             n,
-            "a: _______\n           \nb: ________\n           \nc: _______d\n           \nd: x:_________y"
+            "a: _______\n           \nb: ________\n           \nc: _______d\n            \nd: x:_________y"
         );
     }
 

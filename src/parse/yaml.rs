@@ -141,8 +141,8 @@ pub fn parse(text: &str) -> Result<Vec<Node>, Error> {
 }
 
 fn parse_here(text: &str) -> Result<Vec<Node>, Error> {
-    let docs: Vec<Spanned<Raw>> =
-        serde_saphyr::from_str_multiple_with_options(text, options()).map_err(|e| {
+    let docs: Vec<Spanned<Raw>> = serde_saphyr::from_str_multiple_with_options(text, options())
+        .map_err(|e| {
             let loc = e.location();
             let line = loc.map(|l| l.line()).filter(|&l| l > 0);
             let column = loc.map(|l| l.column()).filter(|&c| c > 0);
@@ -295,7 +295,13 @@ mod tests {
     fn spans_point_at_values() {
         let t = "jobs:\n  a:\n    steps:\n      - uses: \"x/y@v1\"\n      - { name: n, uses: a/b@v2 }\n";
         let docs = parse(t).unwrap();
-        let steps = docs[0].get("jobs").unwrap().get("a").unwrap().get("steps").unwrap();
+        let steps = docs[0]
+            .get("jobs")
+            .unwrap()
+            .get("a")
+            .unwrap()
+            .get("steps")
+            .unwrap();
         let s: Vec<&Node> = steps.items().collect();
         let u0 = s[0].get("uses").unwrap();
         assert_eq!(u0.str(), Some("x/y@v1"));
@@ -312,7 +318,16 @@ mod tests {
         let b = docs[0].get("b").unwrap();
         assert_eq!(b.str(), Some("foo:1"));
         assert_eq!(&t[b.span.clone()], "*x");
-        assert_eq!(text_of(t, &Node { span: b.defined.clone(), ..b.clone() }), "foo:1");
+        assert_eq!(
+            text_of(
+                t,
+                &Node {
+                    span: b.defined.clone(),
+                    ..b.clone()
+                }
+            ),
+            "foo:1"
+        );
         let c = docs[1].get("c").unwrap();
         assert_eq!(text_of(t, c), "1.20");
     }

@@ -167,8 +167,24 @@ pub struct PackRule {
 
 /// The rules declared in `rules/required-files.toml`, in declaration order.
 pub fn builtin_rules() -> Vec<PackRule> {
-    let text = std::fs::read_to_string(crate_root().join("rules/required-files.toml"))
-        .expect("the built-in pack is readable");
+    pack_rules("rules/required-files.toml")
+}
+
+/// The built-in packs, in the order the binary embeds them.
+pub const BUILTIN_PACK_FILES: &[&str] = &["rules/required-files.toml", "rules/pinning.toml"];
+
+/// The rules of every built-in pack, in the order `rules` lists them.
+pub fn all_builtin_rules() -> Vec<PackRule> {
+    BUILTIN_PACK_FILES
+        .iter()
+        .flat_map(|p| pack_rules(p))
+        .collect()
+}
+
+/// The rules declared in one pack file, in declaration order.
+pub fn pack_rules(pack: &str) -> Vec<PackRule> {
+    let text =
+        std::fs::read_to_string(crate_root().join(pack)).expect("the built-in pack is readable");
     let doc: toml::Table = toml::from_str(&text).expect("the built-in pack is TOML");
     doc["rule"]
         .as_array()

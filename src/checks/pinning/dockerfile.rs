@@ -163,7 +163,12 @@ fn substitute(s: &str, args: &HashMap<String, Option<String>>) -> Result<String,
                 .unwrap_or(s.len() - i - 1);
             (&s[i + 1..i + 1 + len], None, i + 1 + len)
         };
-        match args.get(name).cloned().flatten().or(default.map(str::to_owned)) {
+        match args
+            .get(name)
+            .cloned()
+            .flatten()
+            .or(default.map(str::to_owned))
+        {
             Some(v) if !v.is_empty() => out.push_str(&v),
             _ => return Err(name.to_owned()),
         }
@@ -269,7 +274,15 @@ fn runs(run: &str, path: &str) -> bool {
             None => true,
             Some(prev) => matches!(
                 prev,
-                "sh" | "bash" | "zsh" | "." | "source" | "python" | "python3" | "&&" | ";" | "||"
+                "sh" | "bash"
+                    | "zsh"
+                    | "."
+                    | "source"
+                    | "python"
+                    | "python3"
+                    | "&&"
+                    | ";"
+                    | "||"
                     | "exec"
             ),
         }
@@ -342,8 +355,7 @@ fn copy_from(cx: &mut Cx<'_>, inst: &Instruction, stages: &[String]) {
             continue;
         };
         let lower = src.to_ascii_lowercase();
-        if stages.contains(&lower) || src.chars().all(|c| c.is_ascii_digit()) || src.contains('$')
-        {
+        if stages.contains(&lower) || src.chars().all(|c| c.is_ascii_digit()) || src.contains('$') {
             continue;
         }
         let at = inst.args.start + off + "--from=".len();

@@ -190,7 +190,13 @@ pub(crate) fn pyproject(cx: &mut Cx<'_>) {
     if any_file(
         cx,
         dir,
-        &["poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock", "pylock.toml"],
+        &[
+            "poetry.lock",
+            "uv.lock",
+            "pdm.lock",
+            "Pipfile.lock",
+            "pylock.toml",
+        ],
     ) || cx
         .repo
         .files_in(dir)
@@ -270,12 +276,13 @@ pub(crate) fn requirements(cx: &mut Cx<'_>) {
     }
 }
 
-static TF_MODULE: LazyLock<Regex> =
-    LazyLock::new(|| regex(r#"(?m)^\s*module\s+"[^"]*"\s*\{"#));
+static TF_MODULE: LazyLock<Regex> = LazyLock::new(|| regex(r#"(?m)^\s*module\s+"[^"]*"\s*\{"#));
 static TF_ATTR: LazyLock<Regex> =
     LazyLock::new(|| regex(r#"(?m)^\s*(source|version)\s*=\s*"([^"]*)""#));
 static TF_REGISTRY: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"^(?:[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?/)?[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+$")
+    regex(
+        r"^(?:[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?/)?[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+$",
+    )
 });
 
 pub(crate) fn terraform(cx: &mut Cx<'_>) {
@@ -361,9 +368,9 @@ fn terraform_source(src: &str, version: Option<&str>) -> Option<String> {
     }
     if TF_REGISTRY.is_match(s) {
         return Some(match version {
-            None => format!(
-                "the registry module `{s}` has no `version`: the newest release is used"
-            ),
+            None => {
+                format!("the registry module `{s}` has no `version`: the newest release is used")
+            }
             Some(v) if !NPM_EXACT.is_match(v.trim()) => format!(
                 "the registry module `{s}` asks for `{v}`, a range: each `terraform init -upgrade` may pick another release"
             ),

@@ -155,10 +155,9 @@ fn remote_pipes(cx: &mut Cx<'_>, line: &Logical) {
         if !urls.is_empty() && urls.iter().all(|u| contains_full_sha(u)) {
             continue;
         }
-        let what = urls.first().map_or_else(
-            || "a downloaded script".to_owned(),
-            |u| format!("`{u}`"),
-        );
+        let what = urls
+            .first()
+            .map_or_else(|| "a downloaded script".to_owned(), |u| format!("`{u}`"));
         let r = line.orig_range(h.start..h.start + 1);
         cx.report(
             Detect::RemoteScript,
@@ -215,7 +214,10 @@ fn find_downloads(line: &Logical, idx: usize, out: &mut Vec<Download>) {
         while i < args.len() {
             let w = args[i].0.as_str();
             let next = args.get(i + 1).map(|(n, _)| n.clone());
-            if let Some(v) = w.strip_prefix("--output=").or(w.strip_prefix("--output-document=")) {
+            if let Some(v) = w
+                .strip_prefix("--output=")
+                .or(w.strip_prefix("--output-document="))
+            {
                 path = Some(v.to_owned());
             } else if w == "--output" || w == "--output-document" {
                 path = next;
@@ -248,10 +250,7 @@ fn find_downloads(line: &Logical, idx: usize, out: &mut Vec<Download>) {
     for c in PS_DOWNLOAD.captures_iter(t) {
         let Some(m) = c.get(0) else { continue };
         let (url, path) = match (c.get(1), c.get(2), c.get(3)) {
-            (Some(p), _, _) => (
-                URL.find(m.as_str()).map_or("", |u| u.as_str()),
-                p.as_str(),
-            ),
+            (Some(p), _, _) => (URL.find(m.as_str()).map_or("", |u| u.as_str()), p.as_str()),
             (None, Some(u), Some(p)) => (u.as_str(), p.as_str()),
             _ => continue,
         };
@@ -267,8 +266,23 @@ fn find_downloads(line: &Logical, idx: usize, out: &mut Vec<Download>) {
 }
 
 const INTERPRETERS: &[&str] = &[
-    "sh", "bash", "zsh", "dash", "ksh", "source", ".", "python", "python3", "perl", "ruby",
-    "node", "pwsh", "powershell", "powershell.exe", "pwsh.exe", "&",
+    "sh",
+    "bash",
+    "zsh",
+    "dash",
+    "ksh",
+    "source",
+    ".",
+    "python",
+    "python3",
+    "perl",
+    "ruby",
+    "node",
+    "pwsh",
+    "powershell",
+    "powershell.exe",
+    "pwsh.exe",
+    "&",
 ];
 
 /// A later command that runs a downloaded file that was not verified.
@@ -393,8 +407,7 @@ fn installs(cx: &mut Cx<'_>, line: &Logical, seg: Range<usize>) {
         if matches!(
             w,
             "sudo" | "exec" | "time" | "command" | "-" | "RUN" | "run" | "run:" | "script:"
-        )
-            || (w.contains('=') && !w.starts_with('-') && !w.contains('/'))
+        ) || (w.contains('=') && !w.starts_with('-') && !w.contains('/'))
             || (w.starts_with('-') && k > 0 && ws[k - 1].0 == "sudo")
         {
             k += 1;
@@ -434,9 +447,7 @@ fn installs(cx: &mut Cx<'_>, line: &Logical, seg: Range<usize>) {
         }
         "npx" | "bunx" => ("npx", &ws[1..]),
         "pnpm" | "yarn" if lower(1).as_deref() == Some("dlx") => ("npx", &ws[2..]),
-        "go" if matches!(lower(1).as_deref(), Some("install" | "run" | "get")) => {
-            ("go", &ws[1..])
-        }
+        "go" if matches!(lower(1).as_deref(), Some("install" | "run" | "get")) => ("go", &ws[1..]),
         "gem" if lower(1).as_deref() == Some("install") => ("gem", &ws[2..]),
         "cargo" if lower(1).as_deref() == Some("install") => ("cargo", &ws[2..]),
         "choco" | "cinst"
@@ -461,10 +472,61 @@ fn installs(cx: &mut Cx<'_>, line: &Logical, seg: Range<usize>) {
         "go" => go(args),
         "gem" => gem(args),
         "cargo" => cargo(args),
-        "choco" => versioned_by_flag(args, &["--version", "-v"], &["-s", "--source", "--params", "--package-parameters", "--install-arguments", "-ia", "--cache-location", "-u", "-p", "--user", "--password"]),
-        "dotnet" => versioned_by_flag(args, &["--version"], &["--tool-path", "--add-source", "--configfile", "--framework", "-a", "--arch", "--tool-manifest", "-v", "--verbosity"]),
-        "apt" => os_packages(args, &["-t", "--target-release", "-o", "--option", "-c", "--config-file"]),
-        "apk" => os_packages(args, &["--virtual", "-t", "--repository", "-X", "--root", "-p", "--arch"]),
+        "choco" => versioned_by_flag(
+            args,
+            &["--version", "-v"],
+            &[
+                "-s",
+                "--source",
+                "--params",
+                "--package-parameters",
+                "--install-arguments",
+                "-ia",
+                "--cache-location",
+                "-u",
+                "-p",
+                "--user",
+                "--password",
+            ],
+        ),
+        "dotnet" => versioned_by_flag(
+            args,
+            &["--version"],
+            &[
+                "--tool-path",
+                "--add-source",
+                "--configfile",
+                "--framework",
+                "-a",
+                "--arch",
+                "--tool-manifest",
+                "-v",
+                "--verbosity",
+            ],
+        ),
+        "apt" => os_packages(
+            args,
+            &[
+                "-t",
+                "--target-release",
+                "-o",
+                "--option",
+                "-c",
+                "--config-file",
+            ],
+        ),
+        "apk" => os_packages(
+            args,
+            &[
+                "--virtual",
+                "-t",
+                "--repository",
+                "-X",
+                "--root",
+                "-p",
+                "--arch",
+            ],
+        ),
         _ => Vec::new(),
     };
     let Some(first) = loose.first() else { return };
@@ -505,12 +567,42 @@ fn is_var_or_template(w: &str) -> bool {
 
 fn pip(args: &[(String, usize)]) -> Vec<Loose> {
     const WITH_VALUE: &[&str] = &[
-        "-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url",
-        "-f", "--find-links", "-t", "--target", "--prefix", "--root", "--src", "--python-version",
-        "--platform", "--implementation", "--abi", "--only-binary", "--no-binary",
-        "--trusted-host", "--cache-dir", "--log", "--progress-bar", "--global-option",
-        "--config-settings", "-C", "--report", "--upgrade-strategy", "--python", "--proxy",
-        "--retries", "--timeout", "--exists-action", "--cert", "--client-cert",
+        "-r",
+        "--requirement",
+        "-c",
+        "--constraint",
+        "-i",
+        "--index-url",
+        "--extra-index-url",
+        "-f",
+        "--find-links",
+        "-t",
+        "--target",
+        "--prefix",
+        "--root",
+        "--src",
+        "--python-version",
+        "--platform",
+        "--implementation",
+        "--abi",
+        "--only-binary",
+        "--no-binary",
+        "--trusted-host",
+        "--cache-dir",
+        "--log",
+        "--progress-bar",
+        "--global-option",
+        "--config-settings",
+        "-C",
+        "--report",
+        "--upgrade-strategy",
+        "--python",
+        "--proxy",
+        "--retries",
+        "--timeout",
+        "--exists-action",
+        "--cert",
+        "--client-cert",
     ];
     if args.iter().any(|(w, _)| w == "--require-hashes") {
         return Vec::new();
@@ -599,8 +691,17 @@ fn npm_spec_pinned(spec: &str) -> bool {
 
 fn npm(args: &[(String, usize)]) -> Vec<Loose> {
     const WITH_VALUE: &[&str] = &[
-        "--prefix", "--registry", "-w", "--workspace", "--cache", "--userconfig", "--tag",
-        "--omit", "--include", "--install-strategy", "--loglevel",
+        "--prefix",
+        "--registry",
+        "-w",
+        "--workspace",
+        "--cache",
+        "--userconfig",
+        "--tag",
+        "--omit",
+        "--include",
+        "--install-strategy",
+        "--loglevel",
     ];
     let mut out = Vec::new();
     let mut i = 0;
@@ -686,9 +787,25 @@ fn local_npm_dependency(cx: &Cx<'_>, name: &str) -> bool {
 
 fn go(args: &[(String, usize)]) -> Vec<Loose> {
     const WITH_VALUE: &[&str] = &[
-        "-tags", "-ldflags", "-gcflags", "-asmflags", "-o", "-mod", "-modfile", "-C", "-exec",
-        "-overlay", "-pkgdir", "-buildmode", "-compiler", "-gccgoflags", "-installsuffix", "-p",
-        "-toolexec", "-buildvcs", "-pgo",
+        "-tags",
+        "-ldflags",
+        "-gcflags",
+        "-asmflags",
+        "-o",
+        "-mod",
+        "-modfile",
+        "-C",
+        "-exec",
+        "-overlay",
+        "-pkgdir",
+        "-buildmode",
+        "-compiler",
+        "-gccgoflags",
+        "-installsuffix",
+        "-p",
+        "-toolexec",
+        "-buildvcs",
+        "-pgo",
     ];
     let Some((sub, _)) = args.first() else {
         return Vec::new();
@@ -759,9 +876,26 @@ fn cargo(args: &[(String, usize)]) -> Vec<Loose> {
         return Vec::new();
     }
     const WITH_VALUE: &[&str] = &[
-        "--version", "--vers", "--git", "--branch", "--tag", "--rev", "--root", "--index",
-        "--registry", "--target", "--features", "-F", "--profile", "-j", "--jobs", "--bin",
-        "--example", "--target-dir", "--config", "-Z",
+        "--version",
+        "--vers",
+        "--git",
+        "--branch",
+        "--tag",
+        "--rev",
+        "--root",
+        "--index",
+        "--registry",
+        "--target",
+        "--features",
+        "-F",
+        "--profile",
+        "-j",
+        "--jobs",
+        "--bin",
+        "--example",
+        "--target-dir",
+        "--config",
+        "-Z",
     ];
     let mut names = Vec::new();
     let mut i = 0;
@@ -787,8 +921,11 @@ fn cargo(args: &[(String, usize)]) -> Vec<Loose> {
         || has("--vers")
         || git_pinned
         || names.iter().all(|(n, _)| {
-            n.split_once('@')
-                .is_some_and(|(_, v)| v.trim_start_matches('=').chars().all(|c| c.is_ascii_digit() || c == '.'))
+            n.split_once('@').is_some_and(|(_, v)| {
+                v.trim_start_matches('=')
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.')
+            })
         });
     if !versioned {
         return names
@@ -806,7 +943,11 @@ fn cargo(args: &[(String, usize)]) -> Vec<Loose> {
     Vec::new()
 }
 
-fn versioned_by_flag(args: &[(String, usize)], version: &[&str], with_value: &[&str]) -> Vec<Loose> {
+fn versioned_by_flag(
+    args: &[(String, usize)],
+    version: &[&str],
+    with_value: &[&str],
+) -> Vec<Loose> {
     if args.iter().any(|(w, _)| {
         let l = w.to_ascii_lowercase();
         version
@@ -850,7 +991,11 @@ fn os_packages(args: &[(String, usize)], with_value: &[&str]) -> Vec<Loose> {
             continue;
         }
         let w = unquote(w);
-        if w.contains('=') || is_var_or_template(w) || w.ends_with(".deb") || w.starts_with(['.', '/']) {
+        if w.contains('=')
+            || is_var_or_template(w)
+            || w.ends_with(".deb")
+            || w.starts_with(['.', '/'])
+        {
             continue;
         }
         out.push(Loose {

@@ -279,7 +279,9 @@ fn precommit(cx: &mut Cx<'_>, doc: &Node) {
                 cx.report(
                     Detect::TemplatedReference,
                     range,
-                    format!("the `rev:` of `{name}` is templated: `{var}` decides whether it is pinned"),
+                    format!(
+                        "the `rev:` of `{name}` is templated: `{var}` decides whether it is pinned"
+                    ),
                 );
                 continue;
             }
@@ -333,9 +335,8 @@ fn chart(cx: &mut Cx<'_>, doc: &Node) {
             }
             None => {
                 let range = dep.span.start..dep.span.start;
-                let msg = format!(
-                    "chart dependency `{name}` has no `version`: the newest chart is used"
-                );
+                let msg =
+                    format!("chart dependency `{name}` has no `version`: the newest chart is used");
                 cx.report(Detect::HelmDependencyRange, range, msg);
             }
         }
@@ -493,8 +494,9 @@ fn images_anywhere(cx: &mut Cx<'_>, node: &Node, depth: usize, manifest: bool) {
         for (k, v) in map {
             match k.str() {
                 Some("image") if container => image_key(cx, v),
-                Some("data" | "stringData" | "binaryData" | "metadata" | "annotations" | "labels")
-                    if manifest => {}
+                Some(
+                    "data" | "stringData" | "binaryData" | "metadata" | "annotations" | "labels",
+                ) if manifest => {}
                 _ => images_anywhere(cx, v, depth + 1, manifest),
             }
         }
@@ -560,7 +562,11 @@ fn line_scan(cx: &mut Cx<'_>) {
         let (Some(key), Some(value)) = (c.get(1), c.get(2)) else {
             continue;
         };
-        found.push((key.as_str().to_owned(), value.as_str().to_owned(), value.range()));
+        found.push((
+            key.as_str().to_owned(),
+            value.as_str().to_owned(),
+            value.range(),
+        ));
     }
     for (key, value, range) in found {
         match key.as_str() {
