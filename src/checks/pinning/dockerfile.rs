@@ -331,6 +331,23 @@ fn from(
                 };
                 cx.report(detect, range, format!("{why} (`{image}` with the ARG defaults)"));
             }
+            // `${REGISTRY}/node:20`: a registry or mirror prefix; the rest still names the
+            // image and its tag.
+            Err(_)
+                if image.starts_with('$')
+                    && image
+                        .split_once('/')
+                        .is_some_and(|(_, rest)| !rest.contains('$') && !rest.is_empty()) =>
+            {
+                let rest = image.split_once('/').map_or(image, |(_, r)| r);
+                let verdict = refs::image(rest);
+                let (detect, why) = match verdict {
+                    refs::Verdict::Pinned => return,
+                    refs::Verdict::Mutable(m) => (Detect::ImageUnpinned, m),
+                    refs::Verdict::Floating(m) => (Detect::ImageLatest, m),
+                };
+                cx.report(detect, range, format!("{why} (behind the registry prefix of `{image}`)"));
+            }
             Err(var) => cx.report(
                 Detect::TemplatedReference,
                 range,

@@ -151,6 +151,10 @@ pub fn report_ref(cx: &mut Cx<'_>, kind: RefKind, value: &str, range: Range<usiz
     let (judged, how) = match resolve(cx, value) {
         Resolved::Plain(v) => (v, None),
         Resolved::Defaulted { value: v, how } => (v, Some(how)),
+        // A Helm template (`{{ .Values.image.repository }}`): the values file is checked.
+        Resolved::Unresolved { var } if var.trim_start_matches('-').trim().starts_with('.') => {
+            return;
+        }
         Resolved::Unresolved { var } => {
             let what = match kind {
                 RefKind::Action => "action reference",
