@@ -97,6 +97,21 @@ pub(crate) fn package_json(cx: &mut Cx<'_>) {
     let Ok(json) = serde_json::from_str::<serde_json::Value>(text) else {
         return;
     };
+    // `scripts` are shell commands (`npx …`, `curl … | sh`).
+    if let Some(scripts) = json.get("scripts").and_then(|s| s.as_object()) {
+        let mut from = text.find("\"scripts\"").unwrap_or(0);
+        for value in scripts.values() {
+            let Ok(encoded) = serde_json::to_string(value) else {
+                continue;
+            };
+            if let Some(p) = text[from..].find(&encoded) {
+                let start = from + p + 1;
+                let end = from + p + encoded.len() - 1;
+                super::shell::check(cx, start..end);
+                from = end;
+            }
+        }
+    }
     let mut ranges = Vec::new();
     for section in ["dependencies", "devDependencies", "optionalDependencies"] {
         let Some(deps) = json.get(section).and_then(|d| d.as_object()) else {

