@@ -291,6 +291,19 @@ pub(crate) fn requirements(cx: &mut Cx<'_>) {
     }
 }
 
+static DEVCONTAINER_IMAGE: LazyLock<Regex> =
+    LazyLock::new(|| regex(r#"(?m)^\s*"image"\s*:\s*"([^"]+)""#));
+
+/// A dev container's `"image"` (the file is JSON with comments: read line by line).
+pub(crate) fn devcontainer(cx: &mut Cx<'_>) {
+    let text = cx.text();
+    for c in DEVCONTAINER_IMAGE.captures_iter(text) {
+        if let Some(m) = c.get(1) {
+            super::yaml_files::image_value(cx, m.as_str(), m.range());
+        }
+    }
+}
+
 static TF_MODULE: LazyLock<Regex> = LazyLock::new(|| regex(r#"(?m)^\s*module\s+"[^"]*"\s*\{"#));
 static TF_ATTR: LazyLock<Regex> =
     LazyLock::new(|| regex(r#"(?m)^\s*(source|version)\s*=\s*"([^"]*)""#));

@@ -132,6 +132,7 @@ enum FileKind {
     GoMod,
     Pyproject,
     Terraform,
+    DevContainer,
 }
 
 fn classify(path: &str) -> Option<FileKind> {
@@ -178,6 +179,7 @@ fn classify(path: &str) -> Option<FileKind> {
         "package.json" => Some(FileKind::PackageJson),
         "go.mod" => Some(FileKind::GoMod),
         "pyproject.toml" => Some(FileKind::Pyproject),
+        "devcontainer.json" | ".devcontainer.json" => Some(FileKind::DevContainer),
         _ if base.ends_with(".tf") => Some(FileKind::Terraform),
         _ => None,
     }
@@ -218,6 +220,7 @@ impl Check for Pinning {
             FileKind::GoMod => manifests::go_mod(&mut cx),
             FileKind::Pyproject => manifests::pyproject(&mut cx),
             FileKind::Terraform => manifests::terraform(&mut cx),
+            FileKind::DevContainer => manifests::devcontainer(&mut cx),
         }
     }
 }

@@ -160,6 +160,8 @@ fn image_node(cx: &mut Cx<'_>, node: &Node) {
 pub(crate) fn image_value(cx: &mut Cx<'_>, value: &str, range: Range<usize>) {
     match interpolate(value) {
         Ok(v) => refs::report_ref(cx, RefKind::Image, &v, range),
+        // The pipeline's own image (`$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA`).
+        Err(var) if var.starts_with("CI_") || var.starts_with("GITHUB_") => {}
         Err(var) => cx.report(
             Detect::TemplatedReference,
             range,
