@@ -547,7 +547,9 @@ fn installs(cx: &mut Cx<'_>, line: &Logical, seg: Range<usize>) {
     let names: Vec<String> = loose.iter().map(|l| format!("`{}`", l.name)).collect();
     let at = base + first.at;
     let range = line.orig_range(at..at + first.name.len().max(1));
-    let command = ws[..ws.len() - args.len()]
+    // `go`'s arguments start with its subcommand: show it.
+    let shown = (ws.len() - args.len() + usize::from(tool == "go")).min(ws.len());
+    let command = ws[..shown]
         .iter()
         .map(|(w, _)| w.as_str())
         .collect::<Vec<_>>()
