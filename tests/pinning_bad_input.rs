@@ -218,3 +218,18 @@ fn templated_yaml_that_cannot_parse_is_a_note_and_still_checked() {
         .expect("a finding about the file");
     assert_eq!(invalid["severity"], "note");
 }
+
+/// Thousands of YAML files parsed in parallel: every one is checked, none overflows a stack.
+#[test]
+fn many_yaml_files_in_parallel() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for i in 0..3_000 {
+        write(
+            dir.path(),
+            &format!("t{i}/.github/workflows/ci.yml"),
+            "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: a/b@v1\n",
+        );
+    }
+    let doc = scan(dir.path());
+    assert_eq!(findings(&doc).len(), 3_000);
+}

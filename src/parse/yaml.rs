@@ -8,6 +8,7 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::{Arc, LazyLock, Mutex, mpsc};
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, Spanned};
@@ -117,8 +118,69 @@ const PARSE_STACK: usize = 64 * 1024 * 1024;
 /// Deepest nesting accepted; real configuration files stay far below it.
 const MAX_DEPTH: usize = 100;
 
+/// A parse request for the parser threads.
+struct Job {
+    text: String,
+    reply: mpsc::Sender<Result<Vec<Node>, Error>>,
+}
+
+/// Threads with [`PARSE_STACK`] stacks, started once and fed through a queue: spawning one
+/// per file costs more than most parses, and a plain blocking wait (unlike a cross-pool
+/// `rayon` call) never runs other work on the caller's small stack.
+static PARSERS: LazyLock<Option<mpsc::Sender<Job>>> = LazyLock::new(|| {
+    let (tx, rx) = mpsc::channel::<Job>();
+    let rx = Arc::new(Mutex::new(rx));
+    let n = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut started = 0;
+    for i in 0..n {
+        let rx = Arc::clone(&rx);
+        let spawned = std::thread::Builder::new()
+            .name(format!("yaml-{i}"))
+            .stack_size(PARSE_STACK)
+            .spawn(move || {
+                loop {
+                    let job = match rx.lock() {
+                        Ok(queue) => match queue.recv() {
+                            Ok(job) => job,
+                            Err(_) => return,
+                        },
+                        Err(_) => return,
+                    };
+                    let result = std::panic::catch_unwind(|| parse_here(&job.text))
+                        .unwrap_or_else(|_| Err(failed()));
+                    // The caller may have given up; nothing to do then.
+                    let _ = job.reply.send(result);
+                }
+            });
+        if spawned.is_ok() {
+            started += 1;
+        }
+    }
+    (started > 0).then_some(tx)
+});
+
+fn failed() -> Error {
+    Error {
+        message: "the YAML parser failed".to_owned(),
+        line: None,
+        column: None,
+    }
+}
+
 /// Parse every document of a YAML stream. Empty documents are skipped.
 pub fn parse(text: &str) -> Result<Vec<Node>, Error> {
+    if let Some(queue) = PARSERS.as_ref() {
+        let (reply, answer) = mpsc::channel();
+        let job = Job {
+            text: text.to_owned(),
+            reply,
+        };
+        if queue.send(job).is_ok()
+            && let Ok(result) = answer.recv()
+        {
+            return result;
+        }
+    }
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("yaml".to_owned())
@@ -130,13 +192,7 @@ pub fn parse(text: &str) -> Result<Vec<Node>, Error> {
                 column: None,
             })?
             .join()
-            .unwrap_or_else(|_| {
-                Err(Error {
-                    message: "the YAML parser failed".to_owned(),
-                    line: None,
-                    column: None,
-                })
-            })
+            .unwrap_or_else(|_| Err(failed()))
     })
 }
 
