@@ -223,7 +223,7 @@ fn templated_yaml_that_cannot_parse_is_a_note_and_still_checked() {
 #[test]
 fn many_yaml_files_in_parallel() {
     let dir = tempfile::tempdir().expect("temp dir");
-    for i in 0..3_000 {
+    for i in 0..1_000 {
         write(
             dir.path(),
             &format!("t{i}/.github/workflows/ci.yml"),
@@ -231,5 +231,5 @@ fn many_yaml_files_in_parallel() {
         );
     }
     let doc = scan(dir.path());
-    assert_eq!(findings(&doc).len(), 3_000);
+    assert_eq!(findings(&doc).len(), 1_000);
 }

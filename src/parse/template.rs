@@ -35,9 +35,10 @@ pub fn placeholder(s: &str) -> Option<(std::ops::Range<usize>, &str)> {
 /// - A tag at the start of its line becomes spaces: a line holding only a block tag
 ///   (`{% if %}`, `{{- if }}`) becomes blank, so both branches of an `{% if %}` stay visible
 ///   to the parser.
-/// - `{% … %}` and `{# … #}` elsewhere become `_` characters, like `{{ … }}` and
-///   `${{ … }}`: a value built from tags stays one plain scalar, and a value that is only a
-///   placeholder no longer reads as a flow mapping.
+/// - `{% … %}` and `{# … #}` followed by a space or the line end become spaces too.
+/// - Other tags become `_` characters: a value built from tags stays one plain scalar, and
+///   a value that is only a placeholder (`{{ … }}`, `${{ … }}`) no longer reads as a flow
+///   mapping.
 pub fn neutralise(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = bytes.to_vec();
@@ -64,9 +65,14 @@ pub fn neutralise(text: &str) -> String {
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |p| p + 1);
+        // A block tag followed by a space or the line end outputs nothing between tokens
+        // (`key:{% if x %} &anchor{% endif %}`): spaces keep the tokens apart as rendered.
+        let block = bytes[i + 1] != b'{';
+        let right_boundary = bytes.get(end).is_none_or(|b| b.is_ascii_whitespace());
         let fill = if bytes[line_start..i]
             .iter()
             .all(|b| *b == b' ' || *b == b'\t')
+            || (block && right_boundary)
         {
             b' '
         } else {
@@ -94,12 +100,12 @@ mod tests {
 
     #[test]
     fn neutralise_keeps_offsets() {
-        let t = "a: {{ x }}\n{%- if y %}\nb: ${{ z }}\n{% endif %}\nc: {# c #}d\n  {{- end }}\nd: x:{% raw %}y";
+        let t = "a: {{ x }}\n{%- if y %}\nb: ${{ z }}\n{% endif %}\nc: {# c #}d\n  {{- end }}\nd: x:{% raw %}y\ne:{% if a %} &e{% endif %}";
         let n = neutralise(t);
         assert_eq!(n.len(), t.len());
         assert_eq!(
             n,
-            "a: _______\n           \nb: ________\n           \nc: _______d\n            \nd: x:_________y"
+            "a: _______\n           \nb: ________\n           \nc: _______d\n            \nd: x:_________y\ne:           &e           "
         );
     }
 

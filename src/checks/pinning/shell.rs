@@ -62,6 +62,11 @@ fn logical_lines(text: &str, range: Range<usize>) -> Vec<Logical> {
         let start = offset;
         offset += raw.len();
         let line = raw.trim_end_matches(['\n', '\r']);
+        // A comment line inside a continued command (as Dockerfiles allow) is dropped
+        // without ending the command.
+        if cur.is_some() && line.trim_start().starts_with('#') {
+            continue;
+        }
         let code = strip_comment(line);
         let trimmed = code.trim_end();
         let (body, continues) = match trimmed.strip_suffix('\\') {
