@@ -102,7 +102,7 @@ fn options() -> Options {
     let mut budget = Budget::default();
     budget.max_depth = MAX_DEPTH;
     budget.flow_nesting_limit = MAX_DEPTH;
-    budget.max_nodes = 250_000;
+    budget.max_nodes = 2_000_000;
     budget.max_aliases = 10_000;
     budget.max_documents = 1_024;
     let mut options = Options::default();

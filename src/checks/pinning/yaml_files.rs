@@ -20,8 +20,18 @@ fn regex(p: &str) -> Regex {
     Regex::new(p).unwrap_or_else(|e| panic!("invalid built-in pattern {p}: {e}"))
 }
 
+/// The keys this module reads; a YAML file that has none of them is not parsed.
+static RELEVANT: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r#"\b(?:uses|image|jobs|include|rev|dependencies|services|script|container|runs|repository|repos)["']?[ \t]*:"#,
+    )
+});
+
 pub(crate) fn check(cx: &mut Cx<'_>) {
     let text = cx.text();
+    if !RELEVANT.is_match(text) {
+        return;
+    }
     let templated = template::has_template(text) || text.contains("$default-branch");
     let neutral = template::neutralise(text);
     let docs = match yaml::parse(&neutral) {
