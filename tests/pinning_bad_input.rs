@@ -73,7 +73,7 @@ fn alias_bomb_is_a_finding() {
     // The line-by-line fallback still sees the unpinned action.
     assert!(
         got.iter()
-            .any(|(l, c, r)| r == "pinning/action-unpinned" && *l == 18 && *c == 15),
+            .any(|(l, c, r)| r == "pinning/action-unpinned" && *l == 18 && *c == 32),
         "{got:?}"
     );
 }
@@ -136,8 +136,8 @@ fn duplicate_keys_are_all_checked() {
     assert_eq!(
         got,
         vec![
-            (6, 15, "pinning/action-unpinned".to_owned()),
-            (10, 15, "pinning/action-unpinned".to_owned())
+            (6, 19, "pinning/action-unpinned".to_owned()),
+            (10, 19, "pinning/action-unpinned".to_owned())
         ]
     );
 }
@@ -156,7 +156,7 @@ fn crlf_keeps_lines_and_columns() {
     assert_eq!(
         at(&doc, ".github/workflows/crlf.yml"),
         vec![
-            (6, 15, "pinning/action-unpinned".to_owned()),
+            (6, 19, "pinning/action-unpinned".to_owned()),
             (7, 14, "pinning/remote-script".to_owned())
         ]
     );
@@ -209,7 +209,7 @@ fn templated_yaml_that_cannot_parse_is_a_note_and_still_checked() {
     let got = at(&doc, path);
     assert!(
         got.iter()
-            .any(|(l, c, r)| (*l, *c) == (6, 15) && r == "pinning/action-unpinned"),
+            .any(|(l, c, r)| (*l, *c) == (6, 19) && r == "pinning/action-unpinned"),
         "{got:?}"
     );
     let invalid = findings(&doc)

@@ -186,6 +186,17 @@ pub fn report_ref(cx: &mut Cx<'_>, kind: RefKind, value: &str, range: Range<usiz
         Some(how) => format!("{why} ({how})"),
         None => why,
     };
+    // Point at the ref itself (after the `@`) when the value is written here.
+    let range = match cx.text().get(range.clone()) {
+        Some(written) if detect == Detect::ActionUnpinned && written.trim() == value => {
+            let lead = written.len() - written.trim_start().len();
+            match value.rfind('@') {
+                Some(at) => range.start + lead + at + 1..range.start + lead + value.len(),
+                None => range,
+            }
+        }
+        _ => range,
+    };
     cx.report(detect, range, message);
 }
 
