@@ -323,6 +323,11 @@ fn from(
                 if stages.contains(&lower) || lower == "scratch" {
                     return;
                 }
+                // An ARG default that is itself a template placeholder.
+                if resolved.contains("{{") {
+                    refs::report_ref(cx, RefKind::Image, &resolved, range);
+                    return;
+                }
                 let verdict = refs::image(&resolved);
                 let (detect, why) = match verdict {
                     refs::Verdict::Pinned => return,
