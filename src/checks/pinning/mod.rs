@@ -164,7 +164,10 @@ fn classify(path: &str) -> Option<FileKind> {
         || base.ends_with(".ps1")
         || base.ends_with(".psm1")
         || base == "makefile"
+        || base == "gnumakefile"
         || base.ends_with(".mk")
+        || base == "justfile"
+        || base == ".justfile"
     {
         return Some(FileKind::Shell);
     }

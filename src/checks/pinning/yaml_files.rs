@@ -23,7 +23,7 @@ fn regex(p: &str) -> Regex {
 /// The keys this module reads; a YAML file that has none of them is not parsed.
 static RELEVANT: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r#"\b(?:uses|image|jobs|include|rev|dependencies|services|script|container|runs|repository|repos)["']?[ \t]*:"#,
+        r#"\b(?:uses|image|jobs|include|rev|dependencies|services|script|container|runs|repository|repos|cmds)["']?[ \t]*:"#,
     )
 });
 
@@ -62,6 +62,8 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
             chart(cx, doc);
         } else if name.contains("gitlab-ci") || is_gitlab(doc) {
             gitlab(cx, doc);
+        } else if has("tasks") && has("version") {
+            taskfile(cx, doc);
         } else if has("services") && is_compose(doc) {
             compose(cx, doc);
         } else if has("apiVersion") && has("kind") {
@@ -459,6 +461,21 @@ fn remote_include(cx: &mut Cx<'_>, url: &str, range: Range<usize>) {
                 "the remote include `{url}` is not addressed by a commit: its content can change; use a URL with a commit SHA, or a `project:` include with `ref: <sha>`"
             ),
         );
+    }
+}
+
+/// A Taskfile (`Taskfile.yml`): each task's `cmds` are shell commands.
+fn taskfile(cx: &mut Cx<'_>, doc: &Node) {
+    let Some(tasks) = doc.get("tasks") else {
+        return;
+    };
+    for task in tasks.values() {
+        for cmd in task.get("cmds").into_iter().flat_map(|c| c.items()) {
+            match cmd.get("cmd") {
+                Some(c) => run_block(cx, c),
+                None => run_block(cx, cmd),
+            }
+        }
     }
 }
 
