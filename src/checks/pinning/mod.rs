@@ -146,7 +146,10 @@ fn classify(path: &str) -> Option<FileKind> {
     if base == "dockerfile"
         || base == "containerfile"
         || base.starts_with("dockerfile.")
+        || base.starts_with("dockerfile-")
+        || base.starts_with("dockerfile_")
         || base.starts_with("containerfile.")
+        || base.starts_with("containerfile-")
         || base.ends_with(".dockerfile")
         || base.ends_with(".containerfile")
     {
@@ -171,8 +174,9 @@ fn classify(path: &str) -> Option<FileKind> {
     {
         return Some(FileKind::Shell);
     }
+    // `requirements*.in` are pip-compile inputs, ranges by design: not checked.
     if (base.starts_with("requirements") || base.ends_with("requirements.txt"))
-        && (base.ends_with(".txt") || base.ends_with(".in"))
+        && base.ends_with(".txt")
         || (path.contains("requirements/") && base.ends_with(".txt"))
     {
         return Some(FileKind::Requirements);

@@ -106,7 +106,7 @@ static COMMAND_SUBST: LazyLock<Regex> = LazyLock::new(|| {
 });
 static PS_IEX: LazyLock<Regex> = LazyLock::new(|| {
     regex(
-        r"(?i)\b(?:iex|invoke-expression)\b\s*\(?\s*\(?.*?(?:downloadstring|\biwr\b|\birm\b|invoke-webrequest|invoke-restmethod)",
+        r"(?i)(?:\b(?:iex|invoke-expression)\b|\[scriptblock\]::create)\s*\(?\s*\(?.*?(?:downloadstring|\biwr\b|\birm\b|invoke-webrequest|invoke-restmethod)",
     )
 });
 static URL: LazyLock<Regex> = LazyLock::new(|| regex(r#"https?://[^\s"'`)]+"#));
@@ -481,6 +481,9 @@ fn installs(cx: &mut Cx<'_>, line: &Logical, seg: Range<usize>) {
         }
         "apt-get" | "apt" if lower(1).as_deref() == Some("install") => ("apt", &ws[2..]),
         "apk" if lower(1).as_deref() == Some("add") => ("apk", &ws[2..]),
+        "conda" | "mamba" | "micromamba" if lower(1).as_deref() == Some("install") => {
+            ("conda", &ws[2..])
+        }
         _ => return,
     };
     let loose = match tool {
@@ -534,6 +537,16 @@ fn installs(cx: &mut Cx<'_>, line: &Logical, seg: Range<usize>) {
                 "--config-file",
             ],
         ),
+        "conda" => {
+            if args
+                .iter()
+                .any(|(w, _)| w == "--file" || w.starts_with("--file="))
+            {
+                Vec::new()
+            } else {
+                os_packages(args, &["-c", "--channel", "-n", "--name", "-p", "--prefix"])
+            }
+        }
         "apk" => os_packages(
             args,
             &[

