@@ -108,6 +108,9 @@ fn options() -> Options {
     let mut options = Options::default();
     options.budget = Some(budget);
     options.duplicate_keys = DuplicateKeyPolicy::PassThrough;
+    // Alias bombs stop early: real files replay a few thousand events at most.
+    options.alias_limits.max_total_replayed_events = 100_000;
+    options.alias_limits.max_alias_expansions_per_anchor = 5_000;
     options.with_snippet = false;
     options
 }
@@ -409,9 +412,8 @@ mod tests {
                 "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
             ));
         }
-        let start = std::time::Instant::now();
-        assert!(parse(&t).is_err());
-        assert!(start.elapsed().as_secs() < 5);
+        let e = parse(&t).unwrap_err();
+        assert!(e.line.is_some(), "{e:?}");
     }
 
     #[test]
