@@ -185,6 +185,8 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
     let mut seen_from = false;
     // Remote ADDs without a checksum: (destination, url, offset).
     let mut added: Vec<(String, String, Range<usize>)> = Vec::new();
+    // One session for all RUNs: a download in one RUN executed by a later one is found.
+    let mut session = shell::Session::default();
     for inst in &insts {
         let args_text = &text[inst.args.clone()];
         match inst.keyword.as_str() {
@@ -240,7 +242,7 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
                         break;
                     }
                 }
-                shell::check(cx, start..inst.args.end);
+                session.run(cx, start..inst.args.end);
                 let run = &text[start..inst.args.end];
                 added.retain(|(dest, url, range)| {
                     if runs(run, dest) {

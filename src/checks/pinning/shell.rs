@@ -113,25 +113,41 @@ static URL: LazyLock<Regex> = LazyLock::new(|| regex(r#"https?://[^\s"'`)]+"#));
 
 /// Check the commands in `range` of the file.
 pub(crate) fn check(cx: &mut Cx<'_>, range: Range<usize>) {
-    let text = cx.file.text();
-    let range = range.start.min(text.len())..range.end.min(text.len());
-    let lines = logical_lines(text, range);
-    let pipes = cx.enabled(Detect::RemoteScript);
-    let mut downloads: Vec<Download> = Vec::new();
-    for (idx, line) in lines.iter().enumerate() {
-        let t = line.text.as_str();
-        if pipes {
-            remote_pipes(cx, line);
-            find_downloads(line, idx, &mut downloads);
-            if VERIFY.is_match(t) {
-                for d in downloads.iter_mut() {
-                    d.verified = true;
+    Session::default().run(cx, range);
+}
+
+/// Commands that run one after the other in several pieces of a file (the `RUN`s of a
+/// Dockerfile, the steps of a job): a download in one piece that a later piece executes is
+/// still found.
+#[derive(Default)]
+pub(crate) struct Session {
+    downloads: Vec<Download>,
+    lines: usize,
+}
+
+impl Session {
+    pub(crate) fn run(&mut self, cx: &mut Cx<'_>, range: Range<usize>) {
+        let text = cx.file.text();
+        let range = range.start.min(text.len())..range.end.min(text.len());
+        let lines = logical_lines(text, range);
+        let pipes = cx.enabled(Detect::RemoteScript);
+        for line in &lines {
+            let idx = self.lines;
+            self.lines += 1;
+            let t = line.text.as_str();
+            if pipes {
+                remote_pipes(cx, line);
+                find_downloads(line, idx, &mut self.downloads);
+                if VERIFY.is_match(t) {
+                    for d in self.downloads.iter_mut() {
+                        d.verified = true;
+                    }
                 }
+                executed(cx, line, idx, &mut self.downloads);
             }
-            executed(cx, line, idx, &mut downloads);
-        }
-        for seg in segments(t) {
-            installs(cx, line, seg);
+            for seg in segments(t) {
+                installs(cx, line, seg);
+            }
         }
     }
 }

@@ -224,13 +224,18 @@ fn run_block(cx: &mut Cx<'_>, node: &Node) {
     }
 }
 
+/// The steps of one job (or composite action) share a shell session: a file downloaded
+/// in one step and executed in a later one is found.
 fn steps(cx: &mut Cx<'_>, steps: &Node) {
+    let mut session = shell::Session::default();
     for step in steps.items() {
         if let Some(u) = step.get("uses") {
             uses(cx, u);
         }
-        if let Some(r) = step.get("run") {
-            run_block(cx, r);
+        if let Some(r) = step.get("run")
+            && r.str().is_some()
+        {
+            session.run(cx, r.defined.clone());
         }
     }
 }
