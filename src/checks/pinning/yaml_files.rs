@@ -385,13 +385,17 @@ fn gitlab_job(cx: &mut Cx<'_>, job: &Node) {
     if let Some(services) = job.get("services") {
         services.items().for_each(|s| image_node(cx, s));
     }
+    // The script items of a job run in one shell, one after the other.
+    let mut session = shell::Session::default();
     for key in ["before_script", "script", "after_script"] {
         if let Some(s) = job.get(key) {
-            if s.str().is_some() {
-                run_block(cx, s);
-            }
-            for item in s.items() {
-                run_block(cx, item);
+            let items: Vec<&Node> = if s.str().is_some() {
+                vec![s]
+            } else {
+                s.items().collect()
+            };
+            for item in items.into_iter().filter(|i| i.str().is_some()) {
+                session.run(cx, item.defined.clone());
             }
         }
     }
