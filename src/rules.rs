@@ -20,6 +20,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
         "rules/dockerignore.toml",
         include_str!("../rules/dockerignore.toml"),
     ),
+    ("rules/pinning.toml", include_str!("../rules/pinning.toml")),
 ];
 
 /// Where a value was declared, for error messages.

@@ -14,6 +14,7 @@ use crate::walk::{FileEntry, Repo};
 
 pub mod dockerignore;
 pub mod files;
+pub mod pinning;
 pub mod required_files;
 
 /// The code of one or more rules. Checks never print; they push findings.
@@ -101,6 +102,7 @@ pub static KINDS: &[Kind] = &[
     required_files::CODEOWNERS_SYNTAX,
     required_files::CODEOWNERS_SHADOWED,
     dockerignore::DOCKER_CONTEXT,
+    pinning::PINNING,
 ];
 
 pub fn kind(name: &str) -> Option<&'static Kind> {

@@ -173,26 +173,20 @@ pub fn builtin_rules() -> Vec<PackRule> {
         .collect()
 }
 
-/// The rules of one pack file, relative to the crate root.
-pub fn pack_rules(name: &str) -> Vec<PackRule> {
-    let mut rules = Vec::new();
-    {
-        let text = std::fs::read_to_string(crate_root().join(name))
-            .expect("the built-in pack is readable");
-        let doc: toml::Table = toml::from_str(&text).expect("the built-in pack is TOML");
-        rules.extend(
-            doc["rule"]
-                .as_array()
-                .expect("[[rule]] entries")
-                .iter()
-                .map(|r| PackRule {
-                    id: r["id"].as_str().expect("id").to_owned(),
-                    severity: r["severity"].as_str().expect("severity").to_owned(),
-                    title: r["title"].as_str().expect("title").to_owned(),
-                }),
-        );
-    }
-    rules
+/// The rules declared in one pack file (relative to the crate root), in order.
+pub fn pack_rules(pack: &str) -> Vec<PackRule> {
+    let text = std::fs::read_to_string(crate_root().join(pack)).expect("the pack is readable");
+    let doc: toml::Table = toml::from_str(&text).expect("the pack is TOML");
+    doc["rule"]
+        .as_array()
+        .expect("[[rule]] entries")
+        .iter()
+        .map(|r| PackRule {
+            id: r["id"].as_str().expect("id").to_owned(),
+            severity: r["severity"].as_str().expect("severity").to_owned(),
+            title: r["title"].as_str().expect("title").to_owned(),
+        })
+        .collect()
 }
 
 /// Copy a folder tree (regular files and folders only).

@@ -1,0 +1,441 @@
+//! Dependency manifests: lockfiles next to `Cargo.toml`, `package.json`, `go.mod` and
+//! `pyproject.toml` (looked for inside the same project, never across a template folder),
+//! `requirements*.txt` pins, Terraform module sources.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::refs::{contains_full_sha, is_full_sha};
+use super::shell::pip_pinned;
+use super::{Cx, Detect};
+
+fn regex(p: &str) -> Regex {
+    Regex::new(p).unwrap_or_else(|e| panic!("invalid built-in pattern {p}: {e}"))
+}
+
+fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// Directories from `dir` up to the project boundary: the repository root, or the first
+/// templated folder (`{{cookiecutter.project_slug}}/`), which is a project of its own.
+fn project_dirs(dir: &str) -> Vec<&str> {
+    let mut out = vec![dir];
+    let mut d = dir;
+    while !d.is_empty() {
+        let name = d.rsplit('/').next().unwrap_or(d);
+        if name.contains("{{") || name.contains("{%") || name == "template" {
+            break;
+        }
+        d = dir_of(d);
+        out.push(d);
+    }
+    out
+}
+
+fn any_file(cx: &Cx<'_>, dir: &str, names: &[&str]) -> bool {
+    names.iter().any(|n| cx.repo.file(&join(dir, n)).is_some())
+}
+
+/// Offset of the first match of `re` in the file (0 when none).
+fn offset_of(text: &str, re: &Regex) -> std::ops::Range<usize> {
+    re.find(text).map_or(0..0, |m| m.range())
+}
+
+static CARGO_DEPS: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"(?m)^\[(?:dependencies|dev-dependencies|build-dependencies|target\..+\.dependencies)\]")
+});
+
+pub(crate) fn cargo(cx: &mut Cx<'_>) {
+    let text = cx.text();
+    if !text.contains("[package]") {
+        return;
+    }
+    let dir = dir_of(cx.file.path());
+    let binary = text.contains("[[bin]]")
+        || cx.repo.file(&join(dir, "src/main.rs")).is_some()
+        || cx.repo.files_in(&join(dir, "src/bin")).next().is_some();
+    if !binary || !CARGO_DEPS.is_match(text) {
+        return;
+    }
+    if project_dirs(dir)
+        .iter()
+        .any(|d| any_file(cx, d, &["Cargo.lock"]))
+    {
+        return;
+    }
+    let r = offset_of(text, &CARGO_DEPS);
+    cx.report(
+        Detect::LockfileMissing,
+        r,
+        "a binary crate without `Cargo.lock`: every build resolves its dependencies anew; commit `Cargo.lock`",
+    );
+}
+
+static NPM_EXACT: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"^=?v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$"));
+const NPM_LOCKS: &[&str] = &[
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "bun.lock",
+    "bun.lockb",
+];
+
+pub(crate) fn package_json(cx: &mut Cx<'_>) {
+    let text = cx.text();
+    let Ok(json) = serde_json::from_str::<serde_json::Value>(text) else {
+        return;
+    };
+    // `scripts` are shell commands (`npx …`, `curl … | sh`).
+    if let Some(scripts) = json.get("scripts").and_then(|s| s.as_object()) {
+        let mut from = text.find("\"scripts\"").unwrap_or(0);
+        for value in scripts.values() {
+            let Ok(encoded) = serde_json::to_string(value) else {
+                continue;
+            };
+            if let Some(p) = text[from..].find(&encoded) {
+                let start = from + p + 1;
+                let end = from + p + encoded.len() - 1;
+                super::shell::check(cx, start..end);
+                from = end;
+            }
+        }
+    }
+    let mut ranges = Vec::new();
+    for section in ["dependencies", "devDependencies", "optionalDependencies"] {
+        let Some(deps) = json.get(section).and_then(|d| d.as_object()) else {
+            continue;
+        };
+        for (name, spec) in deps {
+            let spec = spec.as_str().unwrap_or_default().trim();
+            let local = ["workspace:", "file:", "link:", "portal:", "catalog:"]
+                .iter()
+                .any(|p| spec.starts_with(p));
+            let pinned = NPM_EXACT.is_match(spec) || local || contains_full_sha(spec);
+            if !pinned {
+                ranges.push((section, name.clone(), spec.to_owned()));
+            }
+        }
+    }
+    let Some((section, name, spec)) = ranges.first().cloned() else {
+        return;
+    };
+    let dir = dir_of(cx.file.path());
+    if any_file(cx, dir, NPM_LOCKS) {
+        return;
+    }
+    // A workspace root's lockfile covers its members.
+    for d in project_dirs(dir).into_iter().skip(1) {
+        if any_file(cx, d, NPM_LOCKS)
+            && (any_file(cx, d, &["pnpm-workspace.yaml"]) || workspace_root(cx, d))
+        {
+            return;
+        }
+    }
+    let needle = format!("\"{section}\"");
+    let at = text.find(&needle).unwrap_or(0);
+    let more = ranges.len() - 1;
+    cx.report(
+        Detect::LockfileMissing,
+        at..at + needle.len(),
+        format!(
+            "dependencies with version ranges (`{name}`: `{spec}`{}) and no lockfile in this project: every install resolves them anew; commit the package manager's lockfile",
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ),
+    );
+}
+
+fn workspace_root(cx: &Cx<'_>, dir: &str) -> bool {
+    cx.repo
+        .file(&join(dir, "package.json"))
+        .and_then(|e| cx.repo.read_for_scan(e))
+        .is_some_and(|f| f.text().contains("\"workspaces\""))
+}
+
+static GO_REQUIRE: LazyLock<Regex> = LazyLock::new(|| regex(r"(?m)^require\b"));
+
+pub(crate) fn go_mod(cx: &mut Cx<'_>) {
+    let text = cx.text();
+    let Some(m) = GO_REQUIRE.find(text) else {
+        return;
+    };
+    let dir = dir_of(cx.file.path());
+    if any_file(cx, dir, &["go.sum"]) {
+        return;
+    }
+    cx.report(
+        Detect::LockfileMissing,
+        m.range(),
+        "`go.mod` requires modules but there is no `go.sum` next to it: the checksums that lock the dependency graph are missing; run `go mod tidy` and commit `go.sum`",
+    );
+}
+
+static PY_APP: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"(?m)^\[(?:project\.scripts|project\.gui-scripts|tool\.poetry\.scripts)\]|^\s*package-mode\s*=\s*false|^\s*package\s*=\s*false|^\s*distribution\s*=\s*false",
+    )
+});
+static PY_DEPS: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r#"(?m)^\s*dependencies\s*=\s*\[\s*["']|^\[tool\.poetry\.dependencies\]"#)
+});
+
+pub(crate) fn pyproject(cx: &mut Cx<'_>) {
+    let text = cx.text();
+    let application = PY_APP.is_match(text) || !text.contains("[build-system]");
+    let Some(m) = PY_DEPS.find(text) else { return };
+    if !application {
+        return;
+    }
+    let dir = dir_of(cx.file.path());
+    if any_file(
+        cx,
+        dir,
+        &[
+            "poetry.lock",
+            "uv.lock",
+            "pdm.lock",
+            "Pipfile.lock",
+            "pylock.toml",
+        ],
+    ) || cx
+        .repo
+        .files_in(dir)
+        .any(|f| f.name().starts_with("pylock.") && f.name().ends_with(".toml"))
+    {
+        return;
+    }
+    cx.report(
+        Detect::LockfileMissing,
+        m.range(),
+        "an application's `pyproject.toml` without a lockfile (`uv.lock`, `poetry.lock`, `pdm.lock`, `Pipfile.lock`): every install resolves its dependencies anew",
+    );
+}
+
+pub(crate) fn requirements(cx: &mut Cx<'_>) {
+    let require_hashes = cx.require_hashes;
+    let mut found = Vec::new();
+    // Logical lines: `\` continues a requirement onto the next line (its `--hash`es).
+    let mut logical = String::new();
+    let mut start = None;
+    for (_, off, line) in cx.file.lines() {
+        let code = match line.find(" #") {
+            Some(p) => &line[..p],
+            None if line.trim_start().starts_with('#') => "",
+            None => line,
+        };
+        if start.is_none() {
+            start = Some(off + (line.len() - line.trim_start().len()));
+        }
+        let t = code.trim_end();
+        if let Some(body) = t.strip_suffix('\\') {
+            logical.push_str(body);
+            logical.push(' ');
+            continue;
+        }
+        logical.push_str(t);
+        if let Some(s) = start.take() {
+            found.push((s, std::mem::take(&mut logical)));
+        }
+    }
+    for (at, line) in found {
+        let l = line.trim();
+        if l.is_empty() || l.contains("{{") || l.contains("{%") {
+            continue;
+        }
+        let (spec, editable) = match l.strip_prefix("-e ").or(l.strip_prefix("--editable ")) {
+            Some(rest) => (rest.trim(), true),
+            None if l.starts_with('-') => continue,
+            None => (l, false),
+        };
+        let has_hash = spec.contains("--hash");
+        let spec = spec.split(" --").next().unwrap_or(spec).trim();
+        let name_len = spec.len();
+        let pinned = if editable {
+            !spec.contains("://") || contains_full_sha(spec)
+        } else {
+            pip_pinned(spec)
+        };
+        let message = if !pinned {
+            Some(format!(
+                "`{spec}` is not pinned with `==`: each install may resolve a different release"
+            ))
+        } else if require_hashes
+            && !has_hash
+            && !spec.contains("#sha256=")
+            && !spec.starts_with(['.', '/'])
+        {
+            Some(format!(
+                "`{spec}` has no `--hash`: pip cannot verify that the file it downloads is the one that was reviewed"
+            ))
+        } else {
+            None
+        };
+        if let Some(m) = message {
+            cx.report(Detect::RequirementUnpinned, at..at + name_len, m);
+        }
+    }
+}
+
+static DEVCONTAINER_IMAGE: LazyLock<Regex> =
+    LazyLock::new(|| regex(r#"(?m)^\s*"image"\s*:\s*"([^"]+)""#));
+
+/// A dev container's `"image"` (the file is JSON with comments: read line by line).
+pub(crate) fn devcontainer(cx: &mut Cx<'_>) {
+    let text = cx.text();
+    for c in DEVCONTAINER_IMAGE.captures_iter(text) {
+        if let Some(m) = c.get(1) {
+            super::yaml_files::image_value(cx, m.as_str(), m.range());
+        }
+    }
+}
+
+static TF_MODULE: LazyLock<Regex> = LazyLock::new(|| regex(r#"(?m)^\s*module\s+"[^"]*"\s*\{"#));
+static TF_ATTR: LazyLock<Regex> =
+    LazyLock::new(|| regex(r#"(?m)^\s*(source|version)\s*=\s*"([^"]*)""#));
+static TF_REGISTRY: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r"^(?:[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?/)?[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+$",
+    )
+});
+
+pub(crate) fn terraform(cx: &mut Cx<'_>) {
+    let text = cx.file.text();
+    let mut blocks = Vec::new();
+    for m in TF_MODULE.find_iter(text) {
+        // The block runs to its matching brace.
+        let mut depth = 0i32;
+        let mut end = text.len();
+        for (i, b) in text[m.end() - 1..].bytes().enumerate() {
+            match b {
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = m.end() - 1 + i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        blocks.push(m.start()..end);
+    }
+    for block in blocks {
+        let body = &text[block.clone()];
+        let mut source = None;
+        let mut version = None;
+        for c in TF_ATTR.captures_iter(body) {
+            let (Some(k), Some(v)) = (c.get(1), c.get(2)) else {
+                continue;
+            };
+            let abs = block.start + v.start()..block.start + v.end();
+            match k.as_str() {
+                "source" => source = Some((v.as_str().to_owned(), abs)),
+                _ => version = Some(v.as_str().to_owned()),
+            }
+        }
+        let Some((src, range)) = source else { continue };
+        if let Some(msg) = terraform_source(&src, version.as_deref()) {
+            let detect = if msg.starts_with('!') {
+                Detect::TemplatedReference
+            } else {
+                Detect::TerraformModuleUnpinned
+            };
+            cx.report(detect, range, msg.trim_start_matches('!'));
+        }
+    }
+}
+
+/// Why a module source is not pinned (`None` when it is). A message starting with `!`
+/// is about a templated source.
+fn terraform_source(src: &str, version: Option<&str>) -> Option<String> {
+    let s = src.trim();
+    if s.starts_with("./") || s.starts_with("../") || s.is_empty() {
+        return None;
+    }
+    if s.contains("{{") || s.contains("${") {
+        return Some(format!(
+            "!the module source `{s}` is templated: the variable decides whether it is pinned"
+        ));
+    }
+    let git = s.starts_with("git::")
+        || s.starts_with("git@")
+        || s.starts_with("github.com/")
+        || s.starts_with("bitbucket.org/")
+        || s.starts_with("hg::")
+        || s.contains(".git");
+    if git {
+        let r = s
+            .split(['?', '&'])
+            .find_map(|p| p.strip_prefix("ref="))
+            .map(|r| r.split(['&', '/']).next().unwrap_or(r));
+        return match r {
+            Some(r) if is_full_sha(r) => None,
+            Some(r) => Some(format!(
+                "the module `{s}` is fetched at `ref={r}`, a tag or branch that can move; use `?ref=<commit sha>`"
+            )),
+            None => Some(format!(
+                "the module `{s}` has no `?ref=`: it follows the default branch; use `?ref=<commit sha>`"
+            )),
+        };
+    }
+    if TF_REGISTRY.is_match(s) {
+        return Some(match version {
+            None => {
+                format!("the registry module `{s}` has no `version`: the newest release is used")
+            }
+            Some(v) if !NPM_EXACT.is_match(v.trim()) => format!(
+                "the registry module `{s}` asks for `{v}`, a range: each `terraform init -upgrade` may pick another release"
+            ),
+            Some(v) => format!(
+                "the registry module `{s}` at `{v}`: registry versions resolve to git tags, which can be moved; use a git source with `?ref=<commit sha>` or vendor the module"
+            ),
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_boundaries() {
+        assert_eq!(project_dirs("a/b"), vec!["a/b", "a", ""]);
+        assert_eq!(
+            project_dirs("{{cookiecutter.slug}}/e2e"),
+            vec!["{{cookiecutter.slug}}/e2e", "{{cookiecutter.slug}}"]
+        );
+    }
+
+    #[test]
+    fn terraform_sources() {
+        assert!(terraform_source("./m", None).is_none());
+        assert!(
+            terraform_source(
+                "git::https://x/y.git?ref=3f2c1e9d8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e",
+                None
+            )
+            .is_none()
+        );
+        assert!(terraform_source("git::https://x/y.git?depth=1&ref=develop", None).is_some());
+        assert!(terraform_source("github.com/o/r?ref=v1", None).is_some());
+        assert!(terraform_source("hashicorp/consul/aws", Some("1.2.3")).is_some());
+        assert!(terraform_source("bitbucket.org/o/r", None).is_some());
+    }
+}

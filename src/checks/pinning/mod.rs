@@ -1,0 +1,288 @@
+//! The `pinning` family: every dependency a template hands to the services made from it
+//! must resolve to an immutable reference (a commit SHA, an image digest, an exact version
+//! from an immutable registry, or a lockfile).
+//!
+//! One kind, `pinning`; each rule picks what it detects with the `detect` parameter, so an
+//! organisation can re-declare a detector under its own id and severity. The file is
+//! classified once by name (and, for YAML, by content) and handed to the module that
+//! understands it:
+//!
+//! - [`yaml_files`]: GitHub workflows and actions, compose, Kubernetes/Helm, GitLab CI,
+//!   pre-commit, Helm `Chart.yaml`;
+//! - [`dockerfile`]: `FROM`, `COPY --from`, remote `ADD`, `RUN`;
+//! - [`shell`]: commands in scripts, `run:` blocks and `RUN` instructions;
+//! - [`manifests`]: lockfiles, requirements files, Terraform modules.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use serde::Deserialize;
+
+use super::{BuildError, Built, Check, Kind, RuleInput};
+use crate::finding::{Finding, RuleIdx, Severity};
+use crate::source::SourceFile;
+use crate::walk::{FileEntry, Repo};
+
+mod dockerfile;
+mod manifests;
+mod refs;
+mod shell;
+mod vars;
+mod yaml_files;
+
+/// What a rule of kind `pinning` detects (its `detect` parameter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Detect {
+    ActionUnpinned,
+    ImageUnpinned,
+    ImageLatest,
+    RemoteScript,
+    PackageUnpinned,
+    OsPackageUnpinned,
+    LockfileMissing,
+    RequirementUnpinned,
+    HelmDependencyRange,
+    PrecommitRevMutable,
+    TerraformModuleUnpinned,
+    GitlabIncludeUnpinned,
+    TemplatedReference,
+    YamlInvalid,
+}
+
+const DETECTORS: &[(&str, Detect)] = &[
+    ("action-unpinned", Detect::ActionUnpinned),
+    ("image-unpinned", Detect::ImageUnpinned),
+    ("image-latest", Detect::ImageLatest),
+    ("remote-script", Detect::RemoteScript),
+    ("package-unpinned", Detect::PackageUnpinned),
+    ("os-package-unpinned", Detect::OsPackageUnpinned),
+    ("lockfile-missing", Detect::LockfileMissing),
+    ("requirement-unpinned", Detect::RequirementUnpinned),
+    ("helm-dependency-range", Detect::HelmDependencyRange),
+    ("precommit-rev-mutable", Detect::PrecommitRevMutable),
+    ("terraform-module-unpinned", Detect::TerraformModuleUnpinned),
+    ("gitlab-include-unpinned", Detect::GitlabIncludeUnpinned),
+    ("templated-reference", Detect::TemplatedReference),
+    ("yaml-invalid", Detect::YamlInvalid),
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    detect: String,
+    /// `requirement-unpinned` only: also require a `--hash` on every requirement.
+    #[serde(default)]
+    require_hashes: bool,
+}
+
+pub const PINNING: Kind = Kind {
+    name: "pinning",
+    locate: false,
+    params: &["detect", "require_hashes"],
+    build: build_pinning,
+};
+
+fn build_pinning(inputs: Vec<RuleInput<'_>>) -> Built {
+    let mut rules: HashMap<Detect, Vec<RuleIdx>> = HashMap::new();
+    let mut require_hashes = false;
+    for input in &inputs {
+        let err = |message: String| BuildError {
+            rule: input.idx,
+            message,
+        };
+        let p: Params = input.params().map_err(err)?;
+        let detect = DETECTORS
+            .iter()
+            .find(|(name, _)| *name == p.detect)
+            .map(|(_, d)| *d)
+            .ok_or_else(|| {
+                err(format!(
+                    "unknown `detect` value `{}` (expected one of: {})",
+                    p.detect,
+                    DETECTORS
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+        if p.require_hashes && detect != Detect::RequirementUnpinned {
+            return Err(err(
+                "`require_hashes` applies to `detect = \"requirement-unpinned\"` only".to_owned(),
+            ));
+        }
+        require_hashes |= p.require_hashes;
+        rules.entry(detect).or_default().push(input.idx);
+    }
+    Ok(vec![Box::new(Pinning {
+        rules,
+        require_hashes,
+    })])
+}
+
+/// What kind of file this is, from its name alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Dockerfile,
+    Yaml,
+    Shell,
+    Requirements,
+    CargoToml,
+    PackageJson,
+    GoMod,
+    Pyproject,
+    Terraform,
+    DevContainer,
+}
+
+fn classify(path: &str) -> Option<FileKind> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let lower = name.to_ascii_lowercase();
+    // Templated file names keep their real extension before a template suffix.
+    let base = ["j2", "jinja", "jinja2", "tmpl", "tpl", "template"]
+        .iter()
+        .find_map(|ext| lower.strip_suffix(&format!(".{ext}")))
+        .unwrap_or(&lower);
+    if base == "dockerfile"
+        || base == "containerfile"
+        || base.starts_with("dockerfile.")
+        || base.starts_with("dockerfile-")
+        || base.starts_with("dockerfile_")
+        || base.starts_with("containerfile.")
+        || base.starts_with("containerfile-")
+        || base.ends_with(".dockerfile")
+        || base.ends_with(".containerfile")
+    {
+        return Some(FileKind::Dockerfile);
+    }
+    if base.ends_with(".yml") || base.ends_with(".yaml") {
+        if base == "pnpm-lock.yaml" || base.ends_with(".lock.yaml") {
+            return None;
+        }
+        return Some(FileKind::Yaml);
+    }
+    if base.ends_with(".sh")
+        || base.ends_with(".bash")
+        || base.ends_with(".zsh")
+        || base.ends_with(".ps1")
+        || base.ends_with(".psm1")
+        || base == "makefile"
+        || base == "gnumakefile"
+        || base.ends_with(".mk")
+        || base == "justfile"
+        || base == ".justfile"
+    {
+        return Some(FileKind::Shell);
+    }
+    // `requirements*.in` are pip-compile inputs, ranges by design: not checked.
+    if (base.starts_with("requirements") || base.ends_with("requirements.txt"))
+        && base.ends_with(".txt")
+        || (path.contains("requirements/") && base.ends_with(".txt"))
+    {
+        return Some(FileKind::Requirements);
+    }
+    match base {
+        "cargo.toml" => Some(FileKind::CargoToml),
+        "package.json" => Some(FileKind::PackageJson),
+        "go.mod" => Some(FileKind::GoMod),
+        "pyproject.toml" => Some(FileKind::Pyproject),
+        "devcontainer.json" | ".devcontainer.json" => Some(FileKind::DevContainer),
+        _ if base.ends_with(".tf") => Some(FileKind::Terraform),
+        _ => None,
+    }
+}
+
+struct Pinning {
+    rules: HashMap<Detect, Vec<RuleIdx>>,
+    require_hashes: bool,
+}
+
+impl Check for Pinning {
+    fn wants_file(&self, file: &FileEntry) -> bool {
+        classify(&file.path).is_some()
+    }
+
+    fn check_file(&self, file: &SourceFile, repo: &Repo, out: &mut Vec<Finding>) {
+        let Some(kind) = classify(file.path()) else {
+            return;
+        };
+        let mut cx = Cx {
+            file,
+            repo,
+            rules: &self.rules,
+            require_hashes: self.require_hashes,
+            out,
+            vars: None,
+        };
+        match kind {
+            FileKind::Dockerfile => dockerfile::check(&mut cx),
+            FileKind::Yaml => yaml_files::check(&mut cx),
+            FileKind::Shell => {
+                let text = file.text();
+                shell::check(&mut cx, 0..text.len());
+            }
+            FileKind::Requirements => manifests::requirements(&mut cx),
+            FileKind::CargoToml => manifests::cargo(&mut cx),
+            FileKind::PackageJson => manifests::package_json(&mut cx),
+            FileKind::GoMod => manifests::go_mod(&mut cx),
+            FileKind::Pyproject => manifests::pyproject(&mut cx),
+            FileKind::Terraform => manifests::terraform(&mut cx),
+            FileKind::DevContainer => manifests::devcontainer(&mut cx),
+        }
+    }
+}
+
+/// What a detector needs while it looks at one file.
+pub(crate) struct Cx<'a> {
+    pub file: &'a SourceFile,
+    pub repo: &'a Repo,
+    rules: &'a HashMap<Detect, Vec<RuleIdx>>,
+    pub require_hashes: bool,
+    out: &'a mut Vec<Finding>,
+    vars: Option<vars::Vars>,
+}
+
+impl<'a> Cx<'a> {
+    pub fn enabled(&self, d: Detect) -> bool {
+        self.rules.get(&d).is_some_and(|r| !r.is_empty())
+    }
+
+    /// The file's text (borrowed from the file, not from the context).
+    pub fn text(&self) -> &'a str {
+        self.file.text()
+    }
+
+    /// Report `message` at `range` of the file for every rule detecting `d`.
+    pub fn report(&mut self, d: Detect, range: Range<usize>, message: impl Into<String>) {
+        self.report_with(d, range, message, None);
+    }
+
+    /// Like [`Cx::report`], with a severity for this finding (the configuration still wins).
+    pub fn report_with(
+        &mut self,
+        d: Detect,
+        range: Range<usize>,
+        message: impl Into<String>,
+        severity: Option<Severity>,
+    ) {
+        let Some(rules) = self.rules.get(&d) else {
+            return;
+        };
+        let message = message.into();
+        let range = range.start.min(self.file.text().len())..range.end.min(self.file.text().len());
+        for &rule in rules {
+            let mut f = Finding::span(rule, self.file, range.clone(), message.clone());
+            if let Some(s) = severity {
+                f = f.with_severity(s);
+            }
+            self.out.push(f);
+        }
+    }
+
+    /// The template's variables (loaded once per file, on first use).
+    pub fn vars(&mut self) -> &vars::Vars {
+        let (file, repo) = (self.file, self.repo);
+        self.vars
+            .get_or_insert_with(|| vars::Vars::for_file(repo, file.path()))
+    }
+}

@@ -1,0 +1,240 @@
+//! What counts as pinned: GitHub `uses:` references, container image references, and
+//! template placeholders inside either.
+
+use std::ops::Range;
+
+use super::{Cx, Detect};
+use crate::parse::template;
+
+/// A 40-hex commit SHA.
+pub fn is_full_sha(s: &str) -> bool {
+    s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Whether `s` contains a 40-hex commit SHA as a whole word (e.g. in a URL path).
+pub fn contains_full_sha(s: &str) -> bool {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(is_full_sha)
+}
+
+/// How a reference resolves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Pinned,
+    /// A tag or version that can be re-pointed.
+    Mutable(String),
+    /// No version, `latest`, a branch.
+    Floating(String),
+}
+
+/// Judge a `uses:` value (without template placeholders).
+pub fn action(uses: &str) -> Verdict {
+    let uses = uses.trim();
+    if uses.starts_with("./") || uses.starts_with("../") || uses.is_empty() {
+        return Verdict::Pinned;
+    }
+    let Some((_, r)) = uses.rsplit_once('@') else {
+        return Verdict::Floating(format!(
+            "`{uses}` names no ref at all: it runs the default branch"
+        ));
+    };
+    if is_full_sha(r) {
+        return Verdict::Pinned;
+    }
+    let hexish = r.len() >= 7 && r.bytes().all(|b| b.is_ascii_hexdigit());
+    if hexish {
+        return Verdict::Mutable(format!(
+            "`{uses}` uses a short SHA (`{r}`), which can become ambiguous; use the full 40-character commit SHA"
+        ));
+    }
+    if looks_like_version(r) {
+        Verdict::Mutable(format!(
+            "`{uses}` is pinned to the tag `{r}`, which can be moved to other code"
+        ))
+    } else {
+        Verdict::Floating(format!(
+            "`{uses}` follows `{r}`, a branch (or tag) that changes under every run"
+        ))
+    }
+}
+
+/// `v1`, `1.2.3`, `v4.1.1-beta`: a version tag rather than a branch name.
+pub fn looks_like_version(r: &str) -> bool {
+    let r = r.strip_prefix(['v', 'V']).unwrap_or(r);
+    r.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// Judge a container image reference (without template placeholders).
+pub fn image(reference: &str) -> Verdict {
+    let r = reference.trim();
+    let r = r.strip_prefix("docker://").unwrap_or(r);
+    if r.is_empty() || r.eq_ignore_ascii_case("scratch") {
+        return Verdict::Pinned;
+    }
+    if let Some((_, digest)) = r.split_once('@')
+        && digest.contains(':')
+    {
+        return Verdict::Pinned;
+    }
+    let last = r.rsplit('/').next().unwrap_or(r);
+    match last.split_once(':') {
+        Some((_, tag)) if !tag.is_empty() && tag != "latest" => Verdict::Mutable(format!(
+            "`{r}` has no digest: the tag `{tag}` can be re-pointed to another image"
+        )),
+        Some((_, _)) => Verdict::Floating(format!(
+            "`{r}` pulls `latest`: whatever the registry serves on the day of the build"
+        )),
+        None => Verdict::Floating(format!(
+            "`{r}` has no tag, so it pulls `latest`: whatever the registry serves on the day of the build"
+        )),
+    }
+}
+
+/// A reference after template placeholders were looked at.
+pub enum Resolved {
+    /// No placeholder.
+    Plain(String),
+    /// Placeholders replaced by their defaults; `how` says which (for the message).
+    Defaulted { value: String, how: String },
+    /// A placeholder without a usable default: the variable.
+    Unresolved { var: String },
+}
+
+/// Replace `{{ var }}` placeholders in `value` with the template's defaults.
+pub fn resolve(cx: &mut Cx<'_>, value: &str) -> Resolved {
+    if !value.contains("{{") {
+        return Resolved::Plain(value.to_owned());
+    }
+    let mut out = String::new();
+    let mut how = Vec::new();
+    let mut rest = value;
+    while let Some((range, var)) = template::placeholder(rest) {
+        let var = var.to_owned();
+        let Some(default) = cx.vars().default_of(&var).map(str::to_owned) else {
+            return Resolved::Unresolved { var };
+        };
+        out.push_str(&rest[..range.start]);
+        out.push_str(&default);
+        how.push(format!("`{var}` defaults to `{default}`"));
+        rest = &rest[range.end..];
+    }
+    if rest.contains("{{") {
+        // A `${{ … }}` expression or an unterminated tag.
+        let var = rest
+            .split("{{")
+            .nth(1)
+            .and_then(|s| s.split("}}").next())
+            .unwrap_or(rest)
+            .trim()
+            .to_owned();
+        return Resolved::Unresolved { var };
+    }
+    out.push_str(rest);
+    let source = cx.vars().source.clone().unwrap_or_default();
+    Resolved::Defaulted {
+        value: out,
+        how: format!("{} in `{source}`", how.join(", ")),
+    }
+}
+
+/// What is being judged, for messages and rule choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefKind {
+    Action,
+    Image,
+}
+
+/// Judge `value` (found at `range`) as an action or image reference, resolving template
+/// placeholders, and report it.
+pub fn report_ref(cx: &mut Cx<'_>, kind: RefKind, value: &str, range: Range<usize>) {
+    let value = value.trim();
+    let (judged, how) = match resolve(cx, value) {
+        Resolved::Plain(v) => (v, None),
+        Resolved::Defaulted { value: v, how } => (v, Some(how)),
+        // A Helm template (`{{ .Values.image.repository }}`): the values file is checked.
+        Resolved::Unresolved { var } if var.trim_start_matches('-').trim().starts_with('.') => {
+            return;
+        }
+        Resolved::Unresolved { var } => {
+            let what = match kind {
+                RefKind::Action => "action reference",
+                RefKind::Image => "image reference",
+            };
+            cx.report(
+                Detect::TemplatedReference,
+                range,
+                format!(
+                    "`{value}` is a templated {what}: `{var}` decides whether it is pinned; give it a default that is a commit SHA or digest, or check the rendered project"
+                ),
+            );
+            return;
+        }
+    };
+    let is_image = kind == RefKind::Image || judged.trim().starts_with("docker://");
+    let verdict = if is_image {
+        image(&judged)
+    } else {
+        action(&judged)
+    };
+    let (detect, why) = match (verdict, is_image) {
+        (Verdict::Pinned, _) => return,
+        (Verdict::Mutable(m), true) => (Detect::ImageUnpinned, m),
+        (Verdict::Floating(m), true) => (Detect::ImageLatest, m),
+        (Verdict::Mutable(m) | Verdict::Floating(m), false) => (Detect::ActionUnpinned, m),
+    };
+    let message = match how {
+        Some(how) => format!("{why} ({how})"),
+        None => why,
+    };
+    // Point at the ref itself (after the `@`) when the value is written here.
+    let range = match cx.text().get(range.clone()) {
+        Some(written) if detect == Detect::ActionUnpinned && written.trim() == value => {
+            let lead = written.len() - written.trim_start().len();
+            match value.rfind('@') {
+                Some(at) => range.start + lead + at + 1..range.start + lead + value.len(),
+                None => range,
+            }
+        }
+        _ => range,
+    };
+    cx.report(detect, range, message);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions() {
+        assert_eq!(
+            action("actions/checkout@692973e3d937129bcbf40652eb9f2f61becf3332"),
+            Verdict::Pinned
+        );
+        assert_eq!(action("./.github/actions/x"), Verdict::Pinned);
+        assert!(matches!(action("a/b@v4"), Verdict::Mutable(_)));
+        assert!(matches!(action("a/b@f779452ac5af"), Verdict::Mutable(_)));
+        assert!(matches!(action("a/b@main"), Verdict::Floating(_)));
+        assert!(matches!(action("a/b"), Verdict::Floating(_)));
+    }
+
+    #[test]
+    fn images() {
+        assert_eq!(image("scratch"), Verdict::Pinned);
+        assert_eq!(image("a/b:1@sha256:abc"), Verdict::Pinned);
+        assert!(matches!(image("node:20"), Verdict::Mutable(_)));
+        assert!(matches!(image("localhost:5000/node"), Verdict::Floating(_)));
+        assert!(matches!(image("node:latest"), Verdict::Floating(_)));
+        assert!(matches!(
+            image("docker://koalaman/shellcheck:v0.10.0"),
+            Verdict::Mutable(_)
+        ));
+    }
+
+    #[test]
+    fn shas_in_urls() {
+        assert!(contains_full_sha(
+            "https://raw.githubusercontent.com/o/r/8c1f2e3d4b5a69788796a5b4c3d2e1f0a9b8c7d6/x.sh"
+        ));
+        assert!(!contains_full_sha("https://x/main/install.sh"));
+    }
+}

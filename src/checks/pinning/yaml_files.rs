@@ -1,0 +1,638 @@
+//! YAML files: GitHub workflows (recognised by content, wherever they live) and actions,
+//! compose files, Kubernetes manifests and Helm values, GitLab CI, pre-commit, Helm
+//! `Chart.yaml`.
+//!
+//! Template tags are blanked first ([`template::neutralise`]); a file that still does not
+//! parse is reported and then checked line by line, so no reference hides behind a tag.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::refs::{self, RefKind, Resolved};
+use super::{Cx, Detect, shell};
+use crate::finding::Severity;
+use crate::parse::template;
+use crate::parse::yaml::{self, Node, scalar_range};
+
+fn regex(p: &str) -> Regex {
+    Regex::new(p).unwrap_or_else(|e| panic!("invalid built-in pattern {p}: {e}"))
+}
+
+/// The keys this module reads; a YAML file that has none of them is not parsed.
+static RELEVANT: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r#"\b(?:uses|image|jobs|include|rev|dependencies|services|script|container|runs|repository|repos|cmds)["']?[ \t]*:"#,
+    )
+});
+
+pub(crate) fn check(cx: &mut Cx<'_>) {
+    let text = cx.text();
+    if !RELEVANT.is_match(text) {
+        return;
+    }
+    let templated = template::has_template(text) || text.contains("$default-branch");
+    let neutral = template::neutralise(text);
+    let docs = match yaml::parse(&neutral) {
+        Ok(docs) => docs,
+        Err(e) => {
+            invalid(cx, &e, templated);
+            line_scan(cx);
+            return;
+        }
+    };
+    let name = cx
+        .file
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    for doc in &docs {
+        let Some(top) = doc.as_map() else { continue };
+        let has = |k: &str| top.iter().any(|(key, _)| key.str() == Some(k));
+        if has("jobs") && is_workflow(doc) {
+            workflow(cx, doc);
+        } else if doc.get("runs").is_some_and(|r| r.get("using").is_some()) {
+            action(cx, doc);
+        } else if name.starts_with(".pre-commit-config") || is_precommit(doc) {
+            precommit(cx, doc);
+        } else if name == "chart.yaml" {
+            chart(cx, doc);
+        } else if name.contains("gitlab-ci") || is_gitlab(doc) {
+            gitlab(cx, doc);
+        } else if has("tasks") && has("version") {
+            taskfile(cx, doc);
+        } else if has("services") && is_compose(doc) {
+            compose(cx, doc);
+        } else if has("apiVersion") && has("kind") {
+            images_anywhere(cx, doc, 0, true);
+        } else if name.starts_with("values") {
+            images_anywhere(cx, doc, 0, false);
+        }
+    }
+}
+
+fn invalid(cx: &mut Cx<'_>, e: &yaml::Error, templated: bool) {
+    let text = cx.text();
+    let offset = match (e.line, e.column) {
+        (Some(l), c) => {
+            let r = cx.file.line_range(l);
+            let col = c.unwrap_or(1).saturating_sub(1) as usize;
+            let line = &text[r.clone()];
+            r.start + line.char_indices().nth(col).map_or(line.len(), |(i, _)| i)
+        }
+        _ => 0,
+    };
+    let (msg, sev) = if templated {
+        (
+            format!(
+                "not valid YAML even with template tags blanked ({e}); checked line by line instead"
+            ),
+            Some(Severity::Note),
+        )
+    } else {
+        (
+            format!("not valid YAML ({e}); checked line by line instead"),
+            None,
+        )
+    };
+    cx.report_with(Detect::YamlInvalid, offset..offset, msg, sev);
+}
+
+/// The original text of a scalar node (quotes excluded) and the byte range to report:
+/// the value itself, or for an alias the `*alias` where it is used.
+fn val<'t>(text: &'t str, node: &Node) -> Option<(&'t str, Range<usize>)> {
+    node.str()?;
+    let def = scalar_range(text, &node.defined);
+    let at = if node.span == node.defined {
+        def.clone()
+    } else {
+        node.span.clone()
+    };
+    Some((text.get(def)?, at))
+}
+
+fn is_workflow(doc: &Node) -> bool {
+    doc.get("jobs").is_some_and(|jobs| {
+        jobs.values().any(|j| {
+            j.get("steps").is_some() || j.get("runs-on").is_some() || j.get("uses").is_some()
+        })
+    })
+}
+
+fn is_precommit(doc: &Node) -> bool {
+    doc.get("repos")
+        .is_some_and(|r| r.items().any(|i| i.get("repo").is_some()))
+}
+
+fn is_gitlab(doc: &Node) -> bool {
+    let Some(top) = doc.as_map() else {
+        return false;
+    };
+    let keyed = top
+        .iter()
+        .any(|(k, _)| matches!(k.str(), Some("stages" | "include" | "default" | "workflow")));
+    let jobs = top.iter().any(|(_, v)| v.get("script").is_some());
+    keyed && jobs
+}
+
+fn is_compose(doc: &Node) -> bool {
+    doc.get("services").is_some_and(|s| {
+        s.values()
+            .any(|svc| svc.get("image").is_some() || svc.get("build").is_some())
+    })
+}
+
+fn uses(cx: &mut Cx<'_>, node: &Node) {
+    let text = cx.text();
+    if let Some((v, r)) = val(text, node) {
+        let v = v.to_owned();
+        refs::report_ref(cx, RefKind::Action, &v, r);
+    }
+}
+
+/// An image given as a scalar, or as a mapping with `image:` / `name:`.
+fn image_node(cx: &mut Cx<'_>, node: &Node) {
+    let target = if node.str().is_some() {
+        Some(node)
+    } else {
+        node.get("image").or_else(|| node.get("name"))
+    };
+    let text = cx.text();
+    if let Some((v, r)) = target.and_then(|n| val(text, n)) {
+        let v = v.to_owned();
+        image_value(cx, &v, r);
+    }
+}
+
+/// Judge an image value, with `${VAR:-default}` interpolation and registry-prefix
+/// variables (`$CI_DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX/node:22`).
+pub(crate) fn image_value(cx: &mut Cx<'_>, value: &str, range: Range<usize>) {
+    match interpolate(value) {
+        Ok(v) => refs::report_ref(cx, RefKind::Image, &v, range),
+        // The pipeline's own image (`$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA`).
+        Err(var) if var.starts_with("CI_") || var.starts_with("GITHUB_") => {}
+        Err(var) => cx.report(
+            Detect::TemplatedReference,
+            range,
+            format!(
+                "`{value}` is a templated image reference: `{var}` decides whether it is pinned; give it a default with a digest, or pin the image where the variable is set"
+            ),
+        ),
+    }
+}
+
+static ENV_VAR: LazyLock<Regex> = LazyLock::new(|| {
+    regex(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+});
+
+/// Replace `${VAR:-default}` with its default; a leading `$VAR/` registry prefix is dropped.
+/// `Err(var)` when a variable without a default decides the reference.
+pub(crate) fn interpolate(value: &str) -> Result<String, String> {
+    let mut v = value.trim().to_owned();
+    // A registry or proxy prefix: the rest still names the image and its tag.
+    if v.starts_with('$')
+        && let Some((first, rest)) = v.split_once('/')
+        && ENV_VAR.find(first).is_some_and(|m| m.len() == first.len())
+        && !rest.contains('$')
+    {
+        v = rest.to_owned();
+    }
+    let mut out = String::new();
+    let mut last = 0;
+    for c in ENV_VAR.captures_iter(&v) {
+        let Some(m) = c.get(0) else { continue };
+        out.push_str(&v[last..m.start()]);
+        match c.get(3) {
+            Some(default) if c.get(2).is_some() => out.push_str(default.as_str()),
+            _ => {
+                let var = c.get(1).or_else(|| c.get(4)).map_or("", |m| m.as_str());
+                return Err(var.to_owned());
+            }
+        }
+        last = m.end();
+    }
+    out.push_str(&v[last..]);
+    Ok(out)
+}
+
+fn run_block(cx: &mut Cx<'_>, node: &Node) {
+    if node.str().is_some() {
+        shell::check(cx, node.defined.clone());
+    }
+}
+
+/// The steps of one job (or composite action) share a shell session: a file downloaded
+/// in one step and executed in a later one is found.
+fn steps(cx: &mut Cx<'_>, steps: &Node) {
+    let mut session = shell::Session::default();
+    for step in steps.items() {
+        if let Some(u) = step.get("uses") {
+            uses(cx, u);
+        }
+        if let Some(r) = step.get("run")
+            && r.str().is_some()
+        {
+            session.run(cx, r.defined.clone());
+        }
+    }
+}
+
+fn workflow(cx: &mut Cx<'_>, doc: &Node) {
+    let Some(jobs) = doc.get("jobs") else { return };
+    for job in jobs.values() {
+        if let Some(u) = job.get("uses") {
+            uses(cx, u);
+        }
+        if let Some(c) = job.get("container") {
+            image_node(cx, c);
+        }
+        if let Some(services) = job.get("services") {
+            for svc in services.values() {
+                image_node(cx, svc);
+            }
+        }
+        if let Some(s) = job.get("steps") {
+            steps(cx, s);
+        }
+    }
+}
+
+fn action(cx: &mut Cx<'_>, doc: &Node) {
+    let Some(runs) = doc.get("runs") else { return };
+    if let Some(img) = runs.get("image") {
+        let text = cx.text();
+        if let Some((v, r)) = val(text, img)
+            && v.trim().starts_with("docker://")
+        {
+            let v = v.to_owned();
+            image_value(cx, &v, r);
+        }
+    }
+    if let Some(s) = runs.get("steps") {
+        steps(cx, s);
+    }
+}
+
+fn precommit(cx: &mut Cx<'_>, doc: &Node) {
+    let Some(repos) = doc.get("repos") else {
+        return;
+    };
+    let text = cx.text();
+    for repo in repos.items() {
+        let name = repo.get("repo").and_then(|r| val(text, r)).map(|(v, _)| v);
+        if matches!(name, Some("local" | "meta") | None) {
+            continue;
+        }
+        let name = name.unwrap_or_default().to_owned();
+        let Some((rev, range)) = repo.get("rev").and_then(|r| val(text, r)) else {
+            continue;
+        };
+        let rev = rev.to_owned();
+        let (judged, how) = match refs::resolve(cx, &rev) {
+            Resolved::Plain(v) => (v, String::new()),
+            Resolved::Defaulted { value, how } => (value, format!(" ({how})")),
+            Resolved::Unresolved { var } => {
+                cx.report(
+                    Detect::TemplatedReference,
+                    range,
+                    format!(
+                        "the `rev:` of `{name}` is templated: `{var}` decides whether it is pinned"
+                    ),
+                );
+                continue;
+            }
+        };
+        if !refs::is_full_sha(judged.trim()) {
+            cx.report(
+                Detect::PrecommitRevMutable,
+                range,
+                format!(
+                    "`rev: {judged}` of `{name}` is a tag or branch, not a commit SHA{how}; `pre-commit autoupdate --freeze` pins it"
+                ),
+            );
+        }
+    }
+}
+
+static EXACT_VERSION: LazyLock<Regex> =
+    LazyLock::new(|| regex(r"^v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$"));
+
+fn chart(cx: &mut Cx<'_>, doc: &Node) {
+    let Some(deps) = doc.get("dependencies") else {
+        return;
+    };
+    // `Chart.lock` records the resolved versions; `helm dependency build` installs those.
+    let dir = cx.file.path().rsplit_once('/').map_or("", |(d, _)| d);
+    let lock = if dir.is_empty() {
+        "Chart.lock".to_owned()
+    } else {
+        format!("{dir}/Chart.lock")
+    };
+    if cx.repo.file(&lock).is_some() {
+        return;
+    }
+    let text = cx.text();
+    for dep in deps.items() {
+        let name = dep
+            .get("name")
+            .and_then(|n| val(text, n))
+            .map_or("?", |(v, _)| v);
+        match dep.get("version").and_then(|v| val(text, v)) {
+            Some((version, range)) => {
+                if template::has_template(version) {
+                    continue;
+                }
+                if !EXACT_VERSION.is_match(version.trim()) {
+                    let msg = format!(
+                        "chart dependency `{name}` asks for `{version}`, a range: each `helm dependency update` may pick a different chart"
+                    );
+                    cx.report(Detect::HelmDependencyRange, range, msg);
+                }
+            }
+            None => {
+                let range = dep.span.start..dep.span.start;
+                let msg =
+                    format!("chart dependency `{name}` has no `version`: the newest chart is used");
+                cx.report(Detect::HelmDependencyRange, range, msg);
+            }
+        }
+    }
+}
+
+fn gitlab(cx: &mut Cx<'_>, doc: &Node) {
+    let Some(top) = doc.as_map() else { return };
+    for (k, v) in top {
+        match k.str() {
+            Some("include") => gitlab_includes(cx, v),
+            Some("image") => image_node(cx, v),
+            Some("services") => v.items().for_each(|s| image_node(cx, s)),
+            Some("variables" | "stages" | "workflow" | "cache") => {}
+            _ => gitlab_job(cx, v),
+        }
+    }
+}
+
+fn gitlab_job(cx: &mut Cx<'_>, job: &Node) {
+    if job.as_map().is_none() {
+        return;
+    }
+    if let Some(img) = job.get("image") {
+        image_node(cx, img);
+    }
+    if let Some(services) = job.get("services") {
+        services.items().for_each(|s| image_node(cx, s));
+    }
+    // The script items of a job run in one shell, one after the other.
+    let mut session = shell::Session::default();
+    for key in ["before_script", "script", "after_script"] {
+        if let Some(s) = job.get(key) {
+            let items: Vec<&Node> = if s.str().is_some() {
+                vec![s]
+            } else {
+                s.items().collect()
+            };
+            for item in items.into_iter().filter(|i| i.str().is_some()) {
+                session.run(cx, item.defined.clone());
+            }
+        }
+    }
+}
+
+fn gitlab_includes(cx: &mut Cx<'_>, node: &Node) {
+    if node.str().is_some() || node.as_map().is_some() {
+        gitlab_include(cx, node);
+    }
+    for item in node.items() {
+        gitlab_include(cx, item);
+    }
+}
+
+fn gitlab_include(cx: &mut Cx<'_>, item: &Node) {
+    let text = cx.text();
+    if let Some((v, r)) = val(text, item) {
+        // The short form: a local path or a remote URL.
+        if v.contains("://") {
+            let v = v.to_owned();
+            remote_include(cx, &v, r);
+        }
+        return;
+    }
+    if let Some((project, prange)) = item.get("project").and_then(|p| val(text, p)) {
+        let project = project.to_owned();
+        match item.get("ref").and_then(|r| val(text, r)) {
+            None => cx.report(
+                Detect::GitlabIncludeUnpinned,
+                prange,
+                format!(
+                    "the include from `{project}` has no `ref:`: it follows the project's default branch; set `ref:` to a commit SHA"
+                ),
+            ),
+            Some((rf, _)) if refs::is_full_sha(rf.trim()) => {}
+            Some((rf, _)) => {
+                let rf = rf.to_owned();
+                cx.report(
+                    Detect::GitlabIncludeUnpinned,
+                    prange,
+                    format!(
+                        "the include from `{project}` uses `ref: {rf}`, a tag or branch; set `ref:` to a commit SHA"
+                    ),
+                );
+            }
+        }
+    }
+    if let Some((remote, r)) = item.get("remote").and_then(|p| val(text, p)) {
+        let remote = remote.to_owned();
+        remote_include(cx, &remote, r);
+    }
+    if let Some((component, r)) = item.get("component").and_then(|p| val(text, p)) {
+        let version = component.rsplit_once('@').map(|(_, v)| v);
+        match version {
+            Some(v) if refs::is_full_sha(v) => {}
+            _ => {
+                let msg = format!(
+                    "the CI/CD component `{component}` is not pinned to a commit SHA: `~latest`, tags and branches move"
+                );
+                cx.report(Detect::GitlabIncludeUnpinned, r, msg);
+            }
+        }
+    }
+}
+
+fn remote_include(cx: &mut Cx<'_>, url: &str, range: Range<usize>) {
+    if !refs::contains_full_sha(url) {
+        cx.report(
+            Detect::GitlabIncludeUnpinned,
+            range,
+            format!(
+                "the remote include `{url}` is not addressed by a commit: its content can change; use a URL with a commit SHA, or a `project:` include with `ref: <sha>`"
+            ),
+        );
+    }
+}
+
+/// A Taskfile (`Taskfile.yml`): each task's `cmds` are shell commands.
+fn taskfile(cx: &mut Cx<'_>, doc: &Node) {
+    let Some(tasks) = doc.get("tasks") else {
+        return;
+    };
+    for task in tasks.values() {
+        for cmd in task.get("cmds").into_iter().flat_map(|c| c.items()) {
+            match cmd.get("cmd") {
+                Some(c) => run_block(cx, c),
+                None => run_block(cx, cmd),
+            }
+        }
+    }
+}
+
+fn compose(cx: &mut Cx<'_>, doc: &Node) {
+    let Some(services) = doc.get("services") else {
+        return;
+    };
+    for svc in services.values() {
+        // `image:` next to `build:` names the image compose builds, not one it pulls.
+        if svc.get("build").is_some() {
+            continue;
+        }
+        if let Some(img) = svc.get("image") {
+            image_node(cx, img);
+        }
+    }
+}
+
+/// Whether a scalar reads as an image reference rather than a file or a description.
+fn looks_like_image(v: &str) -> bool {
+    let v = v.trim();
+    !v.is_empty()
+        && !v.contains(char::is_whitespace)
+        && !v.contains("://")
+        && !v.starts_with(['.', '/', '~'])
+        && ![
+            ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".img", ".iso", ".qcow2",
+            ".raw", ".vhd", ".bmp",
+        ]
+        .iter()
+        .any(|ext| v.to_ascii_lowercase().ends_with(ext))
+        && v.chars().any(|c| c.is_ascii_alphabetic())
+        && !matches!(v, "true" | "false" | "null" | "~")
+}
+
+/// Kubernetes manifests and Helm values: every `image:` key, as a string or as a
+/// `repository`/`tag`/`digest` mapping. In a manifest only container specs count (an
+/// `image:` next to a `name:`), never `data:`, `metadata:` or annotations.
+fn images_anywhere(cx: &mut Cx<'_>, node: &Node, depth: usize, manifest: bool) {
+    if depth > 64 {
+        return;
+    }
+    if let Some(map) = node.as_map() {
+        let container = !manifest || node.get("name").is_some();
+        for (k, v) in map {
+            match k.str() {
+                Some("image") if container => image_key(cx, v),
+                Some(
+                    "data" | "stringData" | "binaryData" | "metadata" | "annotations" | "labels",
+                ) if manifest => {}
+                _ => images_anywhere(cx, v, depth + 1, manifest),
+            }
+        }
+    }
+    for item in node.items() {
+        images_anywhere(cx, item, depth + 1, manifest);
+    }
+}
+
+fn image_key(cx: &mut Cx<'_>, v: &Node) {
+    let text = cx.text();
+    if let Some((s, r)) = val(text, v) {
+        if looks_like_image(s) {
+            let s = s.to_owned();
+            image_value(cx, &s, r);
+        }
+        return;
+    }
+    let Some((repo, rrange)) = v.get("repository").and_then(|n| val(text, n)) else {
+        return;
+    };
+    if !looks_like_image(repo) {
+        return;
+    }
+    let digest = v
+        .get("digest")
+        .or_else(|| v.get("sha"))
+        .and_then(|n| val(text, n))
+        .is_some_and(|(d, _)| !d.trim().is_empty());
+    if digest {
+        return;
+    }
+    let repo = repo.to_owned();
+    let tag = v.get("tag").and_then(|n| val(text, n));
+    match tag {
+        Some((t, trange)) if !t.trim().is_empty() => {
+            let reference = format!("{repo}:{}", t.trim());
+            image_value(cx, &reference, trange);
+        }
+        _ => cx.report(
+            Detect::ImageUnpinned,
+            rrange,
+            format!(
+                "image `{repo}` has no digest and no tag here: it gets the chart's `appVersion` tag (or `latest`), which can be re-pointed; add a `digest:`"
+            ),
+        ),
+    }
+}
+
+static LINE_REF: LazyLock<Regex> = LazyLock::new(|| {
+    regex(
+        r#"(?m)^[ \t]*(?:-[ \t]+)?(?:\{[ \t]*)?["']?(uses|image|container|rev)["']?[ \t]*:[ \t]*["']?([^\s"'#,}]+)"#,
+    )
+});
+
+/// The fallback for a file that does not parse: `uses:`, `image:`, `container:` and
+/// `rev:` values line by line, and shell commands everywhere.
+fn line_scan(cx: &mut Cx<'_>) {
+    let text = cx.file.text();
+    let precommit = cx.file.path().contains(".pre-commit-config");
+    let mut found = Vec::new();
+    for c in LINE_REF.captures_iter(text) {
+        let (Some(key), Some(value)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        found.push((
+            key.as_str().to_owned(),
+            value.as_str().to_owned(),
+            value.range(),
+        ));
+    }
+    for (key, value, range) in found {
+        match key.as_str() {
+            "uses" => refs::report_ref(cx, RefKind::Action, &value, range),
+            "image" | "container" if looks_like_image(&value) && !value.ends_with(':') => {
+                image_value(cx, &value, range)
+            }
+            "rev" if precommit && !refs::is_full_sha(&value) => cx.report(
+                Detect::PrecommitRevMutable,
+                range,
+                format!("`rev: {value}` is a tag or branch, not a commit SHA"),
+            ),
+            _ => {}
+        }
+    }
+    let len = cx.text().len();
+    shell::check(cx, 0..len);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolation() {
+        assert_eq!(interpolate("${IMG:-mariadb:11.4}").unwrap(), "mariadb:11.4");
+        assert_eq!(interpolate("$PROXY/node:22").unwrap(), "node:22");
+        assert_eq!(interpolate("${IMG}").unwrap_err(), "IMG");
+        assert_eq!(interpolate("nats:2.10").unwrap(), "nats:2.10");
+    }
+}

@@ -1,0 +1,2 @@
+FROM node:20
+RUN curl -fsSL https://example.com/x.sh | sh
