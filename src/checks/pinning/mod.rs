@@ -143,7 +143,42 @@ fn classify(path: &str) -> Option<FileKind> {
         .iter()
         .find_map(|ext| lower.strip_suffix(&format!(".{ext}")))
         .unwrap_or(&lower);
-    if base == "dockerfile"
+    // `dockerfile.rs`, `Dockerfile.md`: source code and documents about Dockerfiles.
+    let other_language = base.rsplit_once('.').is_some_and(|(_, ext)| {
+        matches!(
+            ext,
+            "rs" | "go"
+                | "py"
+                | "js"
+                | "mjs"
+                | "ts"
+                | "java"
+                | "kt"
+                | "rb"
+                | "php"
+                | "cs"
+                | "c"
+                | "h"
+                | "cpp"
+                | "md"
+                | "rst"
+                | "txt"
+                | "adoc"
+                | "html"
+                | "json"
+                | "toml"
+                | "yml"
+                | "yaml"
+                | "snap"
+                | "lock"
+                | "sh"
+                | "ps1"
+                | "bat"
+        )
+    });
+    if other_language {
+        // Not a Dockerfile variant; the name may still be a script or YAML file below.
+    } else if base == "dockerfile"
         || base == "containerfile"
         || base.starts_with("dockerfile.")
         || base.starts_with("dockerfile-")
@@ -284,5 +319,34 @@ impl<'a> Cx<'a> {
         let (file, repo) = (self.file, self.repo);
         self.vars
             .get_or_insert_with(|| vars::Vars::for_file(repo, file.path()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dockerfile_names() {
+        for name in [
+            "Dockerfile",
+            "build/Dockerfile.dev",
+            "Dockerfile-prod",
+            "api.Dockerfile",
+            "Containerfile",
+            "Dockerfile.j2",
+            "{{cookiecutter.slug}}/Dockerfile.tmpl",
+        ] {
+            assert!(
+                matches!(classify(name), Some(FileKind::Dockerfile)),
+                "{name} is a Dockerfile"
+            );
+        }
+        for name in ["src/dockerfile.rs", "docs/Dockerfile.md", "dockerfile.json"] {
+            assert!(
+                !matches!(classify(name), Some(FileKind::Dockerfile)),
+                "{name} is not a Dockerfile"
+            );
+        }
     }
 }
