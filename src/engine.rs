@@ -124,6 +124,7 @@ fn scan_with(
             per_repo(&mut findings, c.as_ref());
         }
     }
+    crate::suppress::apply(rules, &repo, &mut findings);
 
     finish(rules, &mut findings);
     Ok(Outcome {

@@ -21,6 +21,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
         include_str!("../rules/dockerignore.toml"),
     ),
     ("rules/pinning.toml", include_str!("../rules/pinning.toml")),
+    ("rules/secrets.toml", include_str!("../rules/secrets.toml")),
 ];
 
 /// Where a value was declared, for error messages.

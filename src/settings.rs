@@ -218,6 +218,7 @@ mod tests {
             enabled(&rules),
             [
                 "core/baseline-fixed",
+                "core/suppression-without-reason",
                 "required-files/readme",
                 "required-files/license"
             ]

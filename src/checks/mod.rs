@@ -16,6 +16,7 @@ pub mod dockerignore;
 pub mod files;
 pub mod pinning;
 pub mod required_files;
+pub mod secrets;
 
 /// The code of one or more rules. Checks never print; they push findings.
 pub trait Check: Send + Sync {
@@ -103,6 +104,7 @@ pub static KINDS: &[Kind] = &[
     required_files::CODEOWNERS_SHADOWED,
     dockerignore::DOCKER_CONTEXT,
     pinning::PINNING,
+    secrets::SECRET_PATTERN,
 ];
 
 pub fn kind(name: &str) -> Option<&'static Kind> {

@@ -1,0 +1,298 @@
+//! The generic detector: a secret-looking name assigned a literal that looks random.
+//!
+//! Text rules cover `KEY=value`, `key: value`, `"key": "value"`, `key = "value"`,
+//! `key => 'value'` and `--password value`; a `value:`/`default =` line takes its name from
+//! the `name:`/`variable "…"` line just above it. Rust sources are parsed with `syn`
+//! (see [`super::rust`]); a file that does not parse falls back to the text rules.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::{Regex, RegexBuilder};
+
+use super::policy;
+use crate::source::SourceFile;
+
+/// Lines below a `name:` line searched for its `value:` line.
+const CONTEXT_LINES: u32 = 3;
+
+/// Rust files larger than this are searched with the text rules only (generated bindings
+/// of many megabytes would cost more to parse than they are worth).
+const MAX_PARSED: usize = 512 * 1024;
+
+/// Lines longer than this are minified or generated: not searched by the generic detector.
+const MAX_LINE: usize = 1000;
+
+static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r#"(?:^|[\s{(\[,;"'`]|\$)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)["'`\]]?\s*"#,
+        // With a type annotation: `PASSWORD: &str = …`, `apiKey: string = …`.
+        r#"(?::\s*&?(?:'static\s+)?[A-Za-z_][\w<>:]*\s*=|=>|:=|=|:(?P<path>:)?)\s*(?:\[\s*)?"#,
+        r#"(?P<value>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|`[^`\r\n]*`|[^\s,;'"`]+)"#
+    ))
+    .expect("assignment regex")
+});
+
+/// `--password value`, `--api-key=value` on a command line.
+static FLAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r#"(?:^|\s)--(?P<key>[A-Za-z][A-Za-z0-9_\-]*)(?:=|\s+)"#,
+        r#"(?P<value>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|[^\s,;'"`$-][^\s,;'"`]*)"#
+    ))
+    .expect("flag regex")
+});
+
+/// Names that hold something about a secret, not the secret itself.
+static NOT_SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)(?:file|path|dir|url|uri|endpoint|name|type|length|len|size|count|min|max|",
+        r"expires?|expiry|expiration|ttl|timeout|prefix|suffix|header|field|policy|hash|regex|",
+        r"pattern|format|id|ids|placeholder|label|hint|description|public|tokenizer|tokens|ref|",
+        r"version|mode|enabled|required|rotation|store|provider|issuer|audience|algorithm|alg|",
+        r"location|arn|env|var|key_?name|secret_?name|method|kind|scope|scopes|usage|_at)$|",
+        r"(?i)^(?:no|is|has|use|allow|enable|disable|show|hide|validate|check|get|set|on)[_A-Z]"
+    ))
+    .expect("not-secret-name regex")
+});
+
+/// Keys whose name comes from the line above (`- name: X` / `value: …`, Terraform
+/// `variable "x" { default = … }`).
+static CONTEXT_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^(?:value|default|defaultvalue|val)$").expect("context"));
+
+static CONTEXT_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)(?:\bname|\bkey|\bvariable|\benv)\s*[:=]?\s*["']?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)"#)
+        .expect("context name")
+});
+
+/// Extensions of programming languages: a bare word there is a variable, not a value.
+const CODE: &[&str] = &[
+    "py", "js", "mjs", "cjs", "ts", "tsx", "jsx", "go", "rs", "java", "kt", "kts", "rb", "php",
+    "cs", "swift", "scala", "c", "h", "cc", "cpp", "hpp", "m", "dart", "lua", "groovy", "vue",
+    "svelte",
+];
+
+pub struct Assignment {
+    names: Regex,
+    min_length: usize,
+    min_entropy: f64,
+    allowlist: Vec<Regex>,
+}
+
+impl Assignment {
+    pub fn new(
+        names: &str,
+        min_length: usize,
+        min_entropy: f64,
+        allowlist: Vec<Regex>,
+    ) -> Result<Self, String> {
+        let names = RegexBuilder::new(names)
+            .case_insensitive(true)
+            .build()
+            .map_err(|e| format!("invalid `names` regex `{names}`: {e}"))?;
+        Ok(Assignment {
+            names,
+            min_length,
+            min_entropy,
+            allowlist,
+        })
+    }
+
+    /// Whether `key` names a secret.
+    pub fn secret_name(&self, key: &str) -> bool {
+        self.names.is_match(key) && !NOT_SECRET_NAME.is_match(key)
+    }
+
+    /// Whether a literal bound to a secret name is worth reporting.
+    pub fn secret_value(&self, value: &str, code: bool) -> bool {
+        !self.allowlist.iter().any(|a| a.is_match(value))
+            && policy::credential_like(value, self.min_length, self.min_entropy, code)
+    }
+
+    /// (report offset, secret range) of every secret assigned in `windows` of `file`.
+    pub fn find(&self, file: &SourceFile, windows: &[Range<usize>]) -> Vec<(usize, Range<usize>)> {
+        let ext = file
+            .path()
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        let code = CODE.contains(&ext.as_str());
+        let found = self.text_rules(file, windows, code);
+        // Rust: the text rules find the candidates; a file with some (or with a raw string
+        // on a candidate line) is parsed with `syn` for exact literals and spans. A file too
+        // large to parse quickly, or that does not parse, keeps the text rules' result.
+        if ext == "rs"
+            && file.text().len() <= MAX_PARSED
+            && (!found.is_empty() || self.has_raw_string_candidate(file, windows))
+            && let Some(parsed) = super::rust::find(file, self)
+        {
+            return parsed;
+        }
+        found
+    }
+
+    fn text_rules(
+        &self,
+        file: &SourceFile,
+        windows: &[Range<usize>],
+        code: bool,
+    ) -> Vec<(usize, Range<usize>)> {
+        let text = file.text();
+        let mut out = Vec::new();
+        let mut last_line = 0;
+        let lines = file.line_of(text.len());
+        for w in windows {
+            let first = file.line_of(w.start);
+            let mut last = file.line_of(w.end.saturating_sub(1).max(w.start));
+            let mut n = first.max(last_line + 1);
+            while n <= last {
+                last_line = n;
+                let r = file.line_range(n);
+                n += 1;
+                if r.len() > MAX_LINE {
+                    continue;
+                }
+                let line = &text[r.clone()];
+                let before = out.len();
+                self.line(file, last_line, r.start, line, code, &mut out);
+                // A `name: DB_PASSWORD` line: its `value:` comes on one of the next lines.
+                if out.len() == before
+                    && CONTEXT_NAME
+                        .captures(line)
+                        .and_then(|c| c.name("name"))
+                        .is_some_and(|m| self.secret_name(m.as_str()))
+                {
+                    last = last.max((last_line + CONTEXT_LINES).min(lines));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether a candidate line names a secret and holds a raw string (`r"…"`, `r#"…"#`),
+    /// which the text rules do not read.
+    fn has_raw_string_candidate(&self, file: &SourceFile, windows: &[Range<usize>]) -> bool {
+        let text = file.text();
+        windows.iter().any(|w| {
+            text[w.clone()]
+                .lines()
+                .any(|l| (l.contains("r#\"") || l.contains("r\"")) && self.names.is_match(l))
+        })
+    }
+
+    fn line(
+        &self,
+        file: &SourceFile,
+        n: u32,
+        offset: usize,
+        line: &str,
+        code: bool,
+        out: &mut Vec<(usize, Range<usize>)>,
+    ) {
+        let flags = if line.contains("--") {
+            Some(FLAG.captures_iter(line))
+        } else {
+            None
+        };
+        for caps in ASSIGN
+            .captures_iter(line)
+            .chain(flags.into_iter().flatten())
+        {
+            let (Some(key), Some(value)) = (caps.name("key"), caps.name("value")) else {
+                continue;
+            };
+            // `Type::method`, not an assignment.
+            if caps.name("path").is_some() {
+                continue;
+            }
+            let mut key_text = key.as_str().trim_end_matches(['.', '-']).to_owned();
+            if CONTEXT_KEY.is_match(&key_text) {
+                match context_name(file, n) {
+                    Some(name) => key_text = name,
+                    None => continue,
+                }
+            }
+            if !self.secret_name(&key_text) {
+                continue;
+            }
+            let raw = value.as_str();
+            let quoted = raw.starts_with(['"', '\'', '`']);
+            let (inner, start) = if quoted && raw.len() >= 2 {
+                (&raw[1..raw.len() - 1], value.start() + 1)
+            } else {
+                let t = raw.trim_end_matches([')', '}', ']', '>']);
+                if t.contains(['(', ')', '{', '[']) {
+                    continue;
+                }
+                (t, value.start())
+            };
+            // In code a bare word is an expression (a variable, a call), never a literal.
+            if code && !quoted {
+                continue;
+            }
+            if !self.secret_value(inner, code && !quoted) {
+                continue;
+            }
+            let abs = offset + start;
+            out.push((abs, abs..abs + inner.len()));
+        }
+    }
+}
+
+/// The name a `value:` / `default =` line belongs to: the nearest `name:`, `key:` or
+/// `variable "…"` on one of the three lines above.
+fn context_name(file: &SourceFile, n: u32) -> Option<String> {
+    let text = file.text();
+    (n.saturating_sub(3).max(1)..n).rev().find_map(|m| {
+        let line = &text[file.line_range(m)];
+        if line.len() > MAX_LINE {
+            return None;
+        }
+        CONTEXT_NAME
+            .captures(line)
+            .and_then(|c| c.name("name"))
+            .map(|x| x.as_str().to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finds(line: &str) -> Vec<String> {
+        let a = Assignment::new("password|secret|token", 8, 3.0, Vec::new()).expect("valid");
+        let file = SourceFile::new("x.cfg", line.to_owned());
+        let all = std::slice::from_ref(&(0..line.len())).to_vec();
+        a.find(&file, &all)
+            .into_iter()
+            .map(|(_, r)| line[r].to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn assignment_syntaxes() {
+        let v = "Kx9mQ2vL8pR4wZ7t";
+        for line in [
+            format!("PASSWORD={v}"),
+            format!("password: {v}"),
+            format!("\"password\": \"{v}\""),
+            format!("password = \"{v}\""),
+            format!("const PASSWORD: &str = \"{v}\";"),
+            format!("run --password {v}"),
+            format!("'password' => '{v}',"),
+        ] {
+            assert_eq!(finds(&line), vec![v.to_owned()], "{line}");
+        }
+        assert!(finds("Token::parse(x)").is_empty());
+        assert!(finds("password_file: /run/secrets/x").is_empty());
+    }
+
+    #[test]
+    fn value_lines_take_the_name_above() {
+        let text = "- name: DB_PASSWORD\n  value: \"Kx9mQ2vL8pR4wZ7t\"\n";
+        let a = Assignment::new("password", 8, 3.0, Vec::new()).expect("valid");
+        let file = SourceFile::new("d.yaml", text.to_owned());
+        let all = std::slice::from_ref(&(0..text.len())).to_vec();
+        assert_eq!(a.find(&file, &all).len(), 1);
+    }
+}

@@ -1,0 +1,531 @@
+//! The `secrets` family: hard-coded credentials.
+//!
+//! One data-driven kind, `secret-pattern`, serves every detector. A rule is either a
+//! provider pattern (`regex`, with literal `keywords` that must appear first) or, with
+//! `detector = "assignment"`, the generic detector: a secret-looking name assigned a
+//! random-looking literal. All rules of the kind share one [`Check`], so a file is read
+//! once and searched once by an Aho-Corasick automaton over every keyword; a rule's regex
+//! then runs only on the lines around its keywords.
+//!
+//! Every finding is redacted when it is built: the message and the snippet show at most
+//! the first four characters of a secret and its length.
+
+mod assign;
+pub mod policy;
+mod rust;
+
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use regex::{Regex, RegexBuilder};
+use serde::Deserialize;
+
+use super::{BuildError, Built, Check, Kind, RuleInput};
+use crate::finding::{Finding, RuleIdx};
+use crate::source::SourceFile;
+use crate::walk::{FileEntry, Repo};
+
+/// Files above this size are not searched for secrets (a rule parameter).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 5 * 1024 * 1024;
+
+/// A regex runs on the keyword's line, but never on more than this many bytes either
+/// side of the keyword (minified files are one long line).
+const WINDOW: usize = 4096;
+
+pub const SECRET_PATTERN: Kind = Kind {
+    name: "secret-pattern",
+    locate: false,
+    params: &[
+        "detector",
+        "name",
+        "regex",
+        "keywords",
+        "min_entropy",
+        "allowlist",
+        "report_at",
+        "lines_after",
+        "placeholders",
+        "names",
+        "min_length",
+        "exclude",
+        "max_file_size",
+    ],
+    build: build_secrets,
+};
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum Detector {
+    #[default]
+    Regex,
+    Assignment,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum ReportAt {
+    /// The start of the `secret` group.
+    #[default]
+    Secret,
+    /// The start of the whole match (e.g. a PEM block's BEGIN line).
+    Match,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    #[serde(default)]
+    detector: Detector,
+    /// What the secret is, for the message ("GitHub personal access token").
+    name: Option<String>,
+    regex: Option<String>,
+    #[serde(default)]
+    keywords: Vec<String>,
+    min_entropy: Option<f64>,
+    #[serde(default)]
+    allowlist: Vec<String>,
+    #[serde(default)]
+    report_at: ReportAt,
+    #[serde(default)]
+    lines_after: usize,
+    /// Apply the shared not-a-secret policy (placeholders, references, hashes).
+    #[serde(default = "yes")]
+    placeholders: bool,
+    /// Assignment detector: regex of secret-looking names.
+    names: Option<String>,
+    min_length: Option<usize>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    #[serde(default = "default_max")]
+    max_file_size: u64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_max() -> u64 {
+    DEFAULT_MAX_FILE_SIZE
+}
+
+struct PatternRule {
+    regex: Regex,
+    min_entropy: Option<f64>,
+    allowlist: Vec<Regex>,
+    report_at: ReportAt,
+    lines_after: usize,
+    placeholders: bool,
+}
+
+enum Engine {
+    Pattern(PatternRule),
+    Assignment(assign::Assignment),
+}
+
+struct SecretRule {
+    rule: RuleIdx,
+    name: String,
+    engine: Engine,
+    max_file_size: u64,
+    /// Always runs (no keywords): searched on the whole file.
+    unconditional: bool,
+}
+
+pub struct Secrets {
+    detectors: Vec<SecretRule>,
+    /// Keywords of every detector, ASCII case-insensitive.
+    keywords: AhoCorasick,
+    /// Keyword index → detectors that need it.
+    keyword_rules: Vec<Vec<usize>>,
+    /// Path globs → detectors they exclude.
+    exclude: GlobSet,
+    exclude_rules: Vec<Vec<usize>>,
+}
+
+fn compile(pattern: &str, what: &str) -> Result<Regex, String> {
+    RegexBuilder::new(pattern)
+        .multi_line(true)
+        .size_limit(50 << 20)
+        .build()
+        .map_err(|e| format!("invalid {what} regex `{pattern}`: {e}"))
+}
+
+fn build_secrets(inputs: Vec<RuleInput<'_>>) -> Built {
+    let mut detectors = Vec::new();
+    let mut keywords: Vec<String> = Vec::new();
+    let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+    let mut globs = GlobSetBuilder::new();
+    let mut exclude_rules: Vec<Vec<usize>> = Vec::new();
+    let mut glob_index: Vec<String> = Vec::new();
+    for input in inputs {
+        let err = |message: String| BuildError {
+            rule: input.idx,
+            message,
+        };
+        let p: Params = input.params().map_err(err)?;
+        let i = detectors.len();
+        let engine = match p.detector {
+            Detector::Regex => {
+                let pattern = p
+                    .regex
+                    .as_deref()
+                    .ok_or_else(|| err("a `regex` detector needs `regex`".to_owned()))?;
+                if p.names.is_some() || p.min_length.is_some() {
+                    return Err(err(
+                        "`names` and `min_length` are for `detector = \"assignment\"`".to_owned(),
+                    ));
+                }
+                Engine::Pattern(PatternRule {
+                    regex: compile(pattern, "detector").map_err(err)?,
+                    min_entropy: p.min_entropy,
+                    allowlist: p
+                        .allowlist
+                        .iter()
+                        .map(|a| compile(a, "allowlist"))
+                        .collect::<Result<_, _>>()
+                        .map_err(err)?,
+                    report_at: p.report_at,
+                    lines_after: p.lines_after.min(64),
+                    placeholders: p.placeholders,
+                })
+            }
+            Detector::Assignment => {
+                if p.regex.is_some() {
+                    return Err(err(
+                        "`regex` is for `detector = \"regex\"`; the assignment detector takes `names`"
+                            .to_owned(),
+                    ));
+                }
+                let names = p
+                    .names
+                    .as_deref()
+                    .ok_or_else(|| err("the assignment detector needs `names`".to_owned()))?;
+                if p.keywords.is_empty() {
+                    return Err(err(
+                        "the assignment detector needs `keywords` (literals every name contains)"
+                            .to_owned(),
+                    ));
+                }
+                Engine::Assignment(
+                    assign::Assignment::new(
+                        names,
+                        p.min_length.unwrap_or(8),
+                        p.min_entropy.unwrap_or(3.0),
+                        p.allowlist
+                            .iter()
+                            .map(|a| compile(a, "allowlist"))
+                            .collect::<Result<_, _>>()
+                            .map_err(err)?,
+                    )
+                    .map_err(err)?,
+                )
+            }
+        };
+        for k in &p.keywords {
+            if k.is_empty() {
+                return Err(err("empty keyword".to_owned()));
+            }
+            let k = k.to_ascii_lowercase();
+            match keywords.iter().position(|x| *x == k) {
+                Some(j) => keyword_rules[j].push(i),
+                None => {
+                    keywords.push(k);
+                    keyword_rules.push(vec![i]);
+                }
+            }
+        }
+        for g in &p.exclude {
+            match glob_index.iter().position(|x| x == g) {
+                Some(j) => exclude_rules[j].push(i),
+                None => {
+                    let glob = GlobBuilder::new(g)
+                        .literal_separator(false)
+                        .case_insensitive(true)
+                        .build()
+                        .map_err(|e| err(format!("invalid glob `{g}` in `exclude`: {e}")))?;
+                    globs.add(glob);
+                    glob_index.push(g.clone());
+                    exclude_rules.push(vec![i]);
+                }
+            }
+        }
+        let name = p.name.unwrap_or_else(|| input.rule.title.clone());
+        detectors.push(SecretRule {
+            rule: input.idx,
+            name,
+            engine,
+            max_file_size: p.max_file_size,
+            unconditional: p.keywords.is_empty(),
+        });
+    }
+    let first = detectors.first().map_or(RuleIdx(0), |d| d.rule);
+    let keywords_ac = AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(&keywords)
+        .map_err(|e| BuildError {
+            rule: first,
+            message: format!("cannot build the keyword prefilter: {e}"),
+        })?;
+    let exclude = globs.build().map_err(|e| BuildError {
+        rule: first,
+        message: e.to_string(),
+    })?;
+    Ok(vec![Box::new(Secrets {
+        detectors,
+        keywords: keywords_ac,
+        keyword_rules,
+        exclude,
+        exclude_rules,
+    })])
+}
+
+/// A secret found by one detector, before it becomes a finding.
+#[derive(Debug)]
+struct Hit {
+    detector: usize,
+    /// Where the finding points (the secret, or the match start).
+    at: usize,
+    /// The secret's bytes, redacted everywhere.
+    secret: Range<usize>,
+}
+
+/// Add `range` to sorted, merged `windows`.
+fn push_window(windows: &mut Vec<Range<usize>>, range: Range<usize>) {
+    if let Some(last) = windows.last_mut()
+        && range.start <= last.end
+    {
+        last.end = last.end.max(range.end);
+        return;
+    }
+    windows.push(range);
+}
+
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The keyword's line (plus `lines_after` lines), at most [`WINDOW`] bytes either side.
+fn window_around(text: &str, hit: Range<usize>, lines_after: usize) -> Range<usize> {
+    let bytes = text.as_bytes();
+    let lo = hit.start.saturating_sub(WINDOW);
+    let start = memchr::memrchr(b'\n', &bytes[lo..hit.start]).map_or(lo, |i| lo + i + 1);
+    let mut end = hit.end;
+    for _ in 0..=lines_after {
+        let hi = (end + WINDOW).min(bytes.len());
+        match memchr::memchr(b'\n', &bytes[end..hi]) {
+            Some(i) => end = end + i + 1,
+            None => {
+                end = hi;
+                break;
+            }
+        }
+    }
+    floor_boundary(text, start)..ceil_boundary(text, end)
+}
+
+impl Secrets {
+    fn pattern_hits(
+        &self,
+        text: &str,
+        d: usize,
+        rule: &PatternRule,
+        windows: &[Range<usize>],
+        out: &mut Vec<Hit>,
+    ) {
+        let mut last_start = None;
+        for w in windows {
+            for caps in rule.regex.captures_iter(&text[w.clone()]) {
+                let Some(whole) = caps.get(0) else { continue };
+                let secret = caps.name("secret").unwrap_or(whole);
+                let abs = (w.start + secret.start())..(w.start + secret.end());
+                if last_start.is_some_and(|s| s >= abs.start) {
+                    continue;
+                }
+                last_start = Some(abs.start);
+                let value = secret.as_str();
+                if rule
+                    .allowlist
+                    .iter()
+                    .any(|a| a.is_match(value) || a.is_match(whole.as_str()))
+                {
+                    continue;
+                }
+                if rule.placeholders && policy::not_a_secret(value).is_some() {
+                    continue;
+                }
+                if rule.min_entropy.is_some_and(|m| policy::entropy(value) < m) {
+                    continue;
+                }
+                let at = match rule.report_at {
+                    ReportAt::Secret => abs.start,
+                    ReportAt::Match => w.start + whole.start(),
+                };
+                out.push(Hit {
+                    detector: d,
+                    at,
+                    secret: abs,
+                });
+            }
+        }
+    }
+}
+
+impl Check for Secrets {
+    fn wants_file(&self, _file: &FileEntry) -> bool {
+        true
+    }
+
+    fn check_file(&self, file: &SourceFile, repo: &Repo, out: &mut Vec<Finding>) {
+        let text = file.text();
+        let mut active = vec![true; self.detectors.len()];
+        for g in self.exclude.matches(file.path()) {
+            for &d in &self.exclude_rules[g] {
+                active[d] = false;
+            }
+        }
+        let mut too_large = None;
+        for (d, det) in self.detectors.iter().enumerate() {
+            if text.len() as u64 > det.max_file_size {
+                active[d] = false;
+                too_large = Some(det.max_file_size);
+            }
+        }
+        if let Some(limit) = too_large {
+            repo.diagnose(
+                file.path(),
+                format!(
+                    "not searched for secrets: {} bytes is over the {limit} byte limit (`max_file_size`)",
+                    text.len()
+                ),
+            );
+        }
+        if !active.iter().any(|&a| a) {
+            return;
+        }
+
+        // One pass: every keyword of every detector.
+        let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.detectors.len()];
+        let mut hit_any = vec![false; self.detectors.len()];
+        for m in self.keywords.find_overlapping_iter(text) {
+            for &d in &self.keyword_rules[m.pattern().as_usize()] {
+                if !active[d] {
+                    continue;
+                }
+                hit_any[d] = true;
+                let lines_after = match &self.detectors[d].engine {
+                    Engine::Pattern(p) => p.lines_after,
+                    Engine::Assignment(_) => 0,
+                };
+                let wins = &mut windows[d];
+                if wins.last().is_some_and(|w| w.end > m.end()) {
+                    continue;
+                }
+                push_window(wins, window_around(text, m.range(), lines_after));
+            }
+        }
+
+        let mut hits = Vec::new();
+        for (d, det) in self.detectors.iter().enumerate() {
+            if !active[d] || !(hit_any[d] || det.unconditional) {
+                continue;
+            }
+            match &det.engine {
+                Engine::Pattern(p) => {
+                    let whole = std::slice::from_ref(&(0..text.len())).to_vec();
+                    let wins = if det.unconditional {
+                        &whole[..]
+                    } else {
+                        &windows[d][..]
+                    };
+                    self.pattern_hits(text, d, p, wins, &mut hits);
+                }
+                Engine::Assignment(a) => {
+                    for (at, secret) in a.find(file, &windows[d]) {
+                        hits.push(Hit {
+                            detector: d,
+                            at,
+                            secret,
+                        });
+                    }
+                }
+            }
+        }
+        if hits.is_empty() {
+            return;
+        }
+
+        // A provider's finding wins over the generic one for the same secret.
+        let provider: Vec<Range<usize>> = hits
+            .iter()
+            .filter(|h| matches!(self.detectors[h.detector].engine, Engine::Pattern(_)))
+            .map(|h| h.secret.clone())
+            .collect();
+        hits.retain(|h| {
+            matches!(self.detectors[h.detector].engine, Engine::Pattern(_))
+                || !provider
+                    .iter()
+                    .any(|p| p.start < h.secret.end && h.secret.start < p.end)
+        });
+        hits.sort_by_key(|h| (h.at, h.detector));
+        hits.dedup_by(|b, a| {
+            a.secret.start < b.secret.end
+                && b.secret.start < a.secret.end
+                && file.line_of(a.at) == file.line_of(b.at)
+        });
+
+        let secrets: Vec<Range<usize>> = hits.iter().map(|h| h.secret.clone()).collect();
+        for h in &hits {
+            let det = &self.detectors[h.detector];
+            let value = &text[h.secret.clone()];
+            let shown = policy::redact(value);
+            let message = format!("{} `{shown}` is hard-coded", det.name);
+            let end = h.secret.end.max(h.at + 1).min(text.len()).max(h.at);
+            let mut f = Finding::span(det.rule, file, h.at..end, message);
+            f = redact_line(f, file, h.at, &secrets);
+            out.push(f);
+        }
+    }
+}
+
+/// Redact every secret found in the file that touches the finding's line, in its snippet.
+fn redact_line(mut f: Finding, file: &SourceFile, at: usize, secrets: &[Range<usize>]) -> Finding {
+    let line = file.line_range(file.line_of(at));
+    let text = file.text();
+    // Right to left so earlier offsets stay valid.
+    let mut parts: Vec<Range<usize>> = secrets
+        .iter()
+        .filter(|s| s.start <= line.end && s.end >= line.start && !s.is_empty())
+        .map(|s| s.start.max(line.start)..s.end.min(line.end))
+        .filter(|r| r.start < r.end)
+        .collect();
+    parts.sort_by_key(|r| std::cmp::Reverse(r.start));
+    let mut last_start = usize::MAX;
+    for r in parts {
+        if r.end > last_start {
+            continue;
+        }
+        last_start = r.start;
+        let full = secrets
+            .iter()
+            .find(|s| s.start <= r.start && s.end >= r.end)
+            .map_or(r.clone(), Clone::clone);
+        let shown = policy::redact(&text[full]);
+        f = f.redact_snippet((r.start - line.start)..(r.end - line.start), &shown);
+    }
+    f
+}

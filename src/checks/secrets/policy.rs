@@ -1,0 +1,354 @@
+//! What is not a secret: placeholders, references to the environment or a template
+//! engine, hashes and identifiers. Shared by every detector.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Shannon entropy of `s` in bits per byte.
+pub fn entropy(s: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    for b in s.bytes() {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f64;
+    if n == 0.0 {
+        return 0.0;
+    }
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// `ghp_…(40)`: the first four characters and the length, never more.
+pub fn redact(secret: &str) -> String {
+    let head: String = secret.chars().take(4).collect();
+    format!("{head}…({})", secret.chars().count())
+}
+
+/// Words that mark a value as a placeholder wherever they appear in it.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "example",
+    "changeme",
+    "change_me",
+    "change-me",
+    "changethis",
+    "change_this",
+    "change-this",
+    "replace_me",
+    "replaceme",
+    "replace-me",
+    "replace_with",
+    "replace-with",
+    "placeholder",
+    "your_",
+    "your-",
+    "yourpassword",
+    "yoursecret",
+    "yourtoken",
+    "yourkey",
+    "dummy",
+    "redacted",
+    "set_me",
+    "set me",
+    "setme",
+    "set-me",
+    "fill_me",
+    "fillme",
+    "insert_",
+    "notreal",
+    "not_real",
+    "not-real",
+    "not_a_real",
+    "not-a-real",
+    "fake",
+    "xxxx",
+    "****",
+    "....",
+    "…",
+    "todo",
+    "fixme",
+    "<redacted>",
+    "sample",
+    "lorem",
+    "insecure",
+    "foobar",
+    "password123",
+    "secret123",
+    "123456",
+    "abcdef",
+    "qwerty",
+];
+
+/// Values that are a reference, not a literal: environment, template engines, secret stores.
+static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)^\$[A-Za-z_{(]|\$\{|\$\(|\{\{|\}\}|\{%|%\}|<%|%>|#\{|%\([a-z_]+\)s|^@|",
+        r"os\.environ|os\.getenv|getenv\(|process\.env|import\.meta\.env|env::var|env\(|",
+        r"ENV\[|environ\[|secrets\.|vars\.|valueFrom|secretKeyRef|\bvault:|\bssm:|",
+        r"arn:aws|^!ref|^!sub|^!getatt|\bSecretsManager|keyvault|^ref\+|^file:|^env:|",
+        r"\blookup\(|\bvar\.|\blocal\.|\bdata\.|\bmodule\."
+    ))
+    .expect("reference regex")
+});
+
+/// Hashes, digests and identifiers that look random but are not credentials.
+static NOT_A_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)^(?:[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$|",
+        r"^(?:sha1|sha256|sha384|sha512|md5)[:\-=]|",
+        r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|",
+        r"^v?\d+(?:\.\d+)+(?:[-+][\w.]+)?$|^\d+$|",
+        r"^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-\S+) |",
+        r"-----BEGIN (?:CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|PGP PUBLIC KEY)"
+    ))
+    .expect("not-a-key regex")
+});
+
+/// Why `value` is not a secret, or `None` when it may be one. Applies to every detector.
+pub fn not_a_secret(value: &str) -> Option<&'static str> {
+    let v = value.trim();
+    if v.len() < 4 {
+        return Some("too short");
+    }
+    let lower = v.to_ascii_lowercase();
+    if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
+        return Some("placeholder");
+    }
+    if v.starts_with("__") && v.ends_with("__") {
+        return Some("placeholder");
+    }
+    if v.contains('<') && v.contains('>') {
+        return Some("placeholder");
+    }
+    if REFERENCE.is_match(v) {
+        return Some("reference");
+    }
+    if NOT_A_KEY.is_match(v) {
+        return Some("hash or identifier");
+    }
+    if phrase(v) {
+        return Some("words, not a random value");
+    }
+    let distinct = {
+        let mut seen = [false; 256];
+        v.bytes()
+            .filter(|&b| !std::mem::replace(&mut seen[b as usize], true))
+            .count()
+    };
+    if distinct < 4 {
+        return Some("repeated characters");
+    }
+    // `ghp_FAKEFAKEFAKE…`, `sk_live_0000…`: a real token of this length is far more random.
+    if v.len() >= 20 && entropy(v) < 3.0 {
+        return Some("repetitive");
+    }
+    None
+}
+
+/// Identifiers (`self.password`, `config.db.secret`, `PASSWORD_FILE`) are not literal values.
+static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]*)*(?:\(\))?$")
+        .expect("identifier regex")
+});
+
+/// Words in a value that mark it as prose or a file name rather than a credential.
+static NOT_A_CREDENTIAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)^(?:true|false|null|none|nil|undefined|required|optional|string|bool|int|yes|no)$|",
+        r"^https?://[^:@/\s]+(?:[/?#]|$)|^[./~]*/[\w./-]+$|\.(?:pem|key|crt|json|ya?ml|txt|env|p12|pfx|jks)$|",
+        r"^\w+(?:\s+\w+){2,}"
+    ))
+    .expect("credential regex")
+});
+
+/// `my_super_secret_key`, `sensitive-property-value`, `Win32_System`: words joined by
+/// separators are a name or a phrase, not a random credential.
+fn phrase(v: &str) -> bool {
+    let parts: Vec<&str> = v
+        .split(['_', '-', '.', ' '])
+        .filter(|p| !p.is_empty())
+        .collect();
+    parts.len() >= 2
+        && parts.iter().all(|p| {
+            let b = p.as_bytes();
+            let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+            let rest = &b[letters..];
+            letters >= 2
+                && rest.iter().all(u8::is_ascii_digit)
+                && (b[1..letters].iter().all(u8::is_ascii_lowercase)
+                    || b[..letters].iter().all(u8::is_ascii_uppercase))
+        })
+}
+
+/// Words a random credential does not contain; a value with one is a description or a
+/// development default (`test_password`, `my-secret-token`).
+const DICTIONARY: &[&str] = &[
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "credential",
+    "test",
+    "sensitive",
+    "private",
+];
+
+static PERCENT_ENCODED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"%[0-9A-Fa-f]{2}").expect("percent regex"));
+
+/// The character classes (lower, upper, digit, other) a value uses.
+pub fn classes(v: &str) -> u32 {
+    let mut c = [false; 4];
+    for b in v.bytes() {
+        let i = if b.is_ascii_lowercase() {
+            0
+        } else if b.is_ascii_uppercase() {
+            1
+        } else if b.is_ascii_digit() {
+            2
+        } else {
+            3
+        };
+        c[i] = true;
+    }
+    c.iter().filter(|&&x| x).count() as u32
+}
+
+/// Whether the value of a secret-named assignment looks like a real credential: long
+/// enough, random enough, not a placeholder, reference, hash or identifier. `quoted`
+/// tells whether it was a string literal (a bare word in code is a variable).
+pub fn credential_like(value: &str, min_len: usize, min_entropy: f64, code: bool) -> bool {
+    let v = value.trim();
+    if v.chars().count() < min_len || v.len() > 400 {
+        return false;
+    }
+    if v.chars().any(char::is_whitespace) || phrase(v) {
+        return false;
+    }
+    let lower = v.to_ascii_lowercase();
+    if DICTIONARY.iter().any(|w| lower.contains(w)) {
+        return false;
+    }
+    // URL-encoded test data (`%20!%22…`).
+    if PERCENT_ENCODED.find_iter(v).count() >= 3 {
+        return false;
+    }
+    if not_a_secret(v).is_some() || NOT_A_CREDENTIAL.is_match(v) {
+        return false;
+    }
+    if code && IDENTIFIER.is_match(v) {
+        return false;
+    }
+    if IDENTIFIER.is_match(v) && v.contains(['.', ':']) {
+        return false;
+    }
+    if classes(v) < 2 {
+        return false;
+    }
+    if let Some(decoded) = base64_text(v)
+        && (decoded.len() < 6
+            || not_a_secret(&decoded).is_some()
+            || DICTIONARY
+                .iter()
+                .any(|w| decoded.to_ascii_lowercase().contains(w)))
+    {
+        // A Kubernetes Secret's `cGFzc3dvcmQ=` is `password`.
+        return false;
+    }
+    entropy(v) >= min_entropy
+}
+
+/// The text a base64 value encodes, when it is printable text.
+fn base64_text(v: &str) -> Option<String> {
+    use base64::Engine as _;
+    if !v.len().is_multiple_of(4)
+        || !v
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD.decode(v).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    text.chars()
+        .all(|c| !c.is_control() || c == '\n')
+        .then_some(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_and_references_are_not_secrets() {
+        for v in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "changeme",
+            "<your-token>",
+            "xxxxxxxxxxxxxxxxxxxx",
+            "REPLACE_ME",
+            "***",
+            "${DB_PASSWORD}",
+            "$DB_PASSWORD",
+            "${{ secrets.NPM_TOKEN }}",
+            "{{ .Values.password }}",
+            "{{cookiecutter.secret_key}}",
+            "{% raw %}",
+            "os.environ['X']",
+            "process.env.X",
+            "0123456789abcdef0123456789abcdef01234567",
+            "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "123e4567-e89b-12d3-a456-426614174000",
+            "__secret__",
+            "!!!SET ME!!!",
+            "changethis",
+        ] {
+            assert!(not_a_secret(v).is_some(), "{v}");
+        }
+        assert!(not_a_secret(concat!("gh", "p_I9EO8CORHCFFz2Nmvh86UKvNzp45zo2KbT71")).is_none());
+    }
+
+    #[test]
+    fn credentials_need_entropy_and_a_literal() {
+        assert!(credential_like("A2!~k_POu0zENZo8pBAc", 8, 3.0, false));
+        assert!(!credential_like("password", 8, 3.0, false));
+        assert!(!credential_like("self.password", 8, 3.0, true));
+        assert!(!credential_like("dbPassword", 8, 3.0, true));
+        assert!(!credential_like(
+            "Please enter your password",
+            8,
+            3.0,
+            false
+        ));
+        assert!(!credential_like(
+            "my_super_secret_webhook_key",
+            8,
+            3.0,
+            false
+        ));
+        assert!(!credential_like("Win32_System", 8, 3.0, false));
+        assert!(!credential_like("sensitive-property-value", 8, 3.0, false));
+        assert!(credential_like("APYIHMk-S8K^kL*HXstT", 8, 3.0, false));
+        // base64 of `password` and of `changeme`, then of a random string.
+        assert!(!credential_like("cGFzc3dvcmQ=", 8, 3.0, false));
+        assert!(!credential_like("Y2hhbmdlbWU=", 8, 3.0, false));
+        assert!(credential_like(
+            "fk8hNmt3Q0ZYZnMyQW5EUk1oOTZTem1x",
+            8,
+            3.0,
+            false
+        ));
+    }
+
+    #[test]
+    fn redaction_keeps_four_characters_and_the_length() {
+        assert_eq!(redact("ghp_I9EO8CORHCFF"), "ghp_…(16)");
+        assert_eq!(redact("ab"), "ab…(2)");
+    }
+}

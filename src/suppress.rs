@@ -1,0 +1,160 @@
+//! Inline suppressions, for every rule family: a comment
+//! `template-validator: allow <rule-id> -- <reason>` on the line of a finding or on the line
+//! before it drops that finding. `<rule-id>` may be a family (`secrets`) or a comma list.
+//! A suppression without a reason still applies, and is reported as a
+//! `core/suppression-without-reason` warning so that it gets one.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::finding::Finding;
+use crate::rules::{RuleSet, selector_matches};
+use crate::source::SourceFile;
+use crate::walk::Repo;
+
+/// The rule a suppression without a reason is reported under.
+pub const REASONLESS_RULE: &str = "core/suppression-without-reason";
+
+static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"template-validator:\s*allow\s+(?P<ids>[a-z0-9][a-z0-9/\-]*(?:\s*,\s*[a-z0-9][a-z0-9/\-]*)*)(?P<rest>[^\r\n]*)",
+    )
+    .expect("suppression regex")
+});
+
+/// End of a comment that may follow the directive: ` */`, ` -->`, ` #}`, ` %}`.
+static COMMENT_END: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s*(?:\*/|-->|#\}|%\}|\}\}|\*\))\s*$").expect("comment end"));
+
+struct Directive {
+    ids: Vec<String>,
+    has_reason: bool,
+    /// Byte range of the directive on its line.
+    range: std::ops::Range<usize>,
+}
+
+fn directives(line: &str) -> Vec<Directive> {
+    DIRECTIVE
+        .captures_iter(line)
+        .filter_map(|c| {
+            let whole = c.get(0)?;
+            let ids = c["ids"]
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
+            let rest = COMMENT_END.replace(&c["rest"], "");
+            let has_reason = rest
+                .trim_start()
+                .strip_prefix("--")
+                .is_some_and(|r| !r.trim().is_empty());
+            Some(Directive {
+                ids,
+                has_reason,
+                range: whole.start()..whole.end(),
+            })
+        })
+        .collect()
+}
+
+/// Drop suppressed findings; add a warning for each suppression without a reason that
+/// was used. Each file that has findings on a line is read once.
+pub fn apply(rules: &RuleSet, repo: &Repo, findings: &mut Vec<Finding>) {
+    let mut by_path: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if let (Some(path), Some(_)) = (&f.location.path, f.location.region) {
+            by_path.entry(path.clone()).or_default().push(i);
+        }
+    }
+    let reasonless = rules
+        .iter()
+        .find(|(_, r)| r.id == REASONLESS_RULE)
+        .map(|(i, _)| i);
+    let mut drop: HashSet<usize> = HashSet::new();
+    let mut added = Vec::new();
+    for (path, idxs) in by_path {
+        let Some(file) = repo.file(&path).and_then(|e| repo.read_for_scan(e)) else {
+            continue;
+        };
+        if memchr::memmem::find(file.text().as_bytes(), b"template-validator:").is_none() {
+            continue;
+        }
+        let mut warned: HashSet<(u32, usize)> = HashSet::new();
+        for i in idxs {
+            let f = &findings[i];
+            let Some(region) = f.location.region else {
+                continue;
+            };
+            let id = &rules[f.rule].id;
+            let lines = [region.start_line, region.start_line.saturating_sub(1)];
+            'lines: for n in lines.into_iter().filter(|&n| n >= 1) {
+                let range = file.line_range(n);
+                for d in directives(&file.text()[range.clone()]) {
+                    if !d.ids.iter().any(|s| selector_matches(s, id)) {
+                        continue;
+                    }
+                    drop.insert(i);
+                    if !d.has_reason
+                        && let Some(rule) = reasonless
+                        && warned.insert((n, d.range.start))
+                    {
+                        added.push(reasonless_finding(rule, &file, range.start, &d, id));
+                    }
+                    break 'lines;
+                }
+            }
+        }
+    }
+    let mut i = 0;
+    findings.retain(|_| {
+        i += 1;
+        !drop.contains(&(i - 1))
+    });
+    findings.extend(added);
+}
+
+fn reasonless_finding(
+    rule: crate::finding::RuleIdx,
+    file: &SourceFile,
+    line_start: usize,
+    d: &Directive,
+    suppressed: &str,
+) -> Finding {
+    let at = line_start + d.range.start..line_start + d.range.end;
+    let f = Finding::span(
+        rule,
+        file,
+        at,
+        format!("the suppression of `{suppressed}` gives no reason (add `-- <reason>`)"),
+    );
+    // Show only the directive: the rest of the line may hold what it suppresses.
+    let before = d.range.start;
+    let line_len = file.line_range(file.line_of(line_start)).len();
+    f.redact_snippet(d.range.end..line_len, "")
+        .redact_snippet(0..before, "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directives_with_and_without_reasons() {
+        let d = directives("x = 1  # template-validator: allow secrets/jwt -- test fixture");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].ids, vec!["secrets/jwt"]);
+        assert!(d[0].has_reason);
+
+        let d = directives("// template-validator: allow secrets/jwt, required-files");
+        assert_eq!(d[0].ids, vec!["secrets/jwt", "required-files"]);
+        assert!(!d[0].has_reason);
+
+        let d = directives("<!-- template-validator: allow secrets/jwt -- -->");
+        assert!(!d[0].has_reason);
+        let d = directives("/* template-validator: allow secrets/jwt -- docs sample */");
+        assert!(d[0].has_reason);
+        assert!(directives("template-validator: deny x").is_empty());
+    }
+}
