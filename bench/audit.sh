@@ -26,8 +26,8 @@ files=${BENCH_FILES:-40}
 jobs=${BENCH_JOBS:-$(nproc)}
 results=${BENCH_RESULTS:-$script_dir/results}
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 2; }
+# shellcheck source=bench/lib.sh
+source "$script_dir/lib.sh"
 
 [[ $repos =~ ^[0-9]+$ && $repos -ge 1 ]] || die "BENCH_REPOS must be a positive integer (got '$repos')"
 [[ $files =~ ^[0-9]+$ ]] || die "BENCH_FILES must be a non-negative integer (got '$files')"
@@ -35,34 +35,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 2; }
 
 # ---------------------------------------------------------------------- 1. tools
 
-as_root() {
-    if [[ $(id -u) -eq 0 ]]; then
-        "$@"
-    elif command -v sudo >/dev/null; then
-        sudo "$@"
-    else
-        die "need root (or sudo) to run: $*"
-    fi
-}
-
-apt_install() {
-    command -v apt-get >/dev/null || die "missing $*, and no apt-get to install it"
-    log "installing $* with apt-get"
-    export DEBIAN_FRONTEND=noninteractive
-    if ! as_root apt-get install -y --no-install-recommends "$@"; then
-        log "install failed; running apt-get update and retrying"
-        as_root apt-get update
-        as_root apt-get install -y --no-install-recommends "$@"
-    fi
-}
-
-missing=()
-command -v python3 >/dev/null || missing+=(python3)
-command -v tar >/dev/null || missing+=(tar)
-[[ -x /usr/bin/time ]] || missing+=(time)
-if ((${#missing[@]})); then
-    apt_install "${missing[@]}"
-fi
+ensure_tools python3:python3 tar:tar /usr/bin/time:time
 command -v cargo >/dev/null || [[ -n ${BENCH_NO_BUILD:-} ]] ||
     die "cargo not found (install Rust from https://rustup.rs, or set BENCH_NO_BUILD=1 and TV_BIN)"
 

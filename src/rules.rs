@@ -70,6 +70,8 @@ pub struct Rule {
     pub params: toml::Table,
     pub origin: Origin,
     pub overrides: Vec<RuleOverride>,
+    /// Declared by a built-in pack (whose parameters the test suite validates).
+    pub builtin: bool,
 }
 
 impl Rule {
@@ -176,6 +178,9 @@ impl RuleSet {
         for (name, text) in BUILTIN_PACKS {
             set.add_pack(name, text)?;
         }
+        for rule in &mut set.rules {
+            rule.builtin = true;
+        }
         Ok(set)
     }
 
@@ -254,6 +259,7 @@ impl RuleSet {
                 params: decl.params,
                 origin: at,
                 overrides: Vec::new(),
+                builtin: false,
             });
         }
         Ok(())
@@ -310,6 +316,8 @@ mod tests {
     #[test]
     fn builtin_packs_load() {
         let set = RuleSet::builtin().expect("built-in packs are valid");
+        // Their parameters are valid too: `load_rules` only re-checks rules a user changed.
+        assert!(crate::checks::build(&set, |_| true).is_ok());
         assert!(set.get("required-files/readme").is_some());
         for (_, r) in set.iter() {
             assert!(valid_rule_id(&r.id), "{}", r.id);
