@@ -22,10 +22,17 @@ use serde_json::Value;
 const ORG_PACK: &str = "testdata/config/org-pack.toml";
 const ORG_FAIL: &str = "testdata/config/org-fail";
 
-/// Every fixture folder: `testdata/required-files/*` and `testdata/config/org-*`, sorted.
+/// Every fixture folder of every family (`testdata/<family>/*`, `testdata/config/org-*`),
+/// sorted.
 fn fixture_dirs() -> Vec<String> {
     let mut dirs = Vec::new();
-    for (parent, prefix) in [("testdata/required-files", ""), ("testdata/config", "org-")] {
+    for (parent, prefix) in [
+        ("testdata/required-files", ""),
+        ("testdata/config", "org-"),
+        ("testdata/dockerignore", ""),
+        ("testdata/pinning", ""),
+        ("testdata/secrets", ""),
+    ] {
         for entry in std::fs::read_dir(crate_root().join(parent)).expect("read testdata") {
             let entry = entry.expect("a testdata entry");
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -395,7 +402,10 @@ fn structural_problems(
         let message = str_of(&f["message"], "message");
         let matching: Vec<&Value> = results
             .iter()
-            .filter(|r| r["ruleId"] == rule_id && r["message"]["text"] == message)
+            .filter(|r| {
+                r["ruleId"] == rule_id
+                    && r["partialFingerprints"]["templateValidator/v1"] == f["fingerprint"]
+            })
             .collect();
         let [r] = matching[..] else {
             problem(format!(

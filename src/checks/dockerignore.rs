@@ -346,15 +346,20 @@ fn literal_line(path: &str) -> String {
 }
 
 fn sensitive(rule: RuleIdx, a: &Analysed<'_>, out: &mut Vec<Finding>) {
-    let mut units: BTreeMap<(String, Sensitive), (usize, bool)> = BTreeMap::new();
+    // Per sensitive unit (a file, or a folder for folder classes): how many files, whether
+    // it is a folder, and its first file — where the finding points, since code scanning
+    // and annotations need a file.
+    let mut units: BTreeMap<(String, Sensitive), (usize, bool, String)> = BTreeMap::new();
     for f in &a.listing.files {
         if let Some((class, unit)) = sensitive_unit(&f.path) {
-            let e = units.entry((unit.to_owned(), class)).or_default();
+            let e = units
+                .entry((unit.to_owned(), class))
+                .or_insert_with(|| (0, false, f.path.clone()));
             e.0 += 1;
             e.1 |= unit != f.path;
         }
     }
-    for ((unit, class), (count, folder)) in units {
+    for ((unit, class), (count, folder, first)) in units {
         let what = if folder {
             format!(
                 "`{}/` ({}, {})",
@@ -379,7 +384,7 @@ fn sensitive(rule: RuleIdx, a: &Analysed<'_>, out: &mut Vec<Finding>) {
         out.push(
             Finding::file(
                 rule,
-                &a.ctx.repo_path(&unit),
+                &a.ctx.repo_path(&first),
                 format!(
                     "{what} is sent in {}; add `{line}` at the end of `{}`{why}",
                     a.built_from(),
