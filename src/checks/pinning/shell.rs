@@ -611,6 +611,25 @@ fn installs(cx: &mut Cx<'_>, line: &Logical, seg: Range<usize>) {
     cx.report(detect, range, msg);
 }
 
+/// The positional words of a command's arguments: every word that is neither a flag nor
+/// the value of a flag in `with_value`.
+fn positionals<'a>(
+    args: &'a [(String, usize)],
+    with_value: &'a [&str],
+) -> impl Iterator<Item = (&'a str, usize)> + 'a {
+    let mut value_next = false;
+    args.iter().filter_map(move |(w, at)| {
+        if std::mem::take(&mut value_next) {
+            return None;
+        }
+        if w.starts_with('-') {
+            value_next = with_value.contains(&w.as_str());
+            return None;
+        }
+        Some((w.as_str(), *at))
+    })
+}
+
 fn is_var_or_template(w: &str) -> bool {
     w.contains('$') || w.contains("{{") || w.contains("{%") || w.contains('%')
 }
@@ -794,16 +813,7 @@ fn npm(args: &[(String, usize)]) -> Vec<Loose> {
         "--loglevel",
     ];
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let (w, at) = (&args[i].0, args[i].1);
-        i += 1;
-        if w.starts_with('-') {
-            if WITH_VALUE.contains(&w.as_str()) {
-                i += 1;
-            }
-            continue;
-        }
+    for (w, at) in positionals(args, WITH_VALUE) {
         if !npm_spec_pinned(w) {
             out.push(Loose {
                 name: unquote(w).to_owned(),
@@ -902,16 +912,7 @@ fn go(args: &[(String, usize)]) -> Vec<Loose> {
     };
     let sub = sub.to_ascii_lowercase();
     let mut out = Vec::new();
-    let mut i = 1;
-    while i < args.len() {
-        let (w, at) = (&args[i].0, args[i].1);
-        i += 1;
-        if w.starts_with('-') {
-            if WITH_VALUE.contains(&w.as_str()) {
-                i += 1;
-            }
-            continue;
-        }
+    for (w, at) in positionals(&args[1..], WITH_VALUE) {
         let p = unquote(w);
         let first = p.split('/').next().unwrap_or(p);
         let remote = first.contains('.') && !p.ends_with(".go") && !p.starts_with('.');
@@ -987,19 +988,9 @@ fn cargo(args: &[(String, usize)]) -> Vec<Loose> {
         "--config",
         "-Z",
     ];
-    let mut names = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let (w, at) = (&args[i].0, args[i].1);
-        i += 1;
-        if w.starts_with('-') {
-            if WITH_VALUE.contains(&w.as_str()) {
-                i += 1;
-            }
-            continue;
-        }
-        names.push((unquote(w).to_owned(), at));
-    }
+    let names: Vec<(String, usize)> = positionals(args, WITH_VALUE)
+        .map(|(w, at)| (unquote(w).to_owned(), at))
+        .collect();
     let Some((first, first_at)) = names.first().cloned() else {
         return Vec::new();
     };
@@ -1070,16 +1061,7 @@ fn versioned_by_flag(
 
 fn os_packages(args: &[(String, usize)], with_value: &[&str]) -> Vec<Loose> {
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let (w, at) = (&args[i].0, args[i].1);
-        i += 1;
-        if w.starts_with('-') {
-            if with_value.contains(&w.as_str()) {
-                i += 1;
-            }
-            continue;
-        }
+    for (w, at) in positionals(args, with_value) {
         let w = unquote(w);
         if w.contains('=')
             || is_var_or_template(w)
