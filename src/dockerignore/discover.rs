@@ -111,6 +111,23 @@ fn unresolvable(value: &str) -> bool {
     value.contains("${") || value.contains("://") || value.starts_with("git@")
 }
 
+/// A YAML file of the repository as `T`; a file that cannot be read or parsed becomes a
+/// diagnostic and `None`.
+fn read_yaml<T: serde::de::DeserializeOwned>(repo: &Repo, f: &FileEntry) -> Option<T> {
+    let text = repo.read_text(f)?;
+    serde_saphyr::from_str_with_options(text.text(), yaml_options())
+        .map_err(|e| {
+            repo.diagnose(
+                &f.path,
+                format!(
+                    "not checked for build contexts: invalid YAML: {}",
+                    first_line(&e.to_string())
+                ),
+            )
+        })
+        .ok()
+}
+
 fn yaml_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
@@ -234,23 +251,9 @@ pub fn discover(repo: &Repo) -> Vec<BuildContext> {
     for f in repo.files() {
         let name = f.name();
         if is_compose(name) {
-            let Some(text) = repo.read_text(f) else {
+            let Some(compose) = read_yaml::<Compose>(repo, f) else {
                 continue;
             };
-            let compose: Compose =
-                match serde_saphyr::from_str_with_options(text.text(), yaml_options()) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        repo.diagnose(
-                            &f.path,
-                            format!(
-                                "not checked for build contexts: invalid YAML: {}",
-                                first_line(&e.to_string())
-                            ),
-                        );
-                        continue;
-                    }
-                };
             for service in compose
                 .services
                 .into_iter()
@@ -275,23 +278,9 @@ pub fn discover(repo: &Repo) -> Vec<BuildContext> {
                 declare(&mut found, &f.path, dir, df);
             }
         } else if is_workflow(&f.path) {
-            let Some(text) = repo.read_text(f) else {
+            let Some(wf) = read_yaml::<Workflow>(repo, f) else {
                 continue;
             };
-            let wf: Workflow =
-                match serde_saphyr::from_str_with_options(text.text(), yaml_options()) {
-                    Ok(w) => w,
-                    Err(e) => {
-                        repo.diagnose(
-                            &f.path,
-                            format!(
-                                "not checked for build contexts: invalid YAML: {}",
-                                first_line(&e.to_string())
-                            ),
-                        );
-                        continue;
-                    }
-                };
             let steps = wf
                 .jobs
                 .into_iter()
