@@ -160,12 +160,10 @@ pub fn level(severity: Severity) -> &'static str {
     }
 }
 
-/// Rules about security carry GitHub's `security-severity` (and the `security` tag it needs):
-/// the pack's `security_severity`, else one derived from the level.
+/// Rules tagged `security` carry GitHub's `security-severity`: the pack's
+/// `security_severity`, else one derived from the level.
 fn security_severity(rule: &Rule) -> Option<f32> {
-    let security = rule.tags.iter().any(|t| t == "security")
-        || matches!(rule.family.as_str(), "secrets" | "pinning" | "dockerignore");
-    if !security {
+    if !rule.tags.iter().any(|t| t == "security") {
         return None;
     }
     rule.security_severity
@@ -203,9 +201,6 @@ fn pascal_name(id: &str) -> String {
 fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
     let security = security_severity(rule);
     let mut tags = rule.tags.clone();
-    if security.is_some() && !tags.iter().any(|t| t == "security") {
-        tags.push("security".to_owned());
-    }
     tags.truncate(20);
     let severity = rule.severity.unwrap_or(rule.default_severity);
     ReportingDescriptor {
