@@ -79,12 +79,10 @@ impl Baseline {
                 present.insert(f.fingerprint.clone());
             }
         }
-        let Some(fixed) = rules.get(FIXED_RULE).filter(|r| r.enabled()) else {
+        let Some(fixed_idx) = rules.index_of(FIXED_RULE).filter(|&i| rules[i].enabled()) else {
             return;
         };
-        let Some((fixed_idx, _)) = rules.iter().find(|(_, r)| r.id == fixed.id) else {
-            return;
-        };
+        let fixed = &rules[fixed_idx];
         let severity = fixed.severity.unwrap_or(fixed.default_severity);
         for entry in &self.findings {
             let rule_enabled = rules.get(&entry.rule_id).is_some_and(|r| r.enabled());

@@ -354,10 +354,8 @@ fn verify(args: VerifyArgs) -> ExitCode {
     let result = write_to(output, color, |out| {
         report::write(args.format, &report, out)
     });
-    if let Err(e) = result
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return untrusted(format!("cannot write to {}: {e}", shown(output)));
+    if let Some(code) = write_failed(result, &shown(output)) {
+        return code;
     }
     if let Some(path) = &args.sarif_file {
         let result = write_to(Some(path), ColorChoice::Never, |out| {
@@ -479,22 +477,18 @@ fn baseline(args: BaselineArgs) -> ExitCode {
         serde_json::to_writer_pretty(&mut *out, &baseline)?;
         writeln!(out)
     });
-    let count = baseline.findings.len();
-    match result {
-        Ok(()) => {
-            if let Some(path) = output {
-                let _ = writeln!(
-                    anstream::stderr(),
-                    "recorded {count} finding{} in {}",
-                    if count == 1 { "" } else { "s" },
-                    path.display()
-                );
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => untrusted(format!("cannot write to {}: {e}", shown(output))),
+    if let Some(code) = write_failed(result, &shown(output)) {
+        return code;
     }
+    if let Some(path) = output {
+        let _ = writeln!(
+            anstream::stderr(),
+            "recorded {} in {}",
+            report::plural(baseline.findings.len(), "finding"),
+            path.display()
+        );
+    }
+    ExitCode::SUCCESS
 }
 
 fn audit_exit(summary: &Summary, fail_on: FailOn) -> ExitCode {
@@ -579,15 +573,20 @@ fn audit_merge(args: AuditMergeArgs) -> ExitCode {
     }
 }
 
-/// `code` once the output is written; exit 2 when it could not be. A closed pipe
-/// (`… | head`) is the reader's choice, not a failure.
-fn written(result: std::io::Result<()>, target: &str, code: ExitCode) -> ExitCode {
+/// Exit code 2 when the output could not be written. A closed pipe (`… | head`) is the
+/// reader's choice, not a failure.
+fn write_failed(result: std::io::Result<()>, target: &str) -> Option<ExitCode> {
     match result {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            untrusted(format!("cannot write to {target}: {e}"))
+            Some(untrusted(format!("cannot write to {target}: {e}")))
         }
-        _ => code,
+        _ => None,
     }
+}
+
+/// `code` once the output is written (see [`write_failed`]).
+fn written(result: std::io::Result<()>, target: &str, code: ExitCode) -> ExitCode {
+    write_failed(result, target).unwrap_or(code)
 }
 
 #[derive(serde::Serialize)]

@@ -276,6 +276,10 @@ impl RuleSet {
         self.by_id.get(id).map(|&i| &self[i])
     }
 
+    pub fn index_of(&self, id: &str) -> Option<RuleIdx> {
+        self.by_id.get(id).copied()
+    }
+
     pub fn len(&self) -> usize {
         self.rules.len()
     }
