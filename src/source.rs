@@ -1,5 +1,7 @@
 //! A file's text with a line table, for turning byte offsets into lines and columns.
 
+use std::sync::OnceLock;
+
 use crate::finding::Region;
 
 /// A text file of the scanned repository, read once.
@@ -7,20 +9,28 @@ use crate::finding::Region;
 pub struct SourceFile {
     path: String,
     text: String,
-    /// Byte offset of the start of every line.
-    line_starts: Vec<usize>,
+    /// Byte offset of the start of every line, built on first use: most files of a scan
+    /// never need a line number.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
     pub fn new(path: impl Into<String>, text: String) -> Self {
-        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
-        line_starts.push(0);
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         SourceFile {
             path: path.into(),
             text,
-            line_starts,
+            line_starts: OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
+            starts.push(0);
+            starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
+            starts
+        })
     }
 
     /// Repository-relative path with `/` separators.
@@ -34,7 +44,7 @@ impl SourceFile {
 
     /// Lines with their 1-based numbers and byte offsets, without line terminators.
     pub fn lines(&self) -> impl Iterator<Item = (u32, usize, &str)> {
-        (1..=self.line_starts.len() as u32).map(move |n| {
+        (1..=self.line_starts().len() as u32).map(move |n| {
             let r = self.line_range(n);
             (n, r.start, &self.text[r])
         })
@@ -42,15 +52,19 @@ impl SourceFile {
 
     /// 1-based line number of a byte offset.
     pub fn line_of(&self, offset: usize) -> u32 {
-        self.line_starts.partition_point(|&s| s <= offset) as u32
+        self.line_starts().partition_point(|&s| s <= offset) as u32
     }
 
     /// Byte range of a 1-based line, without its `\n` or `\r\n`.
     pub fn line_range(&self, line: u32) -> std::ops::Range<usize> {
         let i = (line.max(1) - 1) as usize;
-        let start = self.line_starts.get(i).copied().unwrap_or(self.text.len());
+        let start = self
+            .line_starts()
+            .get(i)
+            .copied()
+            .unwrap_or(self.text.len());
         let mut end = self
-            .line_starts
+            .line_starts()
             .get(i + 1)
             .map_or(self.text.len(), |&n| n - 1);
         if end > start && self.text.as_bytes()[end - 1] == b'\r' {
@@ -63,7 +77,7 @@ impl SourceFile {
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let line = self.line_of(offset);
-        let start = self.line_starts[(line - 1) as usize];
+        let start = self.line_starts()[(line - 1) as usize];
         let col = self.text[start..offset].chars().count() as u32 + 1;
         (line, col)
     }

@@ -8,7 +8,7 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 
 use super::policy;
 use crate::source::SourceFile;
@@ -42,6 +42,16 @@ static FLAG: LazyLock<Regex> = LazyLock::new(|| {
     .expect("flag regex")
 });
 
+/// A name bound to a raw string (`r"…"`, `r#"…"#`), which [`ASSIGN`] does not read:
+/// `KEY: &str = r#"…`, `let key = r"…`, `key: r"…` in a struct literal.
+static RAW_BINDING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r#"(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*"#,
+        r#"(?::\s*&?(?:'static\s+)?[A-Za-z_][\w<>:]*\s*=|=|:)\s*&?\s*r#*""#
+    ))
+    .expect("raw binding regex")
+});
+
 /// Names that hold something about a secret, not the secret itself.
 static NOT_SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
@@ -73,10 +83,10 @@ const CODE: &[&str] = &[
 ];
 
 pub struct Assignment {
-    names: Regex,
+    names: regex::bytes::Regex,
     min_length: usize,
     min_entropy: f64,
-    allowlist: Vec<Regex>,
+    allowlist: Vec<regex::bytes::Regex>,
 }
 
 impl Assignment {
@@ -84,9 +94,10 @@ impl Assignment {
         names: &str,
         min_length: usize,
         min_entropy: f64,
-        allowlist: Vec<Regex>,
+        allowlist: Vec<regex::bytes::Regex>,
     ) -> Result<Self, String> {
-        let names = RegexBuilder::new(names)
+        let names = regex::bytes::RegexBuilder::new(names)
+            .unicode(false)
             .case_insensitive(true)
             .build()
             .map_err(|e| format!("invalid `names` regex `{names}`: {e}"))?;
@@ -100,12 +111,12 @@ impl Assignment {
 
     /// Whether `key` names a secret.
     pub fn secret_name(&self, key: &str) -> bool {
-        self.names.is_match(key) && !NOT_SECRET_NAME.is_match(key)
+        self.names.is_match(key.as_bytes()) && !NOT_SECRET_NAME.is_match(key)
     }
 
     /// Whether a literal bound to a secret name is worth reporting.
     pub fn secret_value(&self, value: &str, code: bool) -> bool {
-        !self.allowlist.iter().any(|a| a.is_match(value))
+        !self.allowlist.iter().any(|a| a.is_match(value.as_bytes()))
             && policy::credential_like(value, self.min_length, self.min_entropy, code)
     }
 
@@ -169,14 +180,17 @@ impl Assignment {
         out
     }
 
-    /// Whether a candidate line names a secret and holds a raw string (`r"…"`, `r#"…"#`),
-    /// which the text rules do not read.
+    /// Whether a candidate line binds a raw string (`r"…"`, `r#"…"#`), which the text rules
+    /// do not read, to a secret-looking name.
     fn has_raw_string_candidate(&self, file: &SourceFile, windows: &[Range<usize>]) -> bool {
         let text = file.text();
         windows.iter().any(|w| {
-            text[w.clone()]
-                .lines()
-                .any(|l| (l.contains("r#\"") || l.contains("r\"")) && self.names.is_match(l))
+            text[w.clone()].lines().any(|l| {
+                (l.contains("r#\"") || l.contains("r\""))
+                    && RAW_BINDING
+                        .captures_iter(l)
+                        .any(|c| c.name("key").is_some_and(|k| self.secret_name(k.as_str())))
+            })
         })
     }
 

@@ -11,14 +11,14 @@
 //! the first four characters of a secret and its length.
 
 mod assign;
+mod keywords;
 pub mod policy;
 mod rust;
 
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use regex::{Regex, RegexBuilder};
+use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 
 use super::{BuildError, Built, Check, Kind, RuleInput};
@@ -135,7 +135,7 @@ struct SecretRule {
 pub struct Secrets {
     detectors: Vec<SecretRule>,
     /// Keywords of every detector, ASCII case-insensitive.
-    keywords: AhoCorasick,
+    keywords: keywords::Keywords,
     /// Keyword index → detectors that need it.
     keyword_rules: Vec<Vec<usize>>,
     /// Path globs → detectors they exclude.
@@ -143,8 +143,12 @@ pub struct Secrets {
     exclude_rules: Vec<Vec<usize>>,
 }
 
+/// Detector regexes match bytes, and their classes (`\w`, `\s`, `\b`, `(?i)`) are ASCII:
+/// credentials are ASCII, and Unicode tables would multiply the cost of compiling every
+/// detector at start-up. `(?u)` in a pattern turns Unicode back on.
 fn compile(pattern: &str, what: &str) -> Result<Regex, String> {
     RegexBuilder::new(pattern)
+        .unicode(false)
         .multi_line(true)
         .size_limit(50 << 20)
         .build()
@@ -260,15 +264,10 @@ fn build_secrets(inputs: Vec<RuleInput<'_>>) -> Built {
         });
     }
     let first = detectors.first().map_or(RuleIdx(0), |d| d.rule);
-    let keywords_ac = AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(&keywords)
-        .map_err(|e| BuildError {
-            rule: first,
-            message: format!("cannot build the keyword prefilter: {e}"),
-        })?;
+    let keywords_ac = keywords::Keywords::new(&keywords).map_err(|e| BuildError {
+        rule: first,
+        message: format!("cannot build the keyword prefilter: {e}"),
+    })?;
     let exclude = globs.build().map_err(|e| BuildError {
         rule: first,
         message: e.to_string(),
@@ -349,7 +348,7 @@ impl Secrets {
     ) {
         let mut last_start = None;
         for w in windows {
-            for caps in rule.regex.captures_iter(&text[w.clone()]) {
+            for caps in rule.regex.captures_iter(&text.as_bytes()[w.clone()]) {
                 let Some(whole) = caps.get(0) else { continue };
                 let secret = caps.name("secret").unwrap_or(whole);
                 let abs = (w.start + secret.start())..(w.start + secret.end());
@@ -357,11 +356,14 @@ impl Secrets {
                     continue;
                 }
                 last_start = Some(abs.start);
-                let value = secret.as_str();
+                // A byte class can end a match inside a character; a secret never does.
+                let Some(value) = text.get(abs.clone()) else {
+                    continue;
+                };
                 if rule
                     .allowlist
                     .iter()
-                    .any(|a| a.is_match(value) || a.is_match(whole.as_str()))
+                    .any(|a| a.is_match(value.as_bytes()) || a.is_match(whole.as_bytes()))
                 {
                     continue;
                 }
@@ -419,10 +421,16 @@ impl Check for Secrets {
         }
 
         // One pass: every keyword of every detector.
+        let mut found = Vec::new();
+        self.keywords.find_all(text.as_bytes(), &mut found);
+        if found.is_empty() && !self.detectors.iter().any(|d| d.unconditional) {
+            return;
+        }
         let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.detectors.len()];
         let mut hit_any = vec![false; self.detectors.len()];
-        for m in self.keywords.find_overlapping_iter(text) {
-            for &d in &self.keyword_rules[m.pattern().as_usize()] {
+        for m in found {
+            let range = (m.end - self.keywords.len_of(m.keyword))..m.end;
+            for &d in &self.keyword_rules[m.keyword] {
                 if !active[d] {
                     continue;
                 }
@@ -432,10 +440,10 @@ impl Check for Secrets {
                     Engine::Assignment(_) => 0,
                 };
                 let wins = &mut windows[d];
-                if wins.last().is_some_and(|w| w.end > m.end()) {
+                if wins.last().is_some_and(|w| w.end > m.end) {
                     continue;
                 }
-                push_window(wins, window_around(text, m.range(), lines_after));
+                push_window(wins, window_around(text, range.clone(), lines_after));
             }
         }
 
