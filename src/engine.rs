@@ -77,8 +77,20 @@ fn scan_with(
     walk: &WalkOptions,
     parallel: bool,
 ) -> Result<Outcome, ScanError> {
-    let checks = checks::build(rules, |r| r.enabled())?;
-    let repo = Repo::walk(root, walk)?;
+    // Compiling the rules (the secret detectors' regexes) and walking the tree are
+    // independent: do both at once.
+    let (checks, repo) = if parallel {
+        rayon::join(
+            || checks::build(rules, |r| r.enabled()),
+            || Repo::walk(root, walk),
+        )
+    } else {
+        (
+            checks::build(rules, |r| r.enabled()),
+            Repo::walk(root, walk),
+        )
+    };
+    let (checks, repo) = (checks?, repo?);
 
     let per_file = |out: &mut Vec<Finding>, entry: &FileEntry| {
         let wanting: Vec<&dyn Check> = checks

@@ -142,38 +142,61 @@ impl Assignment {
         found
     }
 
+    /// The text rules on every line that touches a window. Lines are found with `memchr`
+    /// from the windows themselves, never by a line table of the whole file, and never by
+    /// reading further than [`MAX_LINE`] bytes past a window: a minified file of one long
+    /// line costs no more than its windows.
     fn text_rules(
         &self,
         file: &SourceFile,
         windows: &[Range<usize>],
         code: bool,
     ) -> Vec<(usize, Range<usize>)> {
-        let text = file.text();
+        let bytes = file.text().as_bytes();
         let mut out = Vec::new();
-        let mut last_line = 0;
-        let lines = file.line_of(text.len());
+        // Lines before this offset have been searched.
+        let mut done = 0;
         for w in windows {
-            let first = file.line_of(w.start);
-            let mut last = file.line_of(w.end.saturating_sub(1).max(w.start));
-            let mut n = first.max(last_line + 1);
-            while n <= last {
-                last_line = n;
-                let r = file.line_range(n);
-                n += 1;
-                if r.len() > MAX_LINE {
-                    continue;
-                }
-                let line = &text[r.clone()];
+            let mut until = w.end.max(w.start + 1).min(bytes.len());
+            let from = w.start.max(done);
+            if from >= until {
+                continue;
+            }
+            // A window that starts inside a long line goes on from the next line.
+            let Some(mut at) = line_start(bytes, from).or_else(|| next_line(bytes, from, until))
+            else {
+                continue;
+            };
+            while at < until {
+                let Some(line) = line_at(bytes, at) else {
+                    match next_line(bytes, at, until) {
+                        Some(next) => {
+                            at = next;
+                            continue;
+                        }
+                        None => break,
+                    }
+                };
+                at = line.next;
+                done = at;
+                let text = &file.text()[line.range.clone()];
                 let before = out.len();
-                self.line(file, last_line, r.start, line, code, &mut out);
+                self.line(file, line.range.start, text, code, &mut out);
                 // A `name: DB_PASSWORD` line: its `value:` comes on one of the next lines.
                 if out.len() == before
                     && CONTEXT_NAME
-                        .captures(line)
+                        .captures(text)
                         .and_then(|c| c.name("name"))
                         .is_some_and(|m| self.secret_name(m.as_str()))
                 {
-                    last = last.max((last_line + CONTEXT_LINES).min(lines));
+                    let mut end = at;
+                    for _ in 0..CONTEXT_LINES {
+                        match line_at(bytes, end) {
+                            Some(l) if end < bytes.len() => end = l.next,
+                            _ => break,
+                        }
+                    }
+                    until = until.max(end);
                 }
             }
         }
@@ -197,7 +220,6 @@ impl Assignment {
     fn line(
         &self,
         file: &SourceFile,
-        n: u32,
         offset: usize,
         line: &str,
         code: bool,
@@ -221,7 +243,7 @@ impl Assignment {
             }
             let mut key_text = key.as_str().trim_end_matches(['.', '-']).to_owned();
             if CONTEXT_KEY.is_match(&key_text) {
-                match context_name(file, n) {
+                match context_name(file.text().as_bytes(), offset) {
                     Some(name) => key_text = name,
                     None => continue,
                 }
@@ -253,19 +275,58 @@ impl Assignment {
     }
 }
 
-/// The name a `value:` / `default =` line belongs to: the nearest `name:`, `key:` or
-/// `variable "…"` on one of the three lines above.
-fn context_name(file: &SourceFile, n: u32) -> Option<String> {
-    let text = file.text();
-    (n.saturating_sub(3).max(1)..n).rev().find_map(|m| {
-        let line = &text[file.line_range(m)];
-        if line.len() > MAX_LINE {
-            return None;
+/// The name a `value:` / `default =` line (starting at `at`) belongs to: the nearest
+/// `name:`, `key:` or `variable "…"` on one of the three lines above.
+fn context_name(bytes: &[u8], mut at: usize) -> Option<String> {
+    for _ in 0..CONTEXT_LINES {
+        at = line_start(bytes, at.checked_sub(1)?)?;
+        let line = line_at(bytes, at)?;
+        let text = std::str::from_utf8(&bytes[line.range]).ok()?;
+        if let Some(name) = CONTEXT_NAME.captures(text).and_then(|c| c.name("name")) {
+            return Some(name.as_str().to_owned());
         }
-        CONTEXT_NAME
-            .captures(line)
-            .and_then(|c| c.name("name"))
-            .map(|x| x.as_str().to_owned())
+    }
+    None
+}
+
+/// A line of at most [`MAX_LINE`] bytes: its range without `\n` or `\r\n`, and where the
+/// next line starts.
+struct Line {
+    range: Range<usize>,
+    next: usize,
+}
+
+/// Start of the line holding `at`, if that line is not longer than [`MAX_LINE`].
+fn line_start(bytes: &[u8], at: usize) -> Option<usize> {
+    let at = at.min(bytes.len());
+    let lo = at.saturating_sub(MAX_LINE + 1);
+    match memchr::memrchr(b'\n', &bytes[lo..at]) {
+        Some(i) => Some(lo + i + 1),
+        None if lo == 0 => Some(0),
+        None => None,
+    }
+}
+
+/// Start of the line after the one holding `at`, if it begins before `until`.
+fn next_line(bytes: &[u8], at: usize, until: usize) -> Option<usize> {
+    memchr::memchr(b'\n', &bytes[at..until]).map(|i| at + i + 1)
+}
+
+/// The line starting at `at`. A longer line than [`MAX_LINE`] is `None`: minified or
+/// generated, not searched.
+fn line_at(bytes: &[u8], at: usize) -> Option<Line> {
+    let hi = (at + MAX_LINE + 2).min(bytes.len());
+    let (mut end, next) = match memchr::memchr(b'\n', &bytes[at..hi]) {
+        Some(i) => (at + i, at + i + 1),
+        None if hi == bytes.len() => (hi, hi),
+        None => return None,
+    };
+    if end > at && bytes[end - 1] == b'\r' {
+        end -= 1;
+    }
+    (end - at <= MAX_LINE).then_some(Line {
+        range: at..end,
+        next,
     })
 }
 
@@ -299,6 +360,21 @@ mod tests {
         }
         assert!(finds("Token::parse(x)").is_empty());
         assert!(finds("password_file: /run/secrets/x").is_empty());
+    }
+
+    #[test]
+    fn long_lines_are_skipped_and_the_next_lines_still_searched() {
+        let a = Assignment::new("password", 8, 3.0, Vec::new()).expect("valid");
+        let long = format!("password={}", "x".repeat(MAX_LINE * 3));
+        let text = format!("{long}\npassword=Kx9mQ2vL8pR4wZ7t\n");
+        let file = SourceFile::new("a.cfg", text.clone());
+        // One window from inside the long line to the end, as merged keyword windows are.
+        let window = std::slice::from_ref(&(MAX_LINE * 2..text.len())).to_vec();
+        let found = a.find(&file, &window);
+        let values: Vec<&str> = found.iter().map(|(_, r)| &text[r.clone()]).collect();
+        assert_eq!(values, vec!["Kx9mQ2vL8pR4wZ7t"]);
+        let (at, _) = found[0];
+        assert_eq!(file.line_col(at), (2, 10));
     }
 
     #[test]

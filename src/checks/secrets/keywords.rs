@@ -59,10 +59,6 @@ impl Keywords {
     }
 
     /// Every occurrence in `hay` (overlapping ones too), sorted by end offset, into `out`.
-    #[expect(
-        clippy::needless_range_loop,
-        reason = "the lanes advance in lockstep: one index into all of them"
-    )]
     pub fn find_all(&self, hay: &[u8], out: &mut Vec<Occurrence>) {
         out.clear();
         if self.lens.is_empty() {
@@ -85,12 +81,23 @@ impl Keywords {
         });
         let steps = (0..LANES).map(|k| hi[k] - lo[k]).min().unwrap_or(0);
         let lanes: [&[u8]; LANES] = std::array::from_fn(|k| &hay[lo[k]..lo[k] + steps]);
+        let dfa = &self.dfa;
+        let [l0, l1, l2, l3] = lanes;
         let mut state = [self.start; LANES];
-        for j in 0..steps {
-            for k in 0..LANES {
-                state[k] = self.dfa.next_state(Anchored::No, state[k], lanes[k][j]);
-                if self.dfa.is_match(state[k]) && lo[k] + j >= bound[k] {
-                    self.report(state[k], lo[k] + j + 1, out);
+        let rounds = l0.iter().zip(l1).zip(l2).zip(l3).enumerate();
+        for (j, (((&b0, &b1), &b2), &b3)) in rounds {
+            // Four independent loads per round; one branch for all four lanes.
+            state = [
+                dfa.next_state(Anchored::No, state[0], b0),
+                dfa.next_state(Anchored::No, state[1], b1),
+                dfa.next_state(Anchored::No, state[2], b2),
+                dfa.next_state(Anchored::No, state[3], b3),
+            ];
+            if state.iter().any(|&s| dfa.is_match(s)) {
+                for k in 0..LANES {
+                    if dfa.is_match(state[k]) && lo[k] + j >= bound[k] {
+                        self.report(state[k], lo[k] + j + 1, out);
+                    }
                 }
             }
         }
