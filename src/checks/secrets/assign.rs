@@ -25,12 +25,39 @@ const MAX_LINE: usize = 1000;
 
 static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r#"(?:^|[\s{(\[,;"'`]|\$)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)["'`\]]?\s*"#,
-        // With a type annotation: `PASSWORD: &str = …`, `apiKey: string = …`.
-        r#"(?::\s*&?(?:'static\s+)?[A-Za-z_][\w<>:]*\s*=|=>|:=|=|:(?P<path>:)?)\s*(?:\[\s*)?"#,
-        r#"(?P<value>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|`[^`\r\n]*`|[^\s,;'"`]+)"#
+        r#"(?:^|[\s{(\[,;"'`&?]|\$)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)["'`]?\]?\s*"#,
+        r#"(?:"#,
+        // With a type: `PASSWORD: &str = "…"`, `apiKey: string = '…'`, Go's
+        // `var password string = "…"`. Only a string literal is bound this way.
+        r#"(?::\s*&?(?:'static\s+)?[A-Za-z_][\w<>:]*|\s(?:string|\[\]byte))\s*=\s*"#,
+        r#"(?P<typed>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|`[^`\r\n]*`)|"#,
+        r#"(?:=>|:=|=|:(?P<path>:)?)\s*(?:\[\s*)?"#,
+        r#"(?P<value>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|`[^`\r\n]*`|[^\s,;'"`]+))"#
     ))
     .expect("assignment regex")
+});
+
+/// A quoted name and a literal as the first two arguments of a call: PHP's
+/// `define('DB_PASSWORD', '…')`, `os.getenv("API_KEY", "…")` (a hard-coded fallback),
+/// `headers.put("X-Api-Key", "…")`.
+static CALL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r#"["'](?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)["']\s*,\s*"#,
+        r#"(?P<value>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*')"#
+    ))
+    .expect("call regex")
+});
+
+/// `key=value` pairs of a connection string or a query string, inside another value.
+static PARAM: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?:^|[?&;\s])(?P<key>[A-Za-z_][A-Za-z0-9_. \-]*?)\s*=\s*(?P<value>[^&;\s"']+)"#)
+        .expect("param regex")
+});
+
+/// An XML element: `<password>…</password>` (Maven `settings.xml`, .NET configs).
+static ELEMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"<(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)>(?P<value>[^<>\s]+)</"#)
+        .expect("element regex")
 });
 
 /// `--password value`, `--api-key=value` on a command line.
@@ -59,7 +86,10 @@ static NOT_SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
         r"expires?|expiry|expiration|ttl|timeout|prefix|suffix|header|field|policy|hash|regex|",
         r"pattern|format|id|ids|placeholder|label|hint|description|public|tokenizer|tokens|ref|",
         r"version|mode|enabled|required|rotation|store|provider|issuer|audience|algorithm|alg|",
-        r"location|arn|env|var|key_?name|secret_?name|method|kind|scope|scopes|usage|_at)$|",
+        r"location|arn|env|var|key_?name|secret_?name|method|kind|scope|scopes|usage|_at|",
+        // Pagination, idempotency and change tokens are handles, not credentials.
+        r"(?:next|page|pagination|continuation|change|update|purchase|product|input|output|",
+        r"unit|sync|idempotency|request)[_-]?token|last[_-]?used|ciphertext(?:[_-]?blob)?)$|",
         r"(?i)^(?:no|is|has|use|allow|enable|disable|show|hide|validate|check|get|set|on)[_A-Z]"
     ))
     .expect("not-secret-name regex")
@@ -225,16 +255,37 @@ impl Assignment {
         code: bool,
         out: &mut Vec<(usize, Range<usize>)>,
     ) {
-        let flags = if line.contains("--") {
-            Some(FLAG.captures_iter(line))
-        } else {
-            None
-        };
-        for caps in ASSIGN
-            .captures_iter(line)
+        self.assignments(file, offset, offset, line, code, true, out);
+    }
+
+    /// The assignments in `text`, at `offset` in the file, on the line starting at
+    /// `line_start`. When `outer`, a value bound to another name that holds `=` is searched
+    /// in turn for `key=value` pairs (`connectionString="Server=…;Password=…"`).
+    #[allow(clippy::too_many_arguments)]
+    fn assignments(
+        &self,
+        file: &SourceFile,
+        line_start: usize,
+        offset: usize,
+        text: &str,
+        code: bool,
+        outer: bool,
+        out: &mut Vec<(usize, Range<usize>)>,
+    ) {
+        let flags = text.contains("--").then(|| FLAG.captures_iter(text));
+        let calls = text.contains(',').then(|| CALL.captures_iter(text));
+        let elements = text.contains("</").then(|| ELEMENT.captures_iter(text));
+        let pairs = if outer { &*ASSIGN } else { &*PARAM };
+        for caps in pairs
+            .captures_iter(text)
             .chain(flags.into_iter().flatten())
+            .chain(calls.into_iter().flatten())
+            .chain(elements.into_iter().flatten())
         {
-            let (Some(key), Some(value)) = (caps.name("key"), caps.name("value")) else {
+            let Some(key) = caps.name("key") else {
+                continue;
+            };
+            let Some(value) = caps.name("value").or_else(|| caps.name("typed")) else {
                 continue;
             };
             // `Type::method`, not an assignment.
@@ -243,16 +294,31 @@ impl Assignment {
             }
             let mut key_text = key.as_str().trim_end_matches(['.', '-']).to_owned();
             if CONTEXT_KEY.is_match(&key_text) {
-                match context_name(file.text().as_bytes(), offset) {
+                // `<add key="ApiSecret" value="…"/>`, or a `name:` line above.
+                let same_line = CONTEXT_NAME
+                    .captures_iter(&text[..key.start()])
+                    .last()
+                    .and_then(|c| c.name("name"))
+                    .map(|m| m.as_str().to_owned());
+                match same_line.or_else(|| context_name(file.text().as_bytes(), line_start)) {
                     Some(name) => key_text = name,
                     None => continue,
                 }
             }
-            if !self.secret_name(&key_text) {
-                continue;
-            }
             let raw = value.as_str();
             let quoted = raw.starts_with(['"', '\'', '`']);
+            if !self.secret_name(&key_text) {
+                // `connectionString="…;Password=…"`, `url=jdbc:…?user=…&password=…`.
+                if outer && raw.contains('=') {
+                    let (inner, at) = if quoted && raw.len() > 2 {
+                        (&raw[1..raw.len() - 1], value.start() + 1)
+                    } else {
+                        (raw, value.start())
+                    };
+                    self.assignments(file, line_start, offset + at, inner, code, false, out);
+                }
+                continue;
+            }
             let (inner, start) = if quoted && raw.len() >= 2 {
                 (&raw[1..raw.len() - 1], value.start() + 1)
             } else {
@@ -262,11 +328,19 @@ impl Assignment {
                 }
                 (t, value.start())
             };
-            // In code a bare word is an expression (a variable, a call), never a literal.
-            if code && !quoted {
+            // In code a bare word is an expression (a variable, a call), never a literal;
+            // inside a string it is the string's own text.
+            if code && outer && !quoted {
                 continue;
             }
-            if !self.secret_value(inner, code && !quoted) {
+            // `{"id-it-revPassphrase", "id-it-revPassphrase"}`: a name, not a value.
+            if inner
+                .to_ascii_lowercase()
+                .contains(&key_text.to_ascii_lowercase())
+            {
+                continue;
+            }
+            if !self.secret_value(inner, code && outer && !quoted) {
                 continue;
             }
             let abs = offset + start;
@@ -355,10 +429,27 @@ mod tests {
             format!("const PASSWORD: &str = \"{v}\";"),
             format!("run --password {v}"),
             format!("'password' => '{v}',"),
+            format!("var dbPassword string = \"{v}\""),
+            format!("define('DB_PASSWORD', '{v}');"),
+            format!("$config['password'] = '{v}';"),
+            format!("<password>{v}</password>"),
+            format!("<add key=\"DbPassword\" value=\"{v}\" />"),
+            format!("conn=\"Server=db;User Id=app;Password={v};\""),
+            format!("url=jdbc:mysql://db/app?user=app&password={v}"),
         ] {
             assert_eq!(finds(&line), vec![v.to_owned()], "{line}");
         }
+        // A base64 value ends in `=`: not a type annotation.
+        assert_eq!(finds(&format!("password: {v}==")), vec![format!("{v}==")]);
         assert!(finds("Token::parse(x)").is_empty());
+        // A name mapped to itself, a variable, a call's other arguments.
+        assert!(finds("{\"id-it-revPassword\", \"id-it-revPassword\", 1},").is_empty());
+        assert!(finds("var password string = os.Getenv(\"X\")").is_empty());
+        assert!(finds("check(\"password\", 3)").is_empty());
+        // Handles, not credentials.
+        assert!(finds("\"NextToken\": \"eyJ2ZXJzaW9uIjoxLCJwYWdl\"").is_empty());
+        assert!(finds("nextPageToken: Kx9mQ2vL8pR4wZ7tQ2").is_empty());
+        assert!(finds("{'MasterUserPassword', 'StorageEncrypted'}").is_empty());
         assert!(finds("password_file: /run/secrets/x").is_empty());
     }
 

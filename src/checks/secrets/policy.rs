@@ -168,8 +168,34 @@ static NOT_A_CREDENTIAL: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// `my_super_secret_key`, `sensitive-property-value`, `Win32_System`: words joined by
-/// separators are a name or a phrase, not a random credential.
+/// separators are a name or a phrase, not a random credential; so are `StorageEncrypted`
+/// and `InsufficientScopeError`, capitalised words of three letters or more.
 fn phrase(v: &str) -> bool {
+    camel_words(v) || separated_words(v)
+}
+
+fn camel_words(v: &str) -> bool {
+    let mut words = 0;
+    let mut rest = v.as_bytes();
+    while let Some((&first, tail)) = rest.split_first() {
+        if !first.is_ascii_uppercase() {
+            return false;
+        }
+        let lower = tail.iter().take_while(|c| c.is_ascii_lowercase()).count();
+        let digits = tail[lower..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if lower < 2 {
+            return false;
+        }
+        words += 1;
+        rest = &tail[lower + digits..];
+    }
+    words >= 2
+}
+
+fn separated_words(v: &str) -> bool {
     let parts: Vec<&str> = v
         .split(['_', '-', '.', ' '])
         .filter(|p| !p.is_empty())
@@ -334,6 +360,10 @@ mod tests {
         ));
         assert!(!credential_like("Win32_System", 8, 3.0, false));
         assert!(!credential_like("sensitive-property-value", 8, 3.0, false));
+        assert!(!credential_like("StorageEncrypted", 8, 3.0, false));
+        assert!(!credential_like("InsufficientScopeError", 8, 3.0, false));
+        assert!(credential_like("Kx9mQ2vL8pR4wZ7t", 8, 3.0, false));
+        assert!(credential_like("HqVnKxLmPzWbNcRt", 8, 3.0, false));
         assert!(credential_like("APYIHMk-S8K^kL*HXstT", 8, 3.0, false));
         // base64 of `password` and of `changeme`, then of a random string.
         assert!(!credential_like("cGFzc3dvcmQ=", 8, 3.0, false));
