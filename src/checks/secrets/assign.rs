@@ -101,7 +101,7 @@ static CONTEXT_KEY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)^(?:value|default|defaultvalue|val)$").expect("context"));
 
 static CONTEXT_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(?:\bname|\bkey|\bvariable|\benv)\s*[:=]?\s*["']?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)"#)
+    Regex::new(r#"(?i)(?-u:\b)(?:name|key|variable|env)\s*[:=]?\s*["']?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)"#)
         .expect("context name")
 });
 
@@ -255,6 +255,10 @@ impl Assignment {
         code: bool,
         out: &mut Vec<(usize, Range<usize>)>,
     ) {
+        // In code only a string literal is a value: a line without a quote has none.
+        if code && !line.contains(['"', '\'', '`']) {
+            return;
+        }
         self.assignments(file, offset, offset, line, code, true, out);
     }
 

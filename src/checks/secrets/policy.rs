@@ -90,9 +90,9 @@ static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)^\$[A-Za-z_{(]|\$\{|\$\(|\{\{|\}\}|\{%|%\}|<%|%>|#\{|%\([a-z_]+\)s|^@|",
         r"os\.environ|os\.getenv|getenv\(|process\.env|import\.meta\.env|env::var|env\(|",
-        r"ENV\[|environ\[|secrets\.|vars\.|valueFrom|secretKeyRef|\bvault:|\bssm:|",
-        r"arn:aws|^!ref|^!sub|^!getatt|\bSecretsManager|keyvault|^ref\+|^file:|^env:|",
-        r"\blookup\(|\bvar\.|\blocal\.|\bdata\.|\bmodule\."
+        r"ENV\[|environ\[|secrets\.|vars\.|valueFrom|secretKeyRef|(?-u:\b)vault:|(?-u:\b)ssm:|",
+        r"arn:aws|^!ref|^!sub|^!getatt|(?-u:\b)SecretsManager|keyvault|^ref\+|^file:|^env:|",
+        r"(?-u:\b)(?:lookup\(|var\.|local\.|data\.|module\.)"
     ))
     .expect("reference regex")
 });
