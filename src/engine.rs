@@ -90,7 +90,10 @@ fn scan_with(
             Repo::walk(root, walk),
         )
     };
-    let (checks, repo) = (checks?, repo?);
+    let (checks, mut repo) = (checks?, repo?);
+    if let Some(limit) = checks.iter().filter_map(|c| c.read_limit()).max() {
+        repo.raise_read_limit(limit);
+    }
 
     let per_file = |out: &mut Vec<Finding>, entry: &FileEntry| {
         let wanting: Vec<&dyn Check> = checks

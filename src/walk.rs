@@ -167,6 +167,11 @@ impl Repo {
         &self.root
     }
 
+    /// Read files up to `limit` bytes when that is more than the walk's own limit.
+    pub fn raise_read_limit(&mut self, limit: u64) {
+        self.max_file_size = self.max_file_size.max(limit);
+    }
+
     /// All files, sorted by path.
     pub fn files(&self) -> &[FileEntry] {
         &self.files

@@ -32,6 +32,12 @@ pub trait Check: Send + Sync {
 
     /// Check the repository as a whole, once, after the walk.
     fn check_repo(&self, _repo: &Repo, _out: &mut Vec<Finding>) {}
+
+    /// The size of the largest file this check reads, when its rules raise it above the
+    /// engine's limit (the secrets family's `max_file_size`).
+    fn read_limit(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// One rule handed to a kind's builder, with its merged parameters.

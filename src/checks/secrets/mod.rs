@@ -392,6 +392,10 @@ impl Check for Secrets {
         true
     }
 
+    fn read_limit(&self) -> Option<u64> {
+        self.detectors.iter().map(|d| d.max_file_size).max()
+    }
+
     fn check_file(&self, file: &SourceFile, repo: &Repo, out: &mut Vec<Finding>) {
         let text = file.text();
         let mut active = vec![true; self.detectors.len()];
