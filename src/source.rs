@@ -25,11 +25,8 @@ impl SourceFile {
 
     fn line_starts(&self) -> &[usize] {
         self.line_starts.get_or_init(|| {
-            let bytes = self.text.as_bytes();
-            let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
-            starts.push(0);
-            starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
-            starts
+            let newlines = memchr::memchr_iter(b'\n', self.text.as_bytes());
+            std::iter::once(0).chain(newlines.map(|i| i + 1)).collect()
         })
     }
 

@@ -430,15 +430,24 @@ impl Check for Secrets {
         if found.is_empty() && !self.detectors.iter().any(|d| d.unconditional) {
             return;
         }
-        let mut windows: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.detectors.len()];
-        let mut hit_any = vec![false; self.detectors.len()];
+        // Where each detector runs: around its keywords, or the whole file when it has none.
+        let mut windows: Vec<Vec<Range<usize>>> = self
+            .detectors
+            .iter()
+            .map(|det| {
+                if det.unconditional {
+                    std::iter::once(0..text.len()).collect()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
         for m in found {
             let range = (m.end - self.keywords.len_of(m.keyword))..m.end;
             for &d in &self.keyword_rules[m.keyword] {
                 if !active[d] {
                     continue;
                 }
-                hit_any[d] = true;
                 let lines_after = match &self.detectors[d].engine {
                     Engine::Pattern(p) => p.lines_after,
                     Engine::Assignment(_) => 0,
@@ -453,19 +462,11 @@ impl Check for Secrets {
 
         let mut hits = Vec::new();
         for (d, det) in self.detectors.iter().enumerate() {
-            if !active[d] || !(hit_any[d] || det.unconditional) {
+            if !active[d] || windows[d].is_empty() {
                 continue;
             }
             match &det.engine {
-                Engine::Pattern(p) => {
-                    let whole = std::slice::from_ref(&(0..text.len())).to_vec();
-                    let wins = if det.unconditional {
-                        &whole[..]
-                    } else {
-                        &windows[d][..]
-                    };
-                    self.pattern_hits(text, d, p, wins, &mut hits);
-                }
+                Engine::Pattern(p) => self.pattern_hits(text, d, p, &windows[d], &mut hits),
                 Engine::Assignment(a) => {
                     for (at, secret) in a.find(file, &windows[d]) {
                         hits.push(Hit {
