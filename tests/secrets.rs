@@ -509,3 +509,35 @@ min_entropy = 3.0
     assert_eq!(f[0]["rule_id"], "org/internal-token");
     assert_eq!(f[0]["message"], "internal token `acme…(29)` is hard-coded");
 }
+
+#[test]
+fn detector_without_keywords_searches_every_whole_file() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let pack = tmp.path().join("pack.toml");
+    std::fs::write(
+        &pack,
+        r#"
+[[rule]]
+id = "org/pin"
+kind = "secret-pattern"
+severity = "error"
+title = "No hard-coded PIN"
+help = "Load it from the secret store."
+[rule.params]
+regex = 'PIN (?P<secret>[0-9]{4}-[0-9]{4}-[0-9]{4})'
+placeholders = false
+"#,
+    )
+    .expect("write pack");
+    let repo = tmp.path().join("repo");
+    // No keyword of any detector in either file: only the whole-file search finds it.
+    write(&repo, "a/notes.txt", "line one\nPIN 4821-9930-1174\n");
+    write(&repo, "b/notes.txt", "PIN 48-21\n");
+    let (_, doc) = verify_json(arg(&repo), &["--rules", arg(&pack), "--select", "org"]);
+    let f = findings(&doc);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(
+        (f[0]["path"].as_str(), f[0]["line"].as_u64()),
+        (Some("a/notes.txt"), Some(2))
+    );
+}

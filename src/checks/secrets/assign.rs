@@ -23,13 +23,23 @@ const MAX_PARSED: usize = 512 * 1024;
 /// Lines longer than this are minified or generated: not searched by the generic detector.
 const MAX_LINE: usize = 1000;
 
+/// A type annotation, `: &'static str`, `: String`, `: string`, in [`ASSIGN`] and
+/// [`RAW_BINDING`].
+macro_rules! rust_type {
+    () => {
+        r#":\s*&?(?:'static\s+)?[A-Za-z_][\w<>:]*"#
+    };
+}
+
 static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r#"(?:^|[\s{(\[,;"'`&?]|\$)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)["'`]?\]?\s*"#,
         r#"(?:"#,
         // With a type: `PASSWORD: &str = "…"`, `apiKey: string = '…'`, Go's
         // `var password string = "…"`. Only a string literal is bound this way.
-        r#"(?::\s*&?(?:'static\s+)?[A-Za-z_][\w<>:]*|\s(?:string|\[\]byte))\s*=\s*"#,
+        r#"(?:"#,
+        rust_type!(),
+        r#"|\s(?:string|\[\]byte))\s*=\s*"#,
         r#"(?P<typed>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|`[^`\r\n]*`)|"#,
         r#"(?:=>|:=|=|:(?P<path>:)?)\s*(?:\[\s*)?"#,
         r#"(?P<value>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|`[^`\r\n]*`|[^\s,;'"`]+))"#
@@ -74,7 +84,9 @@ static FLAG: LazyLock<Regex> = LazyLock::new(|| {
 static RAW_BINDING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r#"(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*"#,
-        r#"(?::\s*&?(?:'static\s+)?[A-Za-z_][\w<>:]*\s*=|=|:)\s*&?\s*r#*""#
+        r#"(?:"#,
+        rust_type!(),
+        r#"\s*=|=|:)\s*&?\s*r#*""#
     ))
     .expect("raw binding regex")
 });
@@ -145,9 +157,9 @@ impl Assignment {
     }
 
     /// Whether a literal bound to a secret name is worth reporting.
-    pub fn secret_value(&self, value: &str, code: bool) -> bool {
+    pub fn secret_value(&self, value: &str) -> bool {
         !self.allowlist.iter().any(|a| a.is_match(value.as_bytes()))
-            && policy::credential_like(value, self.min_length, self.min_entropy, code)
+            && policy::credential_like(value, self.min_length, self.min_entropy)
     }
 
     /// (report offset, secret range) of every secret assigned in `windows` of `file`.
@@ -310,33 +322,33 @@ impl Assignment {
                 }
             }
             let raw = value.as_str();
-            let quoted = raw.starts_with(['"', '\'', '`']);
+            let quoted = raw.len() >= 2 && raw.starts_with(['"', '\'', '`']);
+            let (inner, start) = if quoted {
+                (&raw[1..raw.len() - 1], value.start() + 1)
+            } else {
+                (raw, value.start())
+            };
             if !self.secret_name(&key_text) {
                 // `connectionString="…;Password=…"`, `url=jdbc:…?user=…&password=…`.
-                if outer && raw.contains('=') {
-                    let (inner, at) = if quoted && raw.len() > 2 {
-                        (&raw[1..raw.len() - 1], value.start() + 1)
-                    } else {
-                        (raw, value.start())
-                    };
-                    self.assignments(file, line_start, offset + at, inner, code, false, out);
+                if outer && inner.contains('=') {
+                    self.assignments(file, line_start, offset + start, inner, code, false, out);
                 }
                 continue;
             }
-            let (inner, start) = if quoted && raw.len() >= 2 {
-                (&raw[1..raw.len() - 1], value.start() + 1)
+            let inner = if quoted {
+                inner
             } else {
-                let t = raw.trim_end_matches([')', '}', ']', '>']);
+                // In code a bare word is an expression (a variable, a call), never a
+                // literal; inside a string it is the string's own text.
+                if code && outer {
+                    continue;
+                }
+                let t = inner.trim_end_matches([')', '}', ']', '>']);
                 if t.contains(['(', ')', '{', '[']) {
                     continue;
                 }
-                (t, value.start())
+                t
             };
-            // In code a bare word is an expression (a variable, a call), never a literal;
-            // inside a string it is the string's own text.
-            if code && outer && !quoted {
-                continue;
-            }
             // `{"id-it-revPassphrase", "id-it-revPassphrase"}`: a name, not a value.
             if inner
                 .to_ascii_lowercase()
@@ -344,7 +356,7 @@ impl Assignment {
             {
                 continue;
             }
-            if !self.secret_value(inner, code && outer && !quoted) {
+            if !self.secret_value(inner) {
                 continue;
             }
             let abs = offset + start;

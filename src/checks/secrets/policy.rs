@@ -247,9 +247,9 @@ pub fn classes(v: &str) -> u32 {
 }
 
 /// Whether the value of a secret-named assignment looks like a real credential: long
-/// enough, random enough, not a placeholder, reference, hash or identifier. `quoted`
-/// tells whether it was a string literal (a bare word in code is a variable).
-pub fn credential_like(value: &str, min_len: usize, min_entropy: f64, code: bool) -> bool {
+/// enough, random enough, not a placeholder, reference, hash or dotted identifier. (A bare
+/// word in code is a variable: callers never ask about one.)
+pub fn credential_like(value: &str, min_len: usize, min_entropy: f64) -> bool {
     let v = value.trim();
     if v.chars().count() < min_len || v.len() > 400 {
         return false;
@@ -266,9 +266,6 @@ pub fn credential_like(value: &str, min_len: usize, min_entropy: f64, code: bool
         return false;
     }
     if not_a_secret(v).is_some() || NOT_A_CREDENTIAL.is_match(v) {
-        return false;
-    }
-    if code && IDENTIFIER.is_match(v) {
         return false;
     }
     if IDENTIFIER.is_match(v) && v.contains(['.', ':']) {
@@ -342,38 +339,23 @@ mod tests {
 
     #[test]
     fn credentials_need_entropy_and_a_literal() {
-        assert!(credential_like("A2!~k_POu0zENZo8pBAc", 8, 3.0, false));
-        assert!(!credential_like("password", 8, 3.0, false));
-        assert!(!credential_like("self.password", 8, 3.0, true));
-        assert!(!credential_like("dbPassword", 8, 3.0, true));
-        assert!(!credential_like(
-            "Please enter your password",
-            8,
-            3.0,
-            false
-        ));
-        assert!(!credential_like(
-            "my_super_secret_webhook_key",
-            8,
-            3.0,
-            false
-        ));
-        assert!(!credential_like("Win32_System", 8, 3.0, false));
-        assert!(!credential_like("sensitive-property-value", 8, 3.0, false));
-        assert!(!credential_like("StorageEncrypted", 8, 3.0, false));
-        assert!(!credential_like("InsufficientScopeError", 8, 3.0, false));
-        assert!(credential_like("Kx9mQ2vL8pR4wZ7t", 8, 3.0, false));
-        assert!(credential_like("HqVnKxLmPzWbNcRt", 8, 3.0, false));
-        assert!(credential_like("APYIHMk-S8K^kL*HXstT", 8, 3.0, false));
+        assert!(credential_like("A2!~k_POu0zENZo8pBAc", 8, 3.0));
+        assert!(!credential_like("password", 8, 3.0));
+        assert!(!credential_like("self.password", 8, 3.0));
+        assert!(!credential_like("dbPassword", 8, 3.0));
+        assert!(!credential_like("Please enter your password", 8, 3.0));
+        assert!(!credential_like("my_super_secret_webhook_key", 8, 3.0));
+        assert!(!credential_like("Win32_System", 8, 3.0));
+        assert!(!credential_like("sensitive-property-value", 8, 3.0));
+        assert!(!credential_like("StorageEncrypted", 8, 3.0));
+        assert!(!credential_like("InsufficientScopeError", 8, 3.0));
+        assert!(credential_like("Kx9mQ2vL8pR4wZ7t", 8, 3.0));
+        assert!(credential_like("HqVnKxLmPzWbNcRt", 8, 3.0));
+        assert!(credential_like("APYIHMk-S8K^kL*HXstT", 8, 3.0));
         // base64 of `password` and of `changeme`, then of a random string.
-        assert!(!credential_like("cGFzc3dvcmQ=", 8, 3.0, false));
-        assert!(!credential_like("Y2hhbmdlbWU=", 8, 3.0, false));
-        assert!(credential_like(
-            "fk8hNmt3Q0ZYZnMyQW5EUk1oOTZTem1x",
-            8,
-            3.0,
-            false
-        ));
+        assert!(!credential_like("cGFzc3dvcmQ=", 8, 3.0));
+        assert!(!credential_like("Y2hhbmdlbWU=", 8, 3.0));
+        assert!(credential_like("fk8hNmt3Q0ZYZnMyQW5EUk1oOTZTem1x", 8, 3.0));
     }
 
     #[test]

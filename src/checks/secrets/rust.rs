@@ -48,7 +48,7 @@ impl Visitor<'_> {
             return;
         }
         let value = lit.value();
-        if !self.detector.secret_value(&value, false) {
+        if !self.detector.secret_value(&value) {
             return;
         }
         // The literal's source text: `"…"`, `r"…"` or `r#"…"#`.
