@@ -35,28 +35,8 @@ import tarfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-MIT = """MIT License
-
-Copyright (c) 2024 Bench Corp
-
-Permission is hereby granted, free of charge, to any person obtaining a copy
-of this software and associated documentation files (the "Software"), to deal
-in the Software without restriction, including without limitation the rights
-to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
-copies of the Software, and to permit persons to whom the Software is
-furnished to do so, subject to the following conditions:
-
-The above copyright notice and this permission notice shall be included in all
-copies or substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
-OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
-SOFTWARE.
-"""
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from community import community_files  # noqa: E402
 
 SOURCES = {
     "rs": "pub fn f{i}() -> u32 {{\n    {i}\n}}\n",
@@ -77,22 +57,16 @@ def repo_name(i):
 def repo_files(i, count):
     """The files of repository i: {path: text}."""
     name = repo_name(i)
-    files = {
-        "README.md": f"# {name}\n\nA generated template repository for the audit benchmark.\n",
-        "LICENSE": MIT,
-        "CONTRIBUTING.md": "# Contributing\n\nRun `make test` before opening a pull request.\n",
-        "CODE_OF_CONDUCT.md": "# Code of conduct\n\nBe kind. Report problems to conduct@bench-corp.io.\n",
-        ".github/CODEOWNERS": "* @bench-corp/platform\n/docs/ @bench-corp/docs\n",
-        ".github/dependabot.yml": "version: 2\nupdates:\n  - package-ecosystem: cargo\n"
-        "    directory: /\n    schedule:\n      interval: weekly\n",
+    # Every tenth repository lacks a security policy.
+    files = community_files(
+        f"# {name}\n\nA generated template repository for the audit benchmark.\n",
+        security=i % 10 != 0,
+    )
+    files.update({
         ".gitignore": "/target/\n*.log\n",
         ".dockerignore": ".git\ntarget\n",
         "Dockerfile": "FROM rust:1.85\nCOPY . /src\nRUN cargo build --release\n",
-    }
-    if i % 10 != 0:  # every tenth repository lacks a security policy
-        files[".github/SECURITY.md"] = (
-            "# Security policy\n\nReport vulnerabilities to security@bench-corp.io.\n"
-        )
+    })
     exts = list(SOURCES)
     for k in range(count):
         ext = exts[k % len(exts)]

@@ -60,8 +60,10 @@ cleanup() {
 trap cleanup EXIT
 
 log "generating $files files in $tree"
-python3 - "$tree" "$files" <<'PY'
+PYTHONPATH="$script_dir" python3 - "$tree" "$files" <<'PY'
 import os, sys, time
+
+from community import community_files
 
 started = time.monotonic()
 
@@ -80,37 +82,8 @@ def write(rel, text):
         f.write(text)
 
 # Root files that make every required-files rule pass (so verify exits 0).
-MIT = """MIT License
-
-Copyright (c) 2024 Bench Corp
-
-Permission is hereby granted, free of charge, to any person obtaining a copy
-of this software and associated documentation files (the "Software"), to deal
-in the Software without restriction, including without limitation the rights
-to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
-copies of the Software, and to permit persons to whom the Software is
-furnished to do so, subject to the following conditions:
-
-The above copyright notice and this permission notice shall be included in all
-copies or substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
-OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE
-SOFTWARE.
-"""
-write("README.md", "# Bench\n\nA synthetic repository for benchmarking the walk.\n")
-write("LICENSE", MIT)
-write(".github/SECURITY.md", "# Security policy\n\nReport vulnerabilities to security@bench-corp.io.\n")
-write("CONTRIBUTING.md", "# Contributing\n\nRun `make test` before opening a pull request.\n")
-write("CODE_OF_CONDUCT.md", "# Code of conduct\n\nBe kind. Report problems to conduct@bench-corp.io.\n")
-write(".github/CODEOWNERS", "* @bench-corp/platform\n/docs/ @bench-corp/docs\n")
-write(".github/dependabot.yml",
-      "version: 2\nupdates:\n  - package-ecosystem: cargo\n    directory: /\n"
-      "    schedule:\n      interval: weekly\n")
+for rel, text in community_files("# Bench\n\nA synthetic repository for benchmarking the walk.\n").items():
+    write(rel, text)
 # Both tools must do gitignore work: a folder and a file pattern are ignored.
 write(".gitignore", "/build/\n*.log\n")
 
