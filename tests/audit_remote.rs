@@ -46,6 +46,16 @@ impl Server {
         self.rt.block_on(mock.mount(&self.mock));
     }
 
+    /// Serve the repository tarball once at `url_path`.
+    fn serve_tarball(&self, url_path: impl Into<String>) {
+        self.mount(
+            Mock::given(method("GET"))
+                .and(path(url_path.into()))
+                .respond_with(gzip_response(github_tarball()))
+                .expect(1),
+        );
+    }
+
     fn uri(&self) -> String {
         self.mock.uri()
     }
@@ -331,12 +341,7 @@ fn read(root: &Path, rel: &str) -> String {
 #[test]
 fn fetches_the_default_branch_tarball_with_its_sha() {
     let server = Server::start();
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path("/repos/acme/service-template/tarball"))
-            .respond_with(gzip_response(github_tarball()))
-            .expect(1),
-    );
+    server.serve_tarball("/repos/acme/service-template/tarball");
     let client = server.client();
     let fetched = client
         .fetch("acme", "service-template", None, &Limits::default())
@@ -386,12 +391,7 @@ fn fetches_a_ref_through_a_redirect() {
             )
             .expect(1),
     );
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path(codeload))
-            .respond_with(gzip_response(github_tarball()))
-            .expect(1),
-    );
+    server.serve_tarball(codeload);
     let fetched = server
         .client()
         .fetch(
@@ -518,12 +518,7 @@ fn waits_for_the_rate_limit_reset() {
             .up_to_n_times(1)
             .expect(1),
     );
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path("/repos/acme/svc/tarball"))
-            .respond_with(gzip_response(github_tarball()))
-            .expect(1),
-    );
+    server.serve_tarball("/repos/acme/svc/tarball");
     let fetched = server
         .client()
         .fetch("acme", "svc", None, &Limits::default())
@@ -633,12 +628,7 @@ fn retries_a_server_error() {
             .up_to_n_times(1)
             .expect(1),
     );
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path("/repos/acme/svc/tarball"))
-            .respond_with(gzip_response(github_tarball()))
-            .expect(1),
-    );
+    server.serve_tarball("/repos/acme/svc/tarball");
     let fetched = server
         .client()
         .fetch("acme", "svc", None, &Limits::default())
@@ -1103,12 +1093,7 @@ fn not_gzip_is_a_read_error() {
 fn one_client_serves_many_threads() {
     let server = Server::start();
     for i in 0..16 {
-        server.mount(
-            Mock::given(method("GET"))
-                .and(path(format!("/repos/acme/svc{i}/tarball")))
-                .respond_with(gzip_response(github_tarball()))
-                .expect(1),
-        );
+        server.serve_tarball(format!("/repos/acme/svc{i}/tarball"));
     }
     let client = server.client();
     let roots: Vec<String> = std::thread::scope(|s| {
