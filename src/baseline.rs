@@ -5,7 +5,7 @@
 //! counts and the exit code; SARIF keeps them as suppressed so code scanning does not
 //! close and reopen their alerts) and reports entries that are gone as notes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,10 @@ use crate::finding::{Finding, fnv1a64};
 use crate::rules::RuleSet;
 
 pub const FIXED_RULE: &str = "core/baseline-fixed";
+
+/// The version `baseline` writes: fingerprints of version 2, where no secret material
+/// enters a fingerprint. Version 1 files are still read (see [`Baseline::apply`]).
+pub const VERSION: u32 = 2;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,7 +39,7 @@ pub struct Entry {
 impl Baseline {
     pub fn from_outcome(outcome: &Outcome, rules: &RuleSet) -> Baseline {
         Baseline {
-            version: 1,
+            version: VERSION,
             findings: outcome
                 .active()
                 .map(|f| Entry {
@@ -54,13 +58,41 @@ impl Baseline {
             std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
         let baseline: Baseline = serde_json::from_str(&text)
             .map_err(|e| format!("{shown}:{}: not a baseline file: {e}", e.line()))?;
-        if baseline.version != 1 {
+        if !(1..=VERSION).contains(&baseline.version) {
             return Err(format!(
-                "{shown}: baseline version {} is not supported (expected 1)",
+                "{shown}: baseline version {} is not supported (expected 1 or {VERSION}); record it again with `template-validator baseline PATH --output FILE`",
                 baseline.version
             ));
         }
         Ok(baseline)
+    }
+
+    /// A version 1 fingerprint of a finding on a line holding a secret hashed the raw
+    /// line; version 2 hashes the redacted one. A v1 entry that matches no fingerprint is
+    /// matched instead by rule, path and message (messages show a secret only redacted),
+    /// one finding per entry, and counts as present under its old fingerprint.
+    fn rekey_v1(&self, outcome: &mut Outcome, rules: &RuleSet, present: &mut HashSet<String>) {
+        let mut open: HashMap<(&str, Option<&str>, &str), Vec<&str>> = HashMap::new();
+        for e in self
+            .findings
+            .iter()
+            .filter(|e| !present.contains(&e.fingerprint))
+        {
+            open.entry((&e.rule_id, e.path.as_deref(), &e.message))
+                .or_default()
+                .push(&e.fingerprint);
+        }
+        for f in outcome.findings.iter_mut().filter(|f| !f.suppressed) {
+            let key = (
+                rules[f.rule].id.as_str(),
+                f.location.path.as_deref(),
+                f.message.as_str(),
+            );
+            if let Some(old) = open.get_mut(&key).and_then(Vec::pop) {
+                f.suppressed = true;
+                present.insert(old.to_owned());
+            }
+        }
     }
 
     /// Suppress the findings the baseline accepts; add a note for each entry of an enabled
@@ -78,6 +110,9 @@ impl Baseline {
                 f.suppressed = true;
                 present.insert(f.fingerprint.clone());
             }
+        }
+        if self.version == 1 {
+            self.rekey_v1(outcome, rules, &mut present);
         }
         let Some(fixed_idx) = rules.index_of(FIXED_RULE).filter(|&i| rules[i].enabled()) else {
             return;

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::checks::{self, Check};
 use crate::error::ConfigError;
-use crate::finding::{Finding, Severity, fnv1a64};
+use crate::finding::{Finding, SecretMarks, Severity, fnv1a64};
 use crate::rules::RuleSet;
 use crate::walk::{Diagnostic, FileEntry, Repo, RootError, WalkOptions};
 
@@ -139,7 +139,11 @@ fn scan_with(
             per_repo(&mut findings, c.as_ref());
         }
     }
+    // A secret is hidden in every finding of its file, including the findings of secrets
+    // a suppression drops and the warnings about those suppressions.
+    let secrets = SecretMarks::take(&mut findings);
     crate::suppress::apply(rules, &repo, &mut findings);
+    secrets.hide(&mut findings);
 
     finish(rules, &mut findings);
     Ok(Outcome {
@@ -183,7 +187,7 @@ fn finish(rules: &RuleSet, findings: &mut Vec<Finding>) {
     sort_findings(rules, findings);
     // The n-th finding with the same rule, path and key gets occurrence n, so identical
     // lines stay distinct while unrelated lines moving change nothing.
-    let mut seen: HashMap<(u32, Option<String>, String), u32> = HashMap::new();
+    let mut seen: HashMap<(u32, Option<String>, std::sync::Arc<str>), u32> = HashMap::new();
     for f in findings.iter_mut() {
         let n = seen
             .entry((f.rule.0, f.location.path.clone(), f.fingerprint_key.clone()))

@@ -1,6 +1,9 @@
 //! A file's text with a line table, for turning byte offsets into lines and columns.
+//!
+//! One line-break definition everywhere: `\n`, `\r\n` and a lone `\r` each end a line
+//! (as editors, GitHub and the YAML parser count them).
 
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::finding::Region;
 
@@ -12,6 +15,9 @@ pub struct SourceFile {
     /// Byte offset of the start of every line, built on first use: most files of a scan
     /// never need a line number.
     line_starts: OnceLock<Vec<usize>>,
+    /// The trimmed text of the last line a finding was keyed on, shared by every finding
+    /// on that line: many findings on one long line hold one copy of it, not one each.
+    last_key: Mutex<Option<(u32, Arc<str>)>>,
 }
 
 impl SourceFile {
@@ -20,14 +26,13 @@ impl SourceFile {
             path: path.into(),
             text,
             line_starts: OnceLock::new(),
+            last_key: Mutex::new(None),
         }
     }
 
     fn line_starts(&self) -> &[usize] {
-        self.line_starts.get_or_init(|| {
-            let newlines = memchr::memchr_iter(b'\n', self.text.as_bytes());
-            std::iter::once(0).chain(newlines.map(|i| i + 1)).collect()
-        })
+        self.line_starts
+            .get_or_init(|| line_starts(self.text.as_bytes()))
     }
 
     /// Repository-relative path with `/` separators.
@@ -60,14 +65,29 @@ impl SourceFile {
             .get(i)
             .copied()
             .unwrap_or(self.text.len());
-        let mut end = self
-            .line_starts()
-            .get(i + 1)
-            .map_or(self.text.len(), |&n| n - 1);
-        if end > start && self.text.as_bytes()[end - 1] == b'\r' {
-            end -= 1;
+        let bytes = self.text.as_bytes();
+        let end = match self.line_starts().get(i + 1) {
+            // The line ends before its terminator: `\r\n`, `\n` or `\r`.
+            Some(&next) if next >= 2 && bytes[next - 1] == b'\n' && bytes[next - 2] == b'\r' => {
+                next - 2
+            }
+            Some(&next) => next - 1,
+            None => self.text.len(),
+        };
+        start..end.max(start)
+    }
+
+    /// The trimmed text of a line, shared with every other finding keyed on the same line.
+    pub(crate) fn line_key(&self, line: u32) -> Arc<str> {
+        let mut last = self.last_key.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((n, key)) = &*last
+            && *n == line
+        {
+            return key.clone();
         }
-        start..end
+        let key: Arc<str> = Arc::from(self.text[self.line_range(line)].trim());
+        *last = Some((line, key.clone()));
+        key
     }
 
     /// 1-based line and column (in Unicode scalar values) of a byte offset.
@@ -95,6 +115,18 @@ impl SourceFile {
     }
 }
 
+/// Start offsets of every line: after each `\n`, after each `\r` not followed by `\n`.
+fn line_starts(bytes: &[u8]) -> Vec<usize> {
+    let mut starts = vec![0];
+    for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+        if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            continue;
+        }
+        starts.push(i + 1);
+    }
+    starts
+}
+
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while !s.is_char_boundary(i) {
         i -= 1;
@@ -119,6 +151,19 @@ mod tests {
         assert_eq!(&f.text()[f.line_range(4)], "x");
         let lines: Vec<_> = f.lines().map(|(n, _, t)| (n, t)).collect();
         assert_eq!(lines, vec![(1, "ab"), (2, "çd"), (3, ""), (4, "x")]);
+        let f2 = SourceFile::new("b", "a\rb\r\r\nc\r".to_owned());
+        let lines: Vec<_> = f2.lines().collect();
+        assert_eq!(
+            lines,
+            vec![
+                (1, 0, "a"),
+                (2, 2, "b"),
+                (3, 4, ""),
+                (4, 6, "c"),
+                (5, 8, "")
+            ]
+        );
+        assert_eq!(f2.line_col(6), (4, 1));
         let r = f.region(4..7);
         assert_eq!(
             (r.start_line, r.start_col, r.end_line, r.end_col),

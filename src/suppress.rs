@@ -123,17 +123,14 @@ fn reasonless_finding(
     suppressed: &str,
 ) -> Finding {
     let at = line_start + d.range.start..line_start + d.range.end;
-    let f = Finding::span(
+    // Show only the directive: the rest of the line may hold what it suppresses.
+    Finding::span(
         rule,
         file,
-        at,
+        at.clone(),
         format!("the suppression of `{suppressed}` gives no reason (add `-- <reason>`)"),
-    );
-    // Show only the directive: the rest of the line may hold what it suppresses.
-    let before = d.range.start;
-    let line_len = file.line_range(file.line_of(line_start)).len();
-    f.redact_snippet(d.range.end..line_len, "")
-        .redact_snippet(0..before, "")
+    )
+    .with_snippet_window(file, at)
 }
 
 #[cfg(test)]

@@ -95,7 +95,7 @@ fn baseline_records_every_finding_by_fingerprint() {
     let doc = read_json(&file);
     let keys: Vec<&String> = doc.as_object().expect("an object").keys().collect();
     assert_eq!(keys, ["findings", "version"]);
-    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["version"], 2);
     let entries = doc["findings"].as_array().expect("findings is an array");
 
     let report = run_offline(&["verify", BAD_OWNER, "--format", "json"]).json();
@@ -365,7 +365,7 @@ fn a_corrupt_baseline_exits_2_naming_the_file() {
     let cases = [
         ("truncated.json", "{\"version\": 1, \"findings\": ["),
         ("not-json.json", "fingerprint,rule_id\n"),
-        ("version-2.json", "{\"version\": 2, \"findings\": []}"),
+        ("version-3.json", "{\"version\": 3, \"findings\": []}"),
         ("no-findings.json", "{\"version\": 1}"),
         (
             "report.json",

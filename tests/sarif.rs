@@ -404,7 +404,7 @@ fn structural_problems(
             .iter()
             .filter(|r| {
                 r["ruleId"] == rule_id
-                    && r["partialFingerprints"]["templateValidator/v1"] == f["fingerprint"]
+                    && r["partialFingerprints"]["templateValidator/v2"] == f["fingerprint"]
             })
             .collect();
         let [r] = matching[..] else {
@@ -415,7 +415,7 @@ fn structural_problems(
             continue;
         };
         let at = format!("{rule_id} ({message})");
-        let fp = &r["partialFingerprints"]["templateValidator/v1"];
+        let fp = &r["partialFingerprints"]["templateValidator/v2"];
         if *fp != f["fingerprint"] {
             problem(format!(
                 "{at}: fingerprint {fp}, JSON has {}",

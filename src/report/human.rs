@@ -33,12 +33,21 @@ fn render(report: &Report<'_>, f: &Finding) -> String {
         .id(rule.id.as_str());
     let help_group = Group::with_title(Level::HELP.secondary_title(help));
     let group = match (&f.location.path, &f.location.region, &f.snippet) {
-        (Some(path), Some(region), Some(snippet)) => title.element(
-            Snippet::source(snippet.text.as_str())
-                .line_start(region.start_line as usize)
-                .path(path.as_str())
-                .annotation(AnnotationKind::Primary.span(snippet.highlight.clone())),
-        ),
+        // The snippet may be a window of a long line, or only the comment a finding is
+        // about: blanks stand for what it leaves out on the left, so that the column the
+        // header shows is the finding's own.
+        (Some(path), Some(region), Some(snippet)) => {
+            let shown = snippet.text[..snippet.highlight.start].chars().count();
+            let pad = (region.start_col as usize).saturating_sub(1 + shown);
+            let source = format!("{:pad$}{}", "", snippet.text);
+            let highlight = snippet.highlight.start + pad..snippet.highlight.end + pad;
+            title.element(
+                Snippet::source(source)
+                    .line_start(region.start_line as usize)
+                    .path(path.as_str())
+                    .annotation(AnnotationKind::Primary.span(highlight)),
+            )
+        }
         (Some(path), region, _) => {
             let mut origin = Origin::path(path.as_str());
             if let Some(r) = region {

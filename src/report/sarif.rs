@@ -14,7 +14,7 @@ use crate::rules::Rule;
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/template-validator/template-validator";
 /// Our key in `partialFingerprints`; GitHub computes its own `primaryLocationLineHash`.
-pub const FINGERPRINT_KEY: &str = "templateValidator/v1";
+pub const FINGERPRINT_KEY: &str = "templateValidator/v2";
 /// Help texts and descriptions are cut to what code scanning accepts.
 const MAX_DESCRIPTION: usize = 1024;
 

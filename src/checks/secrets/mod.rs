@@ -22,7 +22,9 @@ use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 
 use super::{BuildError, Built, Check, Kind, RuleInput};
-use crate::finding::{Finding, RuleIdx};
+use std::sync::Arc;
+
+use crate::finding::{Finding, RuleIdx, SecretMark};
 use crate::source::SourceFile;
 use crate::walk::{FileEntry, Repo};
 
@@ -501,44 +503,77 @@ impl Check for Secrets {
                 && file.line_of(a.at) == file.line_of(b.at)
         });
 
-        let secrets: Vec<Range<usize>> = hits.iter().map(|h| h.secret.clone()).collect();
-        for h in &hits {
+        // What each finding hides: the whole value of every secret of the file.
+        let hidden: Vec<(Range<usize>, String)> = hits
+            .iter()
+            .map(|h| {
+                (
+                    policy::extent(text, h.secret.clone()),
+                    policy::redact(&text[h.secret.clone()]),
+                )
+            })
+            .collect();
+        let hidden_refs: Vec<(Range<usize>, &str)> = hidden
+            .iter()
+            .map(|(r, s)| (r.clone(), s.as_str()))
+            .collect();
+        let mut line_keys: Vec<(u32, Arc<str>)> = Vec::new();
+        for (h, (extent, shown)) in hits.iter().zip(&hidden) {
             let det = &self.detectors[h.detector];
             let value = &text[h.secret.clone()];
-            let shown = policy::redact(value);
             let message = format!("{} `{shown}` is hard-coded", det.name);
             let end = h.secret.end.max(h.at + 1).min(text.len()).max(h.at);
             let mut f = Finding::span(det.rule, file, h.at..end, message);
-            f = redact_line(f, file, h.at, &secrets);
+            f.redact_snippet(&hidden_refs);
+            let line = file.line_of(h.at);
+            let line_key = match line_keys.iter().find(|(n, _)| *n == line) {
+                Some((_, k)) => k.clone(),
+                None => {
+                    let k = redacted_line(file, line, &hidden_refs);
+                    line_keys.push((line, k.clone()));
+                    k
+                }
+            };
+            f.fingerprint_key = line_key.clone();
+            let last = file.line_of(extent.end.saturating_sub(1).max(extent.start));
+            f.secret = Some(Box::new(SecretMark {
+                extent: extent.clone(),
+                shown: shown.clone(),
+                raw: value.to_owned(),
+                lines: file.line_of(extent.start).min(line)..=last.max(line),
+                line_key,
+            }));
             out.push(f);
         }
     }
 }
 
-/// Redact every secret found in the file that touches the finding's line, in its snippet.
-fn redact_line(mut f: Finding, file: &SourceFile, at: usize, secrets: &[Range<usize>]) -> Finding {
-    let line = file.line_range(file.line_of(at));
+/// The trimmed text of a line with every secret on it replaced by its redaction: what the
+/// fingerprints of the findings on that line are computed from.
+fn redacted_line(file: &SourceFile, line: u32, hidden: &[(Range<usize>, &str)]) -> Arc<str> {
+    let range = file.line_range(line);
     let text = file.text();
-    // Right to left so earlier offsets stay valid.
-    let mut parts: Vec<Range<usize>> = secrets
+    let mut parts: Vec<(Range<usize>, &str)> = hidden
         .iter()
-        .filter(|s| s.start <= line.end && s.end >= line.start && !s.is_empty())
-        .map(|s| s.start.max(line.start)..s.end.min(line.end))
-        .filter(|r| r.start < r.end)
+        .filter(|(r, _)| r.start < range.end.max(range.start + 1) && range.start < r.end)
+        .map(|(r, s)| (r.start.max(range.start)..r.end.min(range.end), *s))
         .collect();
-    parts.sort_by_key(|r| std::cmp::Reverse(r.start));
-    let mut last_start = usize::MAX;
-    for r in parts {
-        if r.end > last_start {
+    parts.sort_by_key(|(r, _)| r.start);
+    let mut out = String::with_capacity(range.len());
+    let mut at = range.start;
+    for (r, shown) in parts {
+        if r.end <= at {
             continue;
         }
-        last_start = r.start;
-        let full = secrets
-            .iter()
-            .find(|s| s.start <= r.start && s.end >= r.end)
-            .map_or(r.clone(), Clone::clone);
-        let shown = policy::redact(&text[full]);
-        f = f.redact_snippet((r.start - line.start)..(r.end - line.start), &shown);
+        let start = r.start.max(at);
+        if let Some(before) = text.get(at..start) {
+            out.push_str(before);
+        }
+        out.push_str(shown);
+        at = r.end;
     }
-    f
+    if let Some(rest) = text.get(at..range.end) {
+        out.push_str(rest);
+    }
+    Arc::from(out.trim())
 }

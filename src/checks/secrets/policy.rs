@@ -31,6 +31,73 @@ pub fn redact(secret: &str) -> String {
     format!("{head}…({})", secret.chars().count())
 }
 
+/// How far before a key's first base64 line its `-----BEGIN` marker may be.
+const PEM_LOOKBACK: usize = 256;
+/// How far after a key's first line its `-----END` marker may be.
+const PEM_LOOKAHEAD: usize = 64 * 1024;
+/// A line longer than this is not scanned from its start for quotes.
+const QUOTE_SCAN: usize = 64 * 1024;
+
+/// The bytes to hide for a secret a detector matched at `secret`: the match, extended
+/// for a PEM block to its `-----END …-----` marker, then to the end of the string literal
+/// it ends in (a key in a one-line JSON string runs to the closing quote; an unterminated
+/// literal to the end of the line). Hiding more than the value is safe; less is a leak.
+pub fn extent(text: &str, secret: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let bytes = text.as_bytes();
+    let mut end = secret.end.min(bytes.len());
+    let lookback = secret.start.saturating_sub(PEM_LOOKBACK);
+    if memchr::memmem::find(&bytes[lookback..end], b"-----BEGIN").is_some() {
+        let hi = (end + PEM_LOOKAHEAD).min(bytes.len());
+        if let Some(i) = memchr::memmem::find(&bytes[end..hi], b"-----END") {
+            let after = end + i + b"-----END".len();
+            end = match memchr::memmem::find(&bytes[after..hi], b"-----") {
+                Some(j) if !bytes[after..after + j].contains(&b'\n') => after + j + 5,
+                _ => after,
+            };
+        }
+    }
+    // The line the secret ends on, and the quote state there.
+    let last = end.saturating_sub(1).max(secret.start);
+    let line_start = memchr::memrchr2(b'\n', b'\r', &bytes[..last]).map_or(0, |i| i + 1);
+    let line_end = memchr::memchr2(b'\n', b'\r', &bytes[end..]).map_or(bytes.len(), |i| end + i);
+    let from = if end - line_start > QUOTE_SCAN {
+        secret.start.max(line_start)
+    } else {
+        line_start
+    };
+    let mut quote: Option<u8> = None;
+    let mut i = from;
+    while i < end {
+        let b = bytes[i];
+        match quote {
+            Some(_) if b == b'\\' => i += 1,
+            Some(q) if b == q => quote = None,
+            None if matches!(b, b'"' | b'\'' | b'`') => quote = Some(b),
+            _ => {}
+        }
+        i += 1;
+    }
+    if let Some(q) = quote {
+        let mut j = end.max(i);
+        while j < line_end {
+            match bytes[j] {
+                b'\\' => j += 2,
+                b if b == q => break,
+                _ => j += 1,
+            }
+        }
+        end = j.min(line_end);
+    }
+    let mut start = secret.start.min(end);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
 /// Words that mark a value as a placeholder wherever they appear in it.
 const PLACEHOLDER_WORDS: &[&str] = &[
     "example",
