@@ -214,6 +214,109 @@ fn special_ignore_files_and_dockerfiles_are_not_opened() {
 }
 
 #[test]
+fn a_repository_config_cannot_name_packs_outside_it_or_special_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("checkouts/repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::write(repo.join("README.md"), "# Service\n").unwrap();
+    std::fs::write(
+        tmp.path().join("outside.toml"),
+        format!("# {CANARY}\n[[rule]]\nid = \"{CANARY}\"\n"),
+    )
+    .unwrap();
+    mkfifo(&repo.join("pipe.toml"));
+    symlink("../../outside.toml", repo.join("linked.toml")).unwrap();
+    let config = repo.join(".template-validator.toml");
+    let cases = [
+        "\"../../../../../../../../etc/passwd\"",
+        "\"../../outside.toml\"",
+        "\"linked.toml\"",
+        "\"/dev/zero\"",
+        "\"pipe.toml\"",
+    ];
+    for pack in cases {
+        std::fs::write(
+            &config,
+            format!("select = [\"required-files\"]\npacks = [{pack}]\n"),
+        )
+        .unwrap();
+        let r = run(&["verify", arg(&repo)]);
+        no_canary(&r);
+        assert_eq!(r.code, 2, "{pack}: {}", r.describe());
+        let origin = format!("{}:2: `packs`: cannot read rule pack ", config.display());
+        assert!(r.stderr.contains(&origin), "{pack}: {}", r.describe());
+        assert!(!r.stderr.contains("root:x:"), "{}", r.describe());
+
+        let out = tmp.path().join("out");
+        let a = run(&[
+            "audit",
+            "--dir",
+            arg(&tmp.path().join("checkouts")),
+            "--out",
+            arg(&out),
+        ]);
+        no_canary(&a);
+        let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+        let doc: Value = serde_json::from_str(&summary).unwrap();
+        let error = doc["repositories"][0]["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("`packs`: cannot read rule pack "),
+            "{pack}: {summary}"
+        );
+        assert!(!summary.contains("root:x:") && !summary.contains(CANARY));
+    }
+
+    // A pack inside the repository still loads.
+    std::fs::copy(
+        common::crate_root().join("testdata/config/org-pack.toml"),
+        repo.join("org.toml"),
+    )
+    .unwrap();
+    std::fs::write(&config, "select = [\"org\"]\npacks = [\"./org.toml\"]\n").unwrap();
+    let r = run(&["verify", arg(&repo)]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.describe());
+}
+
+#[test]
+fn user_named_packs_and_configs_may_be_anywhere_but_must_be_regular_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    std::fs::write(repo.join("README.md"), "# Service\n").unwrap();
+    let fifo = tmp.path().join("pipe.toml");
+    mkfifo(&fifo);
+    for (flag, file) in [
+        ("--rules", "/dev/zero"),
+        ("--rules", arg(&fifo)),
+        ("--config", "/dev/zero"),
+        ("--config", arg(&fifo)),
+    ] {
+        let r = run(&["verify", arg(&repo), flag, file]);
+        assert_eq!(r.code, 2, "{flag} {file}: {}", r.describe());
+        assert!(
+            r.stderr.contains("not a regular file"),
+            "{flag} {file}: {}",
+            r.describe()
+        );
+    }
+    // An explicit configuration outside the repository: its packs resolve next to it.
+    let org = tmp.path().join("org");
+    std::fs::create_dir(&org).unwrap();
+    std::fs::copy(
+        common::crate_root().join("testdata/config/org-pack.toml"),
+        org.join("org-pack.toml"),
+    )
+    .unwrap();
+    std::fs::write(
+        org.join("tv.toml"),
+        "select = [\"org\"]\npacks = [\"org-pack.toml\"]\n",
+    )
+    .unwrap();
+    let r = run(&["verify", arg(&repo), "--config", arg(&org.join("tv.toml"))]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.describe());
+}
+
+#[test]
 fn files_read_by_name_respect_the_size_limit() {
     let (_tmp, repo) = docker_repo();
     sparse(&repo.join("Dockerfile"), 1 << 30);
@@ -228,4 +331,37 @@ fn files_read_by_name_respect_the_size_limit() {
             diagnostics(&doc)
         );
     }
+}
+
+#[test]
+fn an_oversized_config_or_pack_is_an_error_not_applied() {
+    let (_tmp, repo) = docker_repo();
+    let config = repo.join(".template-validator.toml");
+    std::fs::write(&config, "select = [\"nothing-at-all\"]\n").unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&config)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let r = run(&["verify", arg(&repo)]);
+    assert_eq!(r.code, 2, "{}", r.describe());
+    assert!(
+        r.stderr.contains(&format!(
+            "{}: not read: 1073741824 bytes is over the 16777216 byte limit",
+            config.display()
+        )),
+        "{}",
+        r.describe()
+    );
+    let pack = repo.join("big.toml");
+    sparse(&pack, 1 << 30);
+    std::fs::remove_file(&config).unwrap();
+    let r = run(&["verify", arg(&repo), "--rules", arg(&pack)]);
+    assert_eq!(r.code, 2, "{}", r.describe());
+    assert!(
+        r.stderr.contains("is over the 16777216 byte limit"),
+        "{}",
+        r.describe()
+    );
 }
