@@ -365,3 +365,35 @@ fn an_oversized_config_or_pack_is_an_error_not_applied() {
         r.describe()
     );
 }
+
+#[test]
+fn audit_reads_a_checkouts_git_files_under_the_same_rules() {
+    let (tmp, repo) = docker_repo();
+    std::fs::create_dir(repo.join(".git")).unwrap();
+    mkfifo(&repo.join(".git/HEAD"));
+    let out = tmp.path().join("out");
+    let dir = arg(repo.parent().unwrap());
+    let r = run(&["audit", "--dir", dir, "--out", arg(&out)]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.describe());
+
+    // A ref that climbs out of the checkout is not followed.
+    std::fs::remove_file(repo.join(".git/HEAD")).unwrap();
+    let sha = "0123456789abcdef0123456789abcdef01234567";
+    std::fs::write(tmp.path().join("stolen"), format!("{sha}\n")).unwrap();
+    std::fs::write(repo.join(".git/HEAD"), "ref: ../../../stolen\n").unwrap();
+    let r = run(&["audit", "--dir", dir, "--out", arg(&out)]);
+    assert!(r.code == 0 || r.code == 1, "{}", r.describe());
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(!summary.contains(sha), "{summary}");
+
+    // A baseline named on the command line must be a regular file.
+    let fifo = tmp.path().join("baseline.json");
+    mkfifo(&fifo);
+    let r = run(&["verify", arg(&repo), "--baseline", arg(&fifo)]);
+    assert_eq!(r.code, 2, "{}", r.describe());
+    assert!(
+        r.stderr.contains("not a regular file (a FIFO)"),
+        "{}",
+        r.describe()
+    );
+}
