@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Outcome;
 use crate::finding::{Finding, fnv1a64};
+use crate::fsread::{self, Scope};
 use crate::rules::RuleSet;
+use crate::walk::DEFAULT_MAX_FILE_SIZE;
 
 pub const FIXED_RULE: &str = "core/baseline-fixed";
 
@@ -54,8 +56,8 @@ impl Baseline {
 
     pub fn load(path: &Path) -> Result<Baseline, String> {
         let shown = path.display();
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+        let text = fsread::read_to_string(path, Scope::Anywhere, DEFAULT_MAX_FILE_SIZE)
+            .map_err(|e| format!("{shown}: cannot read: {e}"))?;
         let baseline: Baseline = serde_json::from_str(&text)
             .map_err(|e| format!("{shown}:{}: not a baseline file: {e}", e.line()))?;
         if !(1..=VERSION).contains(&baseline.version) {

@@ -5,6 +5,7 @@
 //! ignore = ["required-files/gitignore"]
 //! strict = false                               # warnings fail too
 //! packs = ["ci/org-rules.toml"]                # extra rule packs, relative to this file
+//!                                              # (inside the repository, for its own file)
 //! exclude = ["examples/", "**/*.min.js"]       # gitignore-style globs, never scanned
 //!
 //! [rules."required-files/code-of-conduct"]
@@ -21,9 +22,13 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::{ConfigError, line_of};
+use crate::fsread::{self, Scope};
 use crate::rules::Origin;
 
 pub const FILE_NAME: &str = ".template-validator.toml";
+
+/// The largest configuration file or rule pack read, in bytes.
+pub const MAX_SIZE: u64 = crate::walk::DEFAULT_MAX_FILE_SIZE;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,14 +70,45 @@ pub struct Config {
     pub packs: Vec<Located<PathBuf>>,
     pub exclude: Vec<Located<String>>,
     pub rules: Vec<RuleSettings>,
+    /// Set when the file belongs to a scanned repository: its packs must stay inside it.
+    pub pack_root: Option<PackRoot>,
+}
+
+/// Where the packs of a repository's own configuration may be: inside the repository.
+#[derive(Debug, Clone)]
+pub struct PackRoot {
+    /// The repository.
+    pub root: PathBuf,
+    /// The configuration file's folder, relative to `root`.
+    pub dir: PathBuf,
 }
 
 impl Config {
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let display = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::new(&display, format!("cannot read: {e}")))?;
-        Config::parse(path, &text)
+    /// Read and parse the file at `path`, a regular file of at most [`MAX_SIZE`] bytes.
+    /// With `root`, `path` is relative to it and must stay inside it (links resolved), and
+    /// so must the packs the file names; without, `path` is the user's choice and may be
+    /// anywhere.
+    pub fn load(path: &Path, root: Option<&Path>) -> Result<Config, ConfigError> {
+        let (shown, scope) = match root {
+            Some(root) => (root.join(path), Scope::Root(root)),
+            None => (path.to_owned(), Scope::Anywhere),
+        };
+        let text = fsread::read_to_string(path, scope, MAX_SIZE).map_err(|e| {
+            let message = if e.is_not_found() {
+                "configuration file not found".to_owned()
+            } else {
+                format!("not read: {e}")
+            };
+            ConfigError::new(shown.display().to_string(), message)
+        })?;
+        let mut config = Config::parse(&shown, &text)?;
+        if let Some(root) = root {
+            config.pack_root = Some(PackRoot {
+                root: root.to_owned(),
+                dir: path.parent().unwrap_or(Path::new("")).to_owned(),
+            });
+        }
+        Ok(config)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
@@ -133,6 +169,7 @@ impl Config {
                 .collect(),
             exclude: located(raw.exclude),
             rules,
+            pack_root: None,
         })
     }
 }

@@ -14,6 +14,7 @@ pub mod dockerignore;
 pub mod engine;
 pub mod error;
 pub mod finding;
+pub mod fsread;
 pub mod github;
 pub mod parse;
 pub mod report;

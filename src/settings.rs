@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{self, Config};
+use crate::config::{self, Config, PackRoot};
 use crate::error::ConfigError;
+use crate::fsread::{self, Scope};
 use crate::rules::{Origin, RuleOverride, RuleSet, selector_matches};
 
 /// What the command line says about rules and configuration.
@@ -20,23 +21,66 @@ pub struct RuleArgs {
     pub ignore: Vec<String>,
 }
 
-/// Find and read the configuration file. `root` is where the default file is looked for.
+/// Find and read the configuration file. `root` is the scanned repository (or the folder
+/// the command runs in), where the default file is looked for.
+///
+/// The default file, `ROOT/.template-validator.toml`, belongs to the repository: it must be
+/// a regular file inside it (links resolved), and so must the packs it names. `--config
+/// FILE` is the user's choice and may be anywhere; its packs may be anywhere too, unless
+/// FILE itself lies inside the scanned repository, whose content it then is.
 pub fn load_config(args: &RuleArgs, root: Option<&Path>) -> Result<Config, ConfigError> {
     match &args.config {
         Some(path) => {
-            if !path.is_file() {
-                return Err(ConfigError::new(
-                    path.display().to_string(),
-                    "configuration file not found",
-                ));
+            let mut config = Config::load(path, None)?;
+            if let Some(root) = root
+                && let Ok(root) = root.canonicalize()
+                && let Ok(file) = path.canonicalize()
+                && let Ok(rel) = file.strip_prefix(&root)
+            {
+                config.pack_root = Some(PackRoot {
+                    dir: rel.parent().unwrap_or(Path::new("")).to_owned(),
+                    root,
+                });
             }
-            Config::load(path)
+            Ok(config)
         }
-        None => match root.map(|r| r.join(config::FILE_NAME)) {
-            Some(path) if path.is_file() => Config::load(&path),
+        None => match root {
+            Some(root) if fsread::exists_in(root, Path::new(config::FILE_NAME)) => {
+                Config::load(Path::new(config::FILE_NAME), Some(root))
+            }
             _ => Ok(Config::default()),
         },
     }
+}
+
+/// Read a rule pack: one the configuration names (`origin`), confined to the repository
+/// when the configuration is the repository's; else one named with `--rules`.
+fn read_pack(path: &Path, origin: Option<&Origin>, config: &Config) -> Result<String, ConfigError> {
+    let shown = path.display().to_string();
+    let read = match (origin, &config.pack_root) {
+        (Some(_), Some(pack_root)) => {
+            // `path` is the configuration's folder joined with the entry: the entry alone,
+            // relative to the repository.
+            let base = config
+                .path
+                .as_deref()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new(""));
+            let entry = path.strip_prefix(base).unwrap_or(path);
+            fsread::read_to_string(
+                &pack_root.dir.join(entry),
+                Scope::Root(&pack_root.root),
+                config::MAX_SIZE,
+            )
+        }
+        _ => fsread::read_to_string(path, Scope::Anywhere, config::MAX_SIZE),
+    };
+    read.map_err(|e| match origin {
+        Some(o) => o
+            .error(format!("cannot read rule pack `{shown}`: {e}"))
+            .key("packs"),
+        None => ConfigError::new(&shown, format!("cannot read rule pack: {e}")),
+    })
 }
 
 /// Load the built-in packs, the configuration's packs and `--rules` packs, then apply the
@@ -49,14 +93,8 @@ pub fn load_rules(args: &RuleArgs, config: &Config) -> Result<RuleSet, ConfigErr
         .map(|p| (p.value.clone(), Some(&p.origin)))
         .chain(args.packs.iter().map(|p| (p.clone(), None)));
     for (path, origin) in packs {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|e| match origin {
-            Some(o) => o
-                .error(format!("cannot read rule pack `{shown}`: {e}"))
-                .key("packs"),
-            None => ConfigError::new(&shown, format!("cannot read rule pack: {e}")),
-        })?;
-        rules.add_pack(&shown, &text)?;
+        let text = read_pack(&path, origin, config)?;
+        rules.add_pack(&path.display().to_string(), &text)?;
     }
     apply_rule_settings(&mut rules, config)?;
     apply_selection(&mut rules, args, config)?;

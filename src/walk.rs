@@ -8,6 +8,7 @@ use std::sync::{Mutex, OnceLock, mpsc};
 
 use ignore::{WalkBuilder, WalkState, overrides::OverrideBuilder};
 
+use crate::fsread::{self, ReadError, Scope};
 use crate::source::SourceFile;
 
 /// Files larger than this are never read whole.
@@ -278,33 +279,30 @@ impl Repo {
     }
 
     fn read_bytes(&self, entry: &FileEntry) -> Result<Vec<u8>, String> {
-        let limit = self.max_file_size;
-        let too_large =
-            |size: u64| format!("not checked: {size} bytes is over the {limit} byte limit");
-        let cannot = |e: std::io::Error| format!("cannot read: {e}");
-        let file = std::fs::File::open(&entry.abs).map_err(cannot)?;
-        let size = file.metadata().map_err(cannot)?.len();
-        if size > limit {
-            return Err(too_large(size));
-        }
-        let mut bytes = Vec::with_capacity(size as usize);
-        file.take(limit + 1)
-            .read_to_end(&mut bytes)
-            .map_err(cannot)?;
-        if bytes.len() as u64 > limit {
-            return Err(too_large(bytes.len() as u64));
-        }
-        Ok(bytes)
+        fsread::read(&entry.abs, Scope::Walked(&self.root), self.max_file_size)
+            .map_err(|e| e.diagnostic())
+    }
+
+    /// Read the file at `path` (relative to the root, walked or not: an ignore file, a
+    /// Dockerfile a compose file names) under the walk's rules: a regular file inside the
+    /// root, within the size limit.
+    pub fn read_named(&self, path: &str) -> Result<Vec<u8>, ReadError> {
+        fsread::read(Path::new(path), Scope::Root(&self.root), self.max_file_size)
+    }
+
+    /// The largest file read, in bytes.
+    pub fn max_file_size(&self) -> u64 {
+        self.max_file_size
     }
 
     /// Whether a file is empty or holds only whitespace. Streams: a huge file is not
     /// read past its first non-blank byte. A file that cannot be read counts as not blank
     /// (and is reported).
     pub fn is_blank(&self, entry: &FileEntry) -> bool {
-        let mut file = match std::fs::File::open(&entry.abs) {
-            Ok(f) => f,
+        let mut file = match fsread::open(&entry.abs, Scope::Walked(&self.root), None) {
+            Ok((f, _)) => f,
             Err(e) => {
-                self.diagnose(&entry.path, format!("cannot read: {e}"));
+                self.diagnose(&entry.path, e.diagnostic());
                 return false;
             }
         };
@@ -379,23 +377,15 @@ fn visit(root: &Path, entry: Result<ignore::DirEntry, ignore::Error>) -> Option<
 
 /// A link is followed only when it resolves to a regular file inside the root.
 fn resolve_link(root: &Path, link: &Path, rel: String) -> Option<Walked> {
-    let diag = |message: &str| {
-        Some(Walked::Diag(Diagnostic {
-            path: rel.clone(),
-            message: message.to_owned(),
-        }))
-    };
-    let target = match std::fs::canonicalize(link) {
+    let target = match fsread::resolve(link, Scope::Walked(root)) {
         Ok(t) => t,
         Err(e) => {
-            return diag(&format!(
-                "not followed: symbolic link loop or dangling link ({e})"
-            ));
+            return Some(Walked::Diag(Diagnostic {
+                path: rel,
+                message: e.diagnostic(),
+            }));
         }
     };
-    if !target.starts_with(root) {
-        return diag("not followed: symbolic link points outside the scanned root");
-    }
     let meta = std::fs::metadata(&target).ok()?;
     if meta.is_file() {
         Some(Walked::File(FileEntry {

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::fsread::{self, Scope};
+use crate::walk::DEFAULT_MAX_FILE_SIZE;
+
 /// One repository to audit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepoSpec {
@@ -58,9 +61,15 @@ impl RepoSpec {
     }
 }
 
+/// A file of a local checkout's `.git/`, read as any file of the repository is: a regular
+/// file inside it, within the size limit.
+fn git_file(repo: &Path, path: &str) -> Option<String> {
+    fsread::read_to_string(Path::new(path), Scope::Root(repo), DEFAULT_MAX_FILE_SIZE).ok()
+}
+
 /// The branch a local checkout has checked out, from `.git/HEAD`.
 fn git_branch(repo: &Path) -> Option<String> {
-    let head = std::fs::read_to_string(repo.join(".git/HEAD")).ok()?;
+    let head = git_file(repo, ".git/HEAD")?;
     head.trim()
         .strip_prefix("ref: refs/heads/")
         .map(str::to_owned)
@@ -68,19 +77,18 @@ fn git_branch(repo: &Path) -> Option<String> {
 
 /// The commit a local checkout is at, from `.git/HEAD` and its ref (loose or packed).
 pub fn git_sha(repo: &Path) -> Option<String> {
-    let git = repo.join(".git");
-    let head = std::fs::read_to_string(git.join("HEAD")).ok()?;
+    let head = git_file(repo, ".git/HEAD")?;
     let head = head.trim();
     let is_sha = |s: &str| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
     let Some(reference) = head.strip_prefix("ref: ") else {
         return is_sha(head).then(|| head.to_owned());
     };
-    if let Ok(sha) = std::fs::read_to_string(git.join(reference))
+    if let Some(sha) = git_file(repo, &format!(".git/{reference}"))
         && is_sha(sha.trim())
     {
         return Some(sha.trim().to_owned());
     }
-    let packed = std::fs::read_to_string(git.join("packed-refs")).ok()?;
+    let packed = git_file(repo, ".git/packed-refs")?;
     packed.lines().find_map(|line| {
         let (sha, name) = line.split_once(' ')?;
         (name == reference && is_sha(sha)).then(|| sha.to_owned())
@@ -143,7 +151,8 @@ struct FullEntry {
 /// ```
 pub fn from_manifest(path: &Path) -> Result<Vec<RepoSpec>, String> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    let text = fsread::read_to_string(path, Scope::Anywhere, DEFAULT_MAX_FILE_SIZE)
+        .map_err(|e| format!("{shown}: cannot read: {e}"))?;
     let manifest: Manifest = if path.extension().is_some_and(|e| e == "json") {
         serde_json::from_str(&text).map_err(|e| format!("{shown}:{}: {e}", e.line()))?
     } else {

@@ -4,6 +4,7 @@
 //! and listed once per scan and shared by all the rules.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
 
 use serde::Deserialize;
 
@@ -17,6 +18,7 @@ use crate::dockerignore::dockerfile::{CopySource, copy_sources, holds, names_wit
 use crate::dockerignore::report::human_bytes;
 use crate::dockerignore::{IgnoreFile, MatchType, Pattern};
 use crate::finding::{Finding, RuleIdx, Severity};
+use crate::fsread::{self, Scope};
 use crate::source::SourceFile;
 use crate::walk::Repo;
 
@@ -159,18 +161,25 @@ impl Check for ContextChecks {
         let mut read_ignore_files: BTreeSet<String> = BTreeSet::new();
         let mut pattern_checked: BTreeSet<String> = BTreeSet::new();
         for ctx in &contexts {
-            let root = repo.root().join(&ctx.dir);
+            // The context folder, unless a link takes it out of the repository.
+            let root = match fsread::resolve(Path::new(&ctx.dir), Scope::Root(repo.root())) {
+                Ok(r) => r,
+                Err(e) => {
+                    repo.diagnose(&ctx.repo_path(""), e.diagnostic());
+                    continue;
+                }
+            };
             let ignore = match ignore_file_for(&root, &ctx.dockerfile) {
-                Some(rel) => match read_ignore_file(&root, &rel) {
-                    Ok(f) => {
-                        let repo_path = context::normalize_rel(&ctx.repo_path(&rel));
-                        Some((rel, repo_path, f))
+                Some(rel) => {
+                    let repo_path = context::normalize_rel(&ctx.repo_path(&rel));
+                    match read_ignore_file(repo.root(), &repo_path, repo.max_file_size()) {
+                        Ok(f) => Some((rel, repo_path, f)),
+                        Err(e) => {
+                            repo.diagnose(&repo_path, e.diagnostic());
+                            continue;
+                        }
                     }
-                    Err(e) => {
-                        repo.diagnose(&ctx.repo_path(&rel), format!("not checked: {e}"));
-                        continue;
-                    }
-                },
+                }
                 None => None,
             };
             if let Some((_, repo_path, file)) = &ignore {
@@ -222,10 +231,10 @@ impl Check for ContextChecks {
             for d in &listing.diagnostics {
                 repo.diagnose(&ctx.repo_path(&d.path), d.message.clone());
             }
-            let sources = match std::fs::read(repo.root().join(&ctx.dockerfile_path)) {
+            let sources = match repo.read_named(&ctx.dockerfile_path) {
                 Ok(bytes) => copy_sources(&String::from_utf8_lossy(&bytes)),
                 Err(e) => {
-                    repo.diagnose(&ctx.dockerfile_path, format!("cannot read: {e}"));
+                    repo.diagnose(&ctx.dockerfile_path, e.diagnostic());
                     Vec::new()
                 }
             };

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{IgnoreFile, MatchError};
+use crate::fsread::{self, ReadError, Scope};
 use crate::walk::Diagnostic;
 
 /// One file (or link) in the context.
@@ -55,7 +56,7 @@ pub enum ListError {
     #[error("cannot read the build context `{0}`: {1}")]
     Root(String, std::io::Error),
     #[error("cannot read the ignore file `{0}`: {1}")]
-    IgnoreRead(String, std::io::Error),
+    IgnoreRead(String, ReadError),
     #[error("the build context `{0}` is not a directory")]
     NotADirectory(String),
     #[error("`{file}` is invalid and Docker refuses to build with it: line {line}: {message}")]
@@ -74,16 +75,17 @@ pub enum ListError {
 
 /// The ignore file Docker (BuildKit) reads for `dockerfile` (relative to the context):
 /// `<dockerfile>.dockerignore` when it exists, else `.dockerignore` at the context root.
-/// Returned relative to the context root; `None` when neither exists.
+/// Returned relative to the context root; `None` when neither exists. A link counts as
+/// the file whatever it points to: reading it decides whether it may be followed.
 pub fn ignore_file_for(context: &Path, dockerfile: &str) -> Option<String> {
+    let present = |rel: &str| {
+        std::fs::symlink_metadata(context.join(rel)).is_ok_and(|m| !m.file_type().is_dir())
+    };
     let specific = format!("{}.dockerignore", normalize_rel(dockerfile));
-    if context.join(&specific).is_file() {
+    if present(&specific) {
         return Some(specific);
     }
-    context
-        .join(".dockerignore")
-        .is_file()
-        .then(|| ".dockerignore".to_owned())
+    present(".dockerignore").then(|| ".dockerignore".to_owned())
 }
 
 /// A relative path with `/` separators, without `./` segments or doubled slashes.
@@ -96,10 +98,11 @@ pub fn normalize_rel(path: &str) -> String {
     }
 }
 
-/// Read and parse the ignore file `rel` of `context`.
-pub fn read_ignore_file(context: &Path, rel: &str) -> Result<IgnoreFile, ListError> {
-    let bytes =
-        std::fs::read(context.join(rel)).map_err(|e| ListError::IgnoreRead(rel.to_owned(), e))?;
+/// Read and parse the ignore file at `path`, relative to `root`: a regular file inside
+/// `root` (links resolved), of at most `limit` bytes ([`fsread`]). `root` is the scanned
+/// repository in a scan, the context itself for the `context` command.
+pub fn read_ignore_file(root: &Path, path: &str, limit: u64) -> Result<IgnoreFile, ReadError> {
+    let bytes = fsread::read(Path::new(path), Scope::Root(root), limit)?;
     Ok(IgnoreFile::parse(&bytes))
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::context::{self, ContextFile, ListError, Listing};
 use crate::report::ListFormat as Format;
-use crate::walk::Diagnostic;
+use crate::walk::{DEFAULT_MAX_FILE_SIZE, Diagnostic};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -47,7 +47,10 @@ pub fn run(
     let dockerfile = context::normalize_rel(dockerfile);
     let ignore_rel = context::ignore_file_for(path, &dockerfile);
     let ignore = match &ignore_rel {
-        Some(rel) => Some(context::read_ignore_file(path, rel)?),
+        Some(rel) => Some(
+            context::read_ignore_file(path, rel, DEFAULT_MAX_FILE_SIZE)
+                .map_err(|e| ListError::IgnoreRead(rel.clone(), e))?,
+        ),
         None => None,
     };
     let listing = context::list(path, ignore_rel.as_deref().zip(ignore.as_ref()))?;
