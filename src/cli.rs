@@ -370,6 +370,7 @@ fn verify(args: VerifyArgs) -> ExitCode {
             category: args.sarif_category.clone(),
             root_uri: sarif::folder_uri(&root),
         },
+        repo_prefix: report::github::repository_prefix(&root),
     };
     let code = if outcome.fails(strict) {
         ExitCode::from(1)

@@ -407,6 +407,8 @@ fn scan_one(
             category: Some(format!("template-validator/{}", spec.name)),
             root_uri,
         },
+        // Audit reports are files, not annotations: paths stay relative to the repository.
+        repo_prefix: String::new(),
     };
     let stem = file_stem(&spec.name);
     let repos = opts.out.join("repos");
