@@ -61,9 +61,11 @@ struct SelectionFlags {
     #[command(flatten)]
     rules: RuleFlags,
     /// Only these rules or families (repeatable, comma-separated); replaces the config's `select`.
+    /// Naming no rule (`--select ''`) is an error.
     #[arg(long, value_name = "ID_OR_PREFIX")]
     select: Vec<String>,
-    /// Skip these rules or families (repeatable, comma-separated); adds to the config's `ignore`.
+    /// Skip these rules or families (repeatable, comma-separated; empty items are skipped); adds
+    /// to the config's `ignore`.
     #[arg(long, value_name = "ID_OR_PREFIX")]
     ignore: Vec<String>,
     /// Also scan files that .gitignore excludes (.git/ is always skipped).
@@ -90,7 +92,7 @@ struct ScanFlags {
     path: PathBuf,
     #[command(flatten)]
     selection: SelectionFlags,
-    /// Worker threads [default: number of cores].
+    /// Worker threads [default: number of cores; at most four per core, 16 to 256].
     #[arg(long, short, value_name = "N")]
     jobs: Option<usize>,
 }
@@ -166,7 +168,8 @@ struct AuditArgs {
     /// Audit only the I-th of N deterministic slices of the repositories.
     #[arg(long, value_name = "I/N")]
     shard: Option<Shard>,
-    /// Repositories audited at once [default: number of cores].
+    /// Repositories audited at once [default: number of cores; at most four per core, 16
+    /// to 256].
     #[arg(long, short, value_name = "N")]
     jobs: Option<usize>,
     /// Warnings fail a repository too.
@@ -250,6 +253,28 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The most worker threads `--jobs` gets: four per core, at least 16, at most 256. More
+/// only costs time creating them (`-j 100000` would not finish).
+fn max_jobs() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.saturating_mul(4).clamp(16, 256)
+}
+
+/// `--jobs`, clamped to [`max_jobs`] with a warning; `0` (or none) means one per core.
+fn jobs(requested: Option<usize>) -> usize {
+    let requested = requested.unwrap_or(0);
+    let max = max_jobs();
+    if requested > max {
+        let _ = writeln!(
+            anstream::stderr(),
+            "warning: --jobs {requested} is more than this machine can use; using {max}"
+        );
+        max
+    } else {
+        requested
+    }
+}
+
 /// A finished scan with the rules and configuration it used.
 struct Scanned {
     rules: RuleSet,
@@ -259,12 +284,13 @@ struct Scanned {
 
 fn scan(flags: ScanFlags) -> Result<Scanned, ExitCode> {
     let rule_args = flags.selection.rule_args();
+    rule_args.validate().map_err(untrusted)?;
     let config = settings::load_config(&rule_args, Some(&flags.path)).map_err(untrusted)?;
-    let rules = settings::load_rules(&rule_args, &config).map_err(untrusted)?;
+    let rules = settings::load_scan_rules(&rule_args, &config).map_err(untrusted)?;
     let walk = WalkOptions {
         git_ignore: !flags.selection.no_ignore,
         exclude: config.exclude.iter().map(|l| l.value.clone()).collect(),
-        threads: flags.jobs.unwrap_or(0),
+        threads: jobs(flags.jobs),
         ..WalkOptions::default()
     };
     let outcome = engine::scan(&flags.path, &rules, &walk).map_err(untrusted)?;
@@ -344,6 +370,7 @@ fn verify(args: VerifyArgs) -> ExitCode {
             category: args.sarif_category.clone(),
             root_uri: sarif::folder_uri(&root),
         },
+        repo_prefix: report::github::repository_prefix(&root),
     };
     let code = if outcome.fails(strict) {
         ExitCode::from(1)
@@ -515,6 +542,10 @@ fn audit(args: AuditArgs) -> ExitCode {
     if (args.templates_only || args.include_archived) && args.github_org.is_none() {
         return untrusted("--templates-only and --include-archived go with --github-org");
     }
+    if let Err(e) = args.selection.rule_args().validate() {
+        return untrusted(e);
+    }
+    let jobs = jobs(args.jobs);
     let mut client = None;
     let specs = if let Some(dir) = &args.dir {
         audit_source::from_dir(dir)
@@ -555,7 +586,7 @@ fn audit(args: AuditArgs) -> ExitCode {
     let opts = crate::audit::AuditOptions {
         out: args.out,
         previous: args.previous,
-        jobs: args.jobs.unwrap_or(0),
+        jobs,
         strict: args.strict,
         no_ignore: args.selection.no_ignore,
         rule_args: args.selection.rule_args(),

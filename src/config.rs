@@ -33,7 +33,7 @@ pub const MAX_SIZE: u64 = crate::walk::DEFAULT_MAX_FILE_SIZE;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
-    select: Option<Vec<Spanned<String>>>,
+    select: Option<Spanned<Vec<Spanned<String>>>>,
     ignore: Option<Vec<Spanned<String>>>,
     strict: Option<bool>,
     packs: Option<Vec<Spanned<String>>>,
@@ -64,6 +64,8 @@ pub struct Config {
     /// The file this came from, if any.
     pub path: Option<PathBuf>,
     pub select: Option<Vec<Located<String>>>,
+    /// Where `select` is written (for `select = []`, which has no item to point at).
+    pub select_origin: Option<Origin>,
     pub ignore: Vec<Located<String>>,
     pub strict: Option<bool>,
     /// Extra packs, resolved against the configuration file's folder.
@@ -128,6 +130,7 @@ impl Config {
                 })
                 .collect()
         };
+        let select_origin = raw.select.as_ref().map(|s| origin(s.span()));
         let base = path.parent().unwrap_or(Path::new("."));
         let mut rules = Vec::new();
         for (key, table) in raw.rules {
@@ -157,7 +160,8 @@ impl Config {
         }
         Ok(Config {
             path: Some(path.to_owned()),
-            select: raw.select.map(|v| located(Some(v))),
+            select: raw.select.map(|v| located(Some(v.into_inner()))),
+            select_origin,
             ignore: located(raw.ignore),
             strict: raw.strict,
             packs: located(raw.packs)

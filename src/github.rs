@@ -93,12 +93,12 @@ fn level(severity: Severity) -> CheckRunOutputAnnotationLevel {
 fn annotation(report: &Report<'_>, f: &Finding) -> CheckRunOutputAnnotation {
     let rule = &report.rules[f.rule];
     // A finding about the repository as a whole is anchored to the first line of a file.
-    let path = f
-        .location
-        .path
-        .clone()
-        .or_else(|| report.outcome.anchor.clone())
-        .unwrap_or_else(|| ".".to_owned());
+    // Relative to the repository root, where GitHub looks.
+    let path = match f.location.path.as_ref().or(report.outcome.anchor.as_ref()) {
+        Some(path) => format!("{}{path}", report.repo_prefix),
+        None if report.repo_prefix.is_empty() => ".".to_owned(),
+        None => report.repo_prefix.trim_end_matches('/').to_owned(),
+    };
     let (start_line, end_line, cols) = match f.location.region {
         Some(r) if r.start_line == r.end_line => {
             (r.start_line, r.end_line, Some((r.start_col, r.end_col)))

@@ -21,6 +21,25 @@ pub struct RuleArgs {
     pub ignore: Vec<String>,
 }
 
+impl RuleArgs {
+    /// Reject a `--select` that names no rule: `--select ''` or `--select ,,` (what an unset
+    /// CI variable gives) would otherwise turn every rule off and pass. Empty items between
+    /// commas are skipped, in `--select` and `--ignore` alike.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        match &self.select {
+            Some(values) if split(values).all(|s| s.trim_end_matches('/').is_empty()) => {
+                Err(ConfigError::new(
+                    "--select",
+                    "names no rule (an empty value, or only commas: an unset variable?); \
+                 give rule ids or families, or leave `--select` out to run every rule",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+
 /// Find and read the configuration file. `root` is the scanned repository (or the folder
 /// the command runs in), where the default file is looked for.
 ///
@@ -83,6 +102,31 @@ fn read_pack(path: &Path, origin: Option<&Origin>, config: &Config) -> Result<St
     })
 }
 
+/// [`load_rules`] for a scan (`verify`, `baseline`, `audit`): also an error when no rule
+/// beyond the engine's own (`core/`) is left enabled, since such a gate checks nothing and
+/// always passes. Listing rules (`rules`, `explain`) does not need this.
+pub fn load_scan_rules(args: &RuleArgs, config: &Config) -> Result<RuleSet, ConfigError> {
+    let rules = load_rules(args, config)?;
+    let checks_something = rules
+        .iter()
+        .any(|(_, r)| r.enabled() && !r.id.starts_with("core/"));
+    if checks_something {
+        return Ok(rules);
+    }
+    let message = "no rule is left enabled (select, ignore and severities turn every check \
+                   off): a run that checks nothing would always pass";
+    let err = if args.select.is_some() {
+        ConfigError::new("--select", message)
+    } else if let Some(origin) = config.select.as_ref().and(config.select_origin.as_ref()) {
+        origin.error(message).key("select")
+    } else if let Some(path) = &config.path {
+        ConfigError::new(path.display().to_string(), message)
+    } else {
+        ConfigError::new("--ignore", message)
+    };
+    Err(err)
+}
+
 /// Load the built-in packs, the configuration's packs and `--rules` packs, then apply the
 /// configuration and the command line. Every rule's parameters are validated.
 pub fn load_rules(args: &RuleArgs, config: &Config) -> Result<RuleSet, ConfigError> {
@@ -96,6 +140,7 @@ pub fn load_rules(args: &RuleArgs, config: &Config) -> Result<RuleSet, ConfigErr
         let text = read_pack(&path, origin, config)?;
         rules.add_pack(&path.display().to_string(), &text)?;
     }
+    args.validate()?;
     apply_rule_settings(&mut rules, config)?;
     apply_selection(&mut rules, args, config)?;
     // Validate what the user wrote (their packs, parameters set in the configuration) now,
@@ -206,8 +251,16 @@ fn apply_selection(
         origin: cli_origin("--ignore"),
     }));
     for s in &selectors {
+        let key = if s.select { "select" } else { "ignore" };
+        // An empty item of the configuration file, or `/` alone (`split` drops the command
+        // line's empty items).
+        if s.text.trim_end_matches('/').is_empty() {
+            return Err(s
+                .origin
+                .error("an empty rule id; write a rule id or a family, or remove the item")
+                .key(key));
+        }
         if rules.matching(&s.text).next().is_none() {
-            let key = if s.select { "select" } else { "ignore" };
             return Err(s
                 .origin
                 .error(format!("no rule or family is named `{}`", s.text))
@@ -295,6 +348,24 @@ mod tests {
         let license = rules.get("required-files/license").unwrap();
         assert_eq!(license.severity, Some(crate::finding::Severity::Note));
         assert_eq!(license.merged_params()["root"].as_str(), Some("sub"));
+    }
+
+    #[test]
+    fn a_selection_must_leave_a_rule_on() {
+        for value in ["", ",,", " / "] {
+            let args = RuleArgs {
+                select: Some(vec![value.into()]),
+                ..Default::default()
+            };
+            let e = load_scan_rules(&args, &Config::default()).unwrap_err();
+            assert_eq!(e.origin, "--select", "{e}");
+        }
+        let e = load_scan_rules(&RuleArgs::default(), &config("\nselect = []\n")).unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("select")), "{e}");
+        // Listing is fine: it shows every rule off.
+        load_rules(&RuleArgs::default(), &config("select = []\n")).unwrap();
+        let e = load_rules(&RuleArgs::default(), &config("ignore = [\"\"]\n")).unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(1), Some("ignore")), "{e}");
     }
 
     #[test]

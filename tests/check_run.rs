@@ -147,15 +147,22 @@ fn keys_of_annotations(list: &[Value]) -> Vec<Key> {
 
 /// What the annotations should be, from the JSON report of the same repository:
 /// repository-level findings on line 1 of `anchor`.
+/// Annotation paths are relative to the repository root: a fixture under `testdata/` sits
+/// in the crate root (`GITHUB_WORKSPACE`, see `tv_offline`), a temporary copy is its own root.
 fn keys_of_report(repo: &str, anchor: &str) -> Vec<Key> {
     let run = run_cmd(tv_offline().args(["verify", repo, "--format", "json"]));
     let report = run.json();
+    let prefix = if std::path::Path::new(repo).is_absolute() {
+        String::new()
+    } else {
+        format!("{repo}/")
+    };
     let mut keys: Vec<Key> = common::findings(&report)
         .iter()
         .filter(|f| f["suppressed"] != true)
         .map(|f| {
             (
-                f["path"].as_str().unwrap_or(anchor).to_owned(),
+                format!("{prefix}{}", f["path"].as_str().unwrap_or(anchor)),
                 f["line"].as_u64().unwrap_or(1),
                 level(f["severity"].as_str().expect("severity")).to_owned(),
                 f["message"].as_str().expect("message").to_owned(),
@@ -308,7 +315,7 @@ async fn levels_titles_and_locations_of_annotations() {
             &owner["annotation_level"],
         ),
         (
-            &json!(".github/CODEOWNERS"),
+            &json!(format!("{BAD_OWNER}/.github/CODEOWNERS")),
             &json!(3),
             &json!(3),
             &json!(15),
@@ -699,4 +706,40 @@ async fn an_api_url_with_a_trailing_slash_works() {
         paths,
         vec![format!("POST {CREATE}"), format!("PATCH {}", update_path())]
     );
+}
+
+/// A template in a subfolder of a repository: annotation paths are relative to the
+/// repository root (`GITHUB_WORKSPACE`, else the folder with `.git`), where GitHub looks.
+#[tokio::test]
+async fn annotation_paths_are_relative_to_the_repository_root() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let top = tmp.path().join("mono");
+    std::fs::create_dir_all(top.join(".git")).expect("a .git folder");
+    let sub = top.join("templates").join("python");
+    common::copy_dir(&common::crate_root().join(BAD_OWNER), &sub);
+    for workspace in [None, Some(top.clone())] {
+        let server = accepting_server().await;
+        let mut env = github_env(&server.uri());
+        // `tv_offline` sets GITHUB_WORKSPACE to the crate root, which does not hold `sub`.
+        if let Some(w) = &workspace {
+            env.push(("GITHUB_WORKSPACE", arg(w).to_owned()));
+        }
+        let run = verify_check(&[arg(&sub)], env).await;
+        assert_eq!(run.code, 1, "{}", run.describe());
+        let all: Vec<Value> = requests(&server)
+            .await
+            .iter()
+            .flat_map(|r| annotations(&body(r)))
+            .collect();
+        assert_eq!(all.len(), 8, "{all:?}");
+        let paths: Vec<&str> = all.iter().map(|a| a["path"].as_str().unwrap()).collect();
+        assert!(
+            paths.iter().all(|p| p.starts_with("templates/python/")),
+            "{workspace:?}: {paths:?}"
+        );
+        assert!(
+            paths.contains(&"templates/python/.github/CODEOWNERS"),
+            "{paths:?}"
+        );
+    }
 }

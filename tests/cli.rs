@@ -343,6 +343,133 @@ fn unknown_ignore_id_exits_2() {
     );
 }
 
+/// `--select ''` or `--select ,,,` (an unset CI variable) would turn every rule off and
+/// pass: in `verify`, `baseline` and `audit` it is an error instead.
+#[test]
+fn a_select_that_names_no_rule_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    for value in ["", ",,,", " , ", "/"] {
+        for command in ["verify", "baseline"] {
+            assert_untrusted(
+                &[command, &fixture("complete"), "--select", value],
+                &["--select"],
+            );
+        }
+        assert_untrusted(
+            &[
+                "audit",
+                "--dir",
+                "testdata/required-files",
+                "--out",
+                common::arg(&out),
+                "--select",
+                value,
+            ],
+            &["--select"],
+        );
+    }
+    assert_untrusted(
+        &["verify", &fixture("complete"), "--select", ""],
+        &["names no rule"],
+    );
+    assert!(!out.exists(), "audit stops before it writes anything");
+    // Empty items beside real ones are skipped, in both lists.
+    let (r, _) = verify_json(
+        &fixture("complete"),
+        &["--select", "required-files/readme,,", "--ignore", ",,"],
+    );
+    assert_eq!(r.code, 0, "{}", r.describe());
+}
+
+/// A selection that leaves no rule on (beyond the engine's own `core/` rules) is a gate that
+/// checks nothing: exit 2, naming where the selection comes from.
+#[test]
+fn a_selection_that_leaves_no_rule_enabled_exits_2() {
+    assert_untrusted(
+        &[
+            "verify",
+            &fixture("complete"),
+            "--select",
+            "required-files",
+            "--ignore",
+            "required-files",
+        ],
+        &["--select", "no rule is left enabled"],
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("c.toml");
+    let with_config = |text: &str, needles: &[&str]| {
+        std::fs::write(&config, text).unwrap();
+        let path = common::arg(&config);
+        assert_untrusted(
+            &["verify", &fixture("complete"), "--config", path],
+            &[&[path][..], needles].concat(),
+        );
+        assert_untrusted(
+            &["baseline", &fixture("complete"), "--config", path],
+            needles,
+        );
+    };
+    with_config(
+        "strict = true\nselect = []\n",
+        &["c.toml:2:", "`select`", "no rule is left enabled"],
+    );
+    with_config(
+        "select = [\n  \"required-files\",\n  \"\",\n]\n",
+        &["c.toml:3:", "`select`", "empty rule id"],
+    );
+    with_config(
+        "ignore = [\"secrets\", \" \"]\n",
+        &["c.toml:1:", "`ignore`", "empty rule id"],
+    );
+    let all_off: String = ["required-files", "secrets", "pinning", "dockerignore"]
+        .iter()
+        .map(|f| format!("[rules.{f}]\nseverity = \"off\"\n"))
+        .collect();
+    with_config(&all_off, &["no rule is left enabled"]);
+    // Listing rules still works with such a configuration: it shows them all off.
+    let r = run(&["rules", "--config", common::arg(&config)]);
+    assert_eq!(r.code, 0, "{}", r.describe());
+}
+
+/// `-j 100000` would spend its time creating threads: clamped, with a warning, in every
+/// command that takes it.
+#[test]
+fn too_many_jobs_are_clamped_with_a_warning() {
+    let (r, _) = verify_json(&fixture("complete"), &["-j", "100000"]);
+    assert!(
+        r.stderr
+            .contains("warning: --jobs 100000 is more than this machine can use"),
+        "{}",
+        r.describe()
+    );
+    let r = run(&["baseline", &fixture("complete"), "--jobs", "100000"]);
+    assert_eq!(r.code, 0, "{}", r.describe());
+    assert!(r.stderr.contains("warning: --jobs 100000"), "{}", r.stderr);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("repos");
+    common::copy_dir(
+        &common::crate_root().join(fixture("complete")),
+        &dir.join("complete"),
+    );
+    let out = tmp.path().join("out");
+    let r = run(&[
+        "audit",
+        "--dir",
+        common::arg(&dir),
+        "--out",
+        common::arg(&out),
+        "-j",
+        "100000",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.describe());
+    assert!(r.stderr.contains("warning: --jobs 100000"), "{}", r.stderr);
+    // A number the machine can use is taken as it is, without a word.
+    let r = run(&["verify", &fixture("complete"), "-j", "2", "--quiet"]);
+    assert!(!r.stderr.contains("--jobs"), "{}", r.stderr);
+}
+
 #[test]
 fn bad_format_value_exits_2() {
     assert_untrusted(

@@ -126,7 +126,9 @@ fn one_command_per_finding_with_the_json_location() {
                 _ => "notice",
             };
             assert_eq!(kind(line), want, "{line}");
-            assert_eq!(property(line, "file"), f["path"].as_str(), "{line}");
+            // Relative to the repository root (the crate root, see `tv_offline`).
+            let file = f["path"].as_str().map(|p| format!("{path}/{p}"));
+            assert_eq!(property(line, "file"), file.as_deref(), "{line}");
             let number = |k: &str| f[k].as_u64().map(|n| n.to_string());
             assert_eq!(property(line, "line"), number("line").as_deref(), "{line}");
             assert_eq!(property(line, "endLine"), number("end_line").as_deref());
@@ -527,4 +529,88 @@ fn an_unwritable_summary_warns_and_keeps_the_exit_code() {
     assert!(run.stderr.contains("summary"), "{}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     assert_eq!(commands(&run.stdout).len(), 8);
+}
+
+/// A template in a subfolder of a repository (`.git` at the top): `file=` is relative to the
+/// repository root, where GitHub looks; JSON and SARIF keep paths relative to the scanned
+/// folder.
+#[test]
+fn annotation_paths_are_relative_to_the_repository_root() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let top = tmp.path().join("mono");
+    std::fs::create_dir_all(top.join(".git")).expect("a .git folder");
+    let sub = top.join("sub").join("dir");
+    common::copy_dir(&common::crate_root().join(BAD_OWNER), &sub);
+    let scan = |extra: &[&str], workspace: Option<&Path>| {
+        let mut cmd = tv_offline();
+        cmd.env_remove("GITHUB_WORKSPACE");
+        if let Some(w) = workspace {
+            cmd.env("GITHUB_WORKSPACE", w);
+        }
+        run_cmd(cmd.args(["verify", arg(&sub)]).args(extra))
+    };
+    let files = |run: &Run| -> Vec<String> {
+        commands(&run.stdout)
+            .into_iter()
+            .filter_map(|l| property(l, "file").map(str::to_owned))
+            .collect()
+    };
+    let run = scan(&["--format", "github"], None);
+    assert_eq!(run.code, 1, "{}", run.describe());
+    assert_eq!(
+        files(&run),
+        ["sub/dir/.github/CODEOWNERS", "sub/dir/.github/CODEOWNERS"],
+        "{}",
+        run.stdout
+    );
+
+    // GITHUB_WORKSPACE wins over a `.git` nearer the folder (the runner resolves from it).
+    std::fs::write(
+        top.join("sub").join(".git"),
+        "gitdir: ../.git/modules/sub\n",
+    )
+    .unwrap();
+    let run = scan(&["--format", "github"], Some(&top));
+    assert_eq!(
+        files(&run)[0],
+        "sub/dir/.github/CODEOWNERS",
+        "{}",
+        run.stdout
+    );
+    let run = scan(&["--format", "github"], None);
+    assert_eq!(files(&run)[0], "dir/.github/CODEOWNERS", "{}", run.stdout);
+    // A workspace that does not hold the folder is ignored.
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let run = scan(&["--format", "github"], Some(&elsewhere));
+    assert_eq!(files(&run)[0], "dir/.github/CODEOWNERS", "{}", run.stdout);
+
+    // JSON keeps paths relative to the scanned folder.
+    let run = scan(&["--format", "json"], Some(&top));
+    let doc = run.json();
+    assert!(
+        common::findings(&doc)
+            .iter()
+            .any(|f| f["path"] == ".github/CODEOWNERS"),
+        "{doc:#}"
+    );
+    // SARIF too: `%SRCROOT%` is the scanned folder, and the log is valid SARIF 2.1.0.
+    let run = scan(&["--format", "sarif"], Some(&top));
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).expect("SARIF is JSON");
+    common::assert_valid_sarif(&sarif, "a subfolder of a repository");
+    let sarif_run = &sarif["runs"][0];
+    let base = sarif_run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .expect("%SRCROOT% uri");
+    assert!(
+        base.starts_with("file:///") && base.ends_with("/sub/dir/"),
+        "{base}"
+    );
+    assert!(
+        sarif_run["results"].as_array().unwrap().iter().any(
+            |r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                == ".github/CODEOWNERS"
+        ),
+        "{sarif:#}"
+    );
 }

@@ -136,7 +136,7 @@ pub fn run(
         Some(_) => {
             let config = settings::load_config(&opts.rule_args, None).map_err(|e| e.to_string())?;
             let rules =
-                settings::load_rules(&opts.rule_args, &config).map_err(|e| e.to_string())?;
+                settings::load_scan_rules(&opts.rule_args, &config).map_err(|e| e.to_string())?;
             Some((config, rules))
         }
         None => None,
@@ -384,7 +384,7 @@ fn scan_one(
             let config =
                 settings::load_config(&opts.rule_args, Some(&root)).map_err(|e| e.to_string())?;
             let rules =
-                settings::load_rules(&opts.rule_args, &config).map_err(|e| e.to_string())?;
+                settings::load_scan_rules(&opts.rule_args, &config).map_err(|e| e.to_string())?;
             owned = (config, rules);
             (&owned.0, &owned.1)
         }
@@ -407,6 +407,8 @@ fn scan_one(
             category: Some(format!("template-validator/{}", spec.name)),
             root_uri,
         },
+        // Audit reports are files, not annotations: paths stay relative to the repository.
+        repo_prefix: String::new(),
     };
     let stem = file_stem(&spec.name);
     let repos = opts.out.join("repos");

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::path::Path;
 
 use super::Report;
 use crate::finding::{Finding, Severity};
@@ -33,12 +34,39 @@ fn command(severity: Severity) -> &'static str {
     }
 }
 
+/// The scanned folder relative to the repository root, with a trailing `/` (empty when
+/// the folder is the root). The root is `GITHUB_WORKSPACE` when it is set and holds the
+/// folder (the runner makes annotation paths relative to it), else the nearest folder
+/// above with a `.git` folder or file, else the scanned folder itself.
+pub fn repository_prefix(scanned: &Path) -> String {
+    let workspace = std::env::var_os("GITHUB_WORKSPACE")
+        .filter(|w| !w.is_empty())
+        .and_then(|w| Path::new(&w).canonicalize().ok());
+    repository_prefix_in(scanned, workspace.as_deref())
+}
+
+fn repository_prefix_in(scanned: &Path, workspace: Option<&Path>) -> String {
+    let Ok(scanned) = scanned.canonicalize() else {
+        return String::new();
+    };
+    let root = workspace
+        .filter(|w| scanned.starts_with(w))
+        .or_else(|| scanned.ancestors().find(|d| d.join(".git").exists()));
+    let Some(rel) = root.and_then(|r| scanned.strip_prefix(r).ok()) else {
+        return String::new();
+    };
+    rel.components()
+        .map(|c| format!("{}/", c.as_os_str().to_string_lossy()))
+        .collect()
+}
+
 /// One workflow command for a finding.
 pub fn annotation(report: &Report<'_>, f: &Finding) -> String {
     let rule = &report.rules[f.rule];
     let mut props = Vec::new();
     if let Some(path) = &f.location.path {
-        props.push(format!("file={}", escape_property(path)));
+        let path = format!("{}{path}", report.repo_prefix);
+        props.push(format!("file={}", escape_property(&path)));
     }
     if let Some(r) = f.location.region {
         props.push(format!("line={}", r.start_line));
@@ -175,5 +203,28 @@ mod tests {
         assert_eq!(escape_data("100% done\r\nnext"), "100%25 done%0D%0Anext");
         assert_eq!(escape_property("a:b,c%"), "a%3Ab%2Cc%25");
         assert_eq!(cell("a|b\nc"), "a\\|b c");
+    }
+
+    #[test]
+    fn the_prefix_comes_from_the_workspace_or_the_git_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = tmp.path().join("repo");
+        let sub = repo.join("templates").join("python");
+        std::fs::create_dir_all(&sub).unwrap();
+        // No `.git` above a fresh temporary folder: the scanned folder is the root.
+        assert_eq!(repository_prefix_in(&sub, None), "");
+        std::fs::write(repo.join(".git"), "gitdir: elsewhere\n").unwrap();
+        assert_eq!(repository_prefix_in(&sub, None), "templates/python/");
+        assert_eq!(repository_prefix_in(&repo, None), "");
+        let ws = repo.join("templates").canonicalize().unwrap();
+        assert_eq!(repository_prefix_in(&sub, Some(&ws)), "python/");
+        // A workspace that does not hold the folder is not its root.
+        let other = tmp.path().join("other");
+        std::fs::create_dir_all(&other).unwrap();
+        let other = other.canonicalize().unwrap();
+        assert_eq!(
+            repository_prefix_in(&sub, Some(&other)),
+            "templates/python/"
+        );
     }
 }

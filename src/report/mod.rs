@@ -38,6 +38,11 @@ pub struct Report<'a> {
     /// Leave out the closing summary (human format).
     pub quiet: bool,
     pub sarif: sarif::SarifOptions,
+    /// Where the scanned folder sits in its repository (`templates/python/`, or empty):
+    /// GitHub resolves annotation paths from the repository root, so workflow commands and
+    /// Check Run annotations put this before a finding's path. See
+    /// [`github::repository_prefix`].
+    pub repo_prefix: String,
 }
 
 /// `1 error`, `2 errors`.

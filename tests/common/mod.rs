@@ -293,6 +293,7 @@ pub const GITHUB_AND_PROXY_VARS: &[&str] = &[
     "GITHUB_REPOSITORY",
     "GITHUB_SHA",
     "GITHUB_API_URL",
+    "GITHUB_WORKSPACE",
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "ALL_PROXY",
@@ -303,11 +304,14 @@ pub const GITHUB_AND_PROXY_VARS: &[&str] = &[
 
 /// [`tv`] without the runner's GitHub variables and HTTP proxies, so a test run inside
 /// GitHub Actions neither writes the real job summary nor reaches the real API.
+/// `GITHUB_WORKSPACE` is the crate root, so annotation paths of fixtures under `testdata/`
+/// are the same inside or outside a git checkout and a workflow run.
 pub fn tv_offline() -> Command {
     let mut cmd = tv();
     for var in GITHUB_AND_PROXY_VARS {
         cmd.env_remove(var);
     }
+    cmd.env("GITHUB_WORKSPACE", crate_root());
     cmd
 }
 
