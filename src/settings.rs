@@ -39,7 +39,6 @@ impl RuleArgs {
     }
 }
 
-
 /// Find and read the configuration file. `root` is the scanned repository (or the folder
 /// the command runs in), where the default file is looked for.
 ///
