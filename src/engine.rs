@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::checks::{self, Check};
 use crate::error::ConfigError;
-use crate::finding::{Finding, SecretMarks, Severity, fnv1a64};
+use crate::finding::{Finding, Fnv, SecretMarks, Severity, fnv1a64};
 use crate::rules::RuleSet;
 use crate::walk::{Diagnostic, FileEntry, Repo, RootError, WalkOptions};
 
@@ -186,21 +186,33 @@ fn finish(rules: &RuleSet, findings: &mut Vec<Finding>) {
     }
     sort_findings(rules, findings);
     // The n-th finding with the same rule, path and key gets occurrence n, so identical
-    // lines stay distinct while unrelated lines moving change nothing.
-    let mut seen: HashMap<(u32, Option<String>, std::sync::Arc<str>), u32> = HashMap::new();
-    for f in findings.iter_mut() {
-        let n = seen
-            .entry((f.rule.0, f.location.path.clone(), f.fingerprint_key.clone()))
-            .or_insert(0);
-        let occurrence = n.to_string();
+    // lines stay distinct while unrelated lines moving change nothing. A key is often a
+    // long line shared by many findings: its text is hashed once per copy, and the hash
+    // of rule, path and key once per group.
+    let mut key_hash: HashMap<(usize, usize), u64> = HashMap::new();
+    let mut seen: HashMap<(u32, Option<&str>, u64), (u32, Fnv)> = HashMap::new();
+    let mut fingerprints = Vec::with_capacity(findings.len());
+    for f in findings.iter() {
+        let key = &f.fingerprint_key;
+        let content = *key_hash
+            .entry((key.as_ptr() as usize, key.len()))
+            .or_insert_with(|| fnv1a64(&[key]));
+        let (n, prefix) = seen
+            .entry((f.rule.0, f.location.path.as_deref(), content))
+            .or_insert_with(|| {
+                let mut h = Fnv::default();
+                h.part(&rules[f.rule].id)
+                    .part(f.location.path.as_deref().unwrap_or(""))
+                    .part(key);
+                (0, h)
+            });
+        let mut h = *prefix;
+        h.part(&n.to_string());
         *n += 1;
-        let hash = fnv1a64(&[
-            &rules[f.rule].id,
-            f.location.path.as_deref().unwrap_or(""),
-            &f.fingerprint_key,
-            &occurrence,
-        ]);
-        f.fingerprint = format!("{hash:016x}");
+        fingerprints.push(format!("{:016x}", h.0));
+    }
+    for (f, fp) in findings.iter_mut().zip(fingerprints) {
+        f.fingerprint = fp;
     }
 }
 

@@ -364,12 +364,30 @@ impl SecretMarks {
 /// FNV-1a, 64 bit: small, stable across platforms and releases, good enough to tell
 /// findings of one repository apart. Not a security boundary.
 pub(crate) fn fnv1a64(parts: &[&str]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = Fnv::default();
     for part in parts {
-        for b in part.bytes().chain(std::iter::once(0xff)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        h.part(part);
     }
-    h
+    h.0
+}
+
+/// [`fnv1a64`] a part at a time, so that a common prefix is hashed once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fnv(pub u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    /// Add one part and its separator.
+    pub fn part(&mut self, part: &str) -> &mut Self {
+        for b in part.bytes().chain(std::iter::once(0xff)) {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self
+    }
 }

@@ -18,6 +18,9 @@ pub struct SourceFile {
     /// The trimmed text of the last line a finding was keyed on, shared by every finding
     /// on that line: many findings on one long line hold one copy of it, not one each.
     last_key: Mutex<Option<(u32, Arc<str>)>>,
+    /// The last offset turned into a column, and its line and column: columns of many
+    /// findings on one long line are counted on from there, not each from the line start.
+    last_col: Mutex<Option<(usize, u32, u32)>>,
 }
 
 impl SourceFile {
@@ -27,6 +30,7 @@ impl SourceFile {
             text,
             line_starts: OnceLock::new(),
             last_key: Mutex::new(None),
+            last_col: Mutex::new(None),
         }
     }
 
@@ -94,8 +98,13 @@ impl SourceFile {
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let line = self.line_of(offset);
-        let start = self.line_starts()[(line - 1) as usize];
-        let col = self.text[start..offset].chars().count() as u32 + 1;
+        let mut last = self.last_col.lock().unwrap_or_else(|p| p.into_inner());
+        let (from, base) = match *last {
+            Some((at, l, c)) if l == line && at <= offset => (at, c),
+            _ => (self.line_starts()[(line - 1) as usize], 1),
+        };
+        let col = base + self.text[from..offset].chars().count() as u32;
+        *last = Some((offset, line, col));
         (line, col)
     }
 

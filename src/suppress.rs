@@ -4,7 +4,7 @@
 //! A suppression without a reason still applies, and is reported as a
 //! `core/suppression-without-reason` warning so that it gets one.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -82,6 +82,8 @@ pub fn apply(rules: &RuleSet, repo: &Repo, findings: &mut Vec<Finding>) {
             continue;
         }
         let mut warned: HashSet<(u32, usize)> = HashSet::new();
+        // Directives of each line, found once however many findings the line has.
+        let mut on_line: HashMap<u32, Vec<Directive>> = HashMap::new();
         for i in idxs {
             let f = &findings[i];
             let Some(region) = f.location.region else {
@@ -91,7 +93,10 @@ pub fn apply(rules: &RuleSet, repo: &Repo, findings: &mut Vec<Finding>) {
             let lines = [region.start_line, region.start_line.saturating_sub(1)];
             'lines: for n in lines.into_iter().filter(|&n| n >= 1) {
                 let range = file.line_range(n);
-                for d in directives(&file.text()[range.clone()]) {
+                let found = on_line
+                    .entry(n)
+                    .or_insert_with(|| directives(&file.text()[range.clone()]));
+                for d in found.iter() {
                     if !d.ids.iter().any(|s| selector_matches(s, id)) {
                         continue;
                     }
@@ -100,7 +105,7 @@ pub fn apply(rules: &RuleSet, repo: &Repo, findings: &mut Vec<Finding>) {
                         && let Some(rule) = reasonless
                         && warned.insert((n, d.range.start))
                     {
-                        added.push(reasonless_finding(rule, &file, range.start, &d, id));
+                        added.push(reasonless_finding(rule, &file, range.start, d, id));
                     }
                     break 'lines;
                 }

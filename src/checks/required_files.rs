@@ -285,6 +285,7 @@ fn tokens(line: &str) -> Vec<(std::ops::Range<usize>, &str)> {
     let mut out = Vec::new();
     let mut start = None;
     let mut chars = line.char_indices().peekable();
+    let mut unclosed: Vec<&str> = Vec::new();
     while let Some((i, ch)) = chars.next() {
         let next = chars.peek().map(|&(_, c)| c);
         let close = match (ch, next) {
@@ -295,7 +296,17 @@ fn tokens(line: &str) -> Vec<(std::ops::Range<usize>, &str)> {
         };
         if let Some(close) = close {
             start.get_or_insert(i);
-            match line[i + 2..].find(close) {
+            // Once a closing delimiter is missing from the rest of the line, it is missing
+            // from every later rest too: never search again (linear on `{{{{…`).
+            let found = if unclosed.contains(&close) {
+                None
+            } else {
+                line[i + 2..].find(close)
+            };
+            if found.is_none() && !unclosed.contains(&close) {
+                unclosed.push(close);
+            }
+            match found {
                 Some(end) => {
                     let resume = i + 2 + end + close.len();
                     while chars.peek().is_some_and(|&(j, _)| j < resume) {

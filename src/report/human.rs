@@ -34,19 +34,35 @@ fn render(report: &Report<'_>, f: &Finding) -> String {
     let help_group = Group::with_title(Level::HELP.secondary_title(help));
     let group = match (&f.location.path, &f.location.region, &f.snippet) {
         // The snippet may be a window of a long line, or only the comment a finding is
-        // about: blanks stand for what it leaves out on the left, so that the column the
-        // header shows is the finding's own.
+        // about: then the header names the finding's own line and column, and the window
+        // follows, marked `…` where it leaves text out.
         (Some(path), Some(region), Some(snippet)) => {
             let shown = snippet.text[..snippet.highlight.start].chars().count();
-            let pad = (region.start_col as usize).saturating_sub(1 + shown);
-            let source = format!("{:pad$}{}", "", snippet.text);
-            let highlight = snippet.highlight.start + pad..snippet.highlight.end + pad;
-            title.element(
-                Snippet::source(source)
-                    .line_start(region.start_line as usize)
-                    .path(path.as_str())
-                    .annotation(AnnotationKind::Primary.span(highlight)),
-            )
+            if shown + 1 == region.start_col as usize {
+                title.element(
+                    Snippet::source(snippet.text.as_str())
+                        .line_start(region.start_line as usize)
+                        .path(path.as_str())
+                        .annotation(AnnotationKind::Primary.span(snippet.highlight.clone())),
+                )
+            } else {
+                let source = format!("…{}", snippet.text);
+                let at = '…'.len_utf8();
+                let window = Group::with_level(level(f.severity)).element(
+                    Snippet::source(source)
+                        .line_start(region.start_line as usize)
+                        .annotation(
+                            AnnotationKind::Primary
+                                .span(snippet.highlight.start + at..snippet.highlight.end + at),
+                        ),
+                );
+                let header = title.element(
+                    Origin::path(path.as_str())
+                        .line(region.start_line as usize)
+                        .char_column(region.start_col as usize),
+                );
+                return Renderer::styled().render(&[header, window, help_group]);
+            }
         }
         (Some(path), region, _) => {
             let mut origin = Origin::path(path.as_str());
