@@ -207,7 +207,20 @@ fn audit_one(
         duration_ms: 0,
         error: None,
     };
-    match scan_one(spec, opts, client, shared) {
+    // A panic in one repository's scan is that repository's error, not the end of the
+    // audit; its extracted tarball is removed as the panic unwinds.
+    let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        scan_one(spec, opts, client, shared)
+    }))
+    .unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".to_owned());
+        Err(format!("the scan failed: internal error ({what})"))
+    });
+    match scanned {
         Ok(result) => {
             row.sha = result.sha;
             row.passed = result.passed;

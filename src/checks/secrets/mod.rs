@@ -468,7 +468,8 @@ impl Check for Secrets {
             match &det.engine {
                 Engine::Pattern(p) => self.pattern_hits(text, d, p, &windows[d], &mut hits),
                 Engine::Assignment(a) => {
-                    for (at, secret) in a.find(file, &windows[d]) {
+                    let mut note = |m: String| repo.diagnose(file.path(), m);
+                    for (at, secret) in a.find_noting(file, &windows[d], &mut note) {
                         hits.push(Hit {
                             detector: d,
                             at,

@@ -1,0 +1,206 @@
+//! Inputs made to kill or stall a scan: deep nesting for every recursive parser, and
+//! sizes that would be quadratic. Each must end with a normal exit code, the rest of the
+//! file still checked, and a diagnostic where something was skipped.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+
+use common::{arg, findings_of, run, verify_json};
+use serde_json::Value;
+
+fn write(root: &Path, files: &[(&str, String)]) {
+    for (path, text) in files {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+fn diagnostics(doc: &Value) -> Vec<(String, String)> {
+    doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_owned(),
+                d["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+const SECRET: &str = "let password = \"hunter2hunter2Xy9\";\n";
+
+/// A Rust file with `body` next to a secret-looking assignment.
+fn rust_repo(body: &str) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        &[("src/main.rs", format!("fn main() {{\n{SECRET}{body}\n}}\n"))],
+    );
+    tmp
+}
+
+fn deep_rust_bodies() -> Vec<(&'static str, String)> {
+    let n = 700;
+    vec![
+        (
+            "parentheses",
+            format!("let x = {}1{};", "(".repeat(n), ")".repeat(n)),
+        ),
+        ("braces", format!("{}{}", "{".repeat(n), "}".repeat(n))),
+        (
+            "brackets",
+            format!("let x = {}1{};", "[".repeat(n), "]".repeat(n)),
+        ),
+        ("not", format!("let x = {}x;", "!".repeat(n))),
+        ("minus", format!("let x = {}x;", "- ".repeat(n))),
+        ("references", format!("let x = {}x;", "& ".repeat(n))),
+        ("closures", format!("let x = {}1;", "|| ".repeat(n))),
+        ("returns", format!("let x = {}1;", "return ".repeat(n))),
+        ("sums", format!("let x = {}1;", "1 + ".repeat(n))),
+        ("method calls", format!("let x = a{};", ".f()".repeat(n))),
+        ("calls", format!("let x = a{};", "()".repeat(n))),
+        ("indexes", format!("let x = a{};", "[0]".repeat(n))),
+        ("casts", format!("let x = 1{};", " as u8".repeat(n))),
+        (
+            "generics",
+            format!("let x: {}u8{} = 1;", "V<".repeat(n), ">".repeat(n)),
+        ),
+        (
+            "else if",
+            format!("if a {{}} {}", "else if a {} ".repeat(n)),
+        ),
+    ]
+}
+
+#[test]
+fn deeply_nested_rust_falls_back_to_the_text_rules_with_a_diagnostic() {
+    for (what, body) in deep_rust_bodies() {
+        let tmp = rust_repo(&body);
+        let (r, doc) = verify_json(arg(tmp.path()), &[]);
+        r.assert_no_panic();
+        assert_eq!(
+            findings_of(&doc, "secrets/generic-password").len(),
+            1,
+            "{what}: {}",
+            r.describe()
+        );
+        assert!(
+            diagnostics(&doc).iter().any(|(p, m)| p == "src/main.rs"
+                && m.contains("not parsed as Rust")
+                && m.contains("nested deeper")),
+            "{what}: {}",
+            r.describe()
+        );
+    }
+}
+
+#[test]
+fn ordinary_nesting_is_still_parsed() {
+    let tmp = rust_repo(&format!("let x = {}1{};", "(".repeat(40), ")".repeat(40)));
+    let (r, doc) = verify_json(arg(tmp.path()), &[]);
+    assert_eq!(findings_of(&doc, "secrets/generic-password").len(), 1);
+    assert!(diagnostics(&doc).is_empty(), "{}", r.describe());
+}
+
+#[test]
+fn deeply_nested_yaml_json_toml_and_shell_end_normally() {
+    let n = 100_000;
+    let open = "[".repeat(n);
+    let closed = format!("{open}{}", "]".repeat(n));
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        &[
+            (".github/workflows/open.yml", open.clone()),
+            (".github/workflows/closed.yml", format!("on: {closed}\n")),
+            ("docker-compose.yml", format!("services: {closed}\n")),
+            (
+                ".devcontainer/devcontainer.json",
+                format!("{{\"build\": {closed}}}"),
+            ),
+            (".devcontainer/b/devcontainer.json", open.clone()),
+            ("package.json", format!("{{\"x\": {closed}}}")),
+            ("renovate.json", closed.clone()),
+            ("Cargo.toml", format!("a = {closed}\n")),
+            ("pyproject.toml", format!("x = {}", "{a=".repeat(n / 4))),
+            (
+                "install.sh",
+                format!(
+                    "{}curl https://x.example/i.sh | sh{}\n{}x{}\n",
+                    "$(".repeat(10_000),
+                    ")".repeat(10_000),
+                    "(".repeat(10_000),
+                    ")".repeat(10_000)
+                ),
+            ),
+            (
+                "Dockerfile",
+                format!(
+                    "FROM scratch\nRUN {}true{}\n",
+                    "$(".repeat(10_000),
+                    ")".repeat(10_000)
+                ),
+            ),
+        ],
+    );
+    let (r, doc) = verify_json(arg(tmp.path()), &[]);
+    r.assert_no_panic();
+    let diags = diagnostics(&doc);
+    for path in [
+        ".github/workflows/closed.yml",
+        ".devcontainer/devcontainer.json",
+    ] {
+        assert!(
+            diags.iter().any(|(p, _)| p == path),
+            "{path}: {}",
+            r.describe()
+        );
+    }
+    // The shell file is still checked.
+    assert!(
+        !findings_of(&doc, "pinning/remote-script").is_empty(),
+        "{}",
+        r.describe()
+    );
+}
+
+#[test]
+fn an_audit_survives_a_repository_that_would_overflow_the_stack() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("checkouts");
+    let body = format!("let x = {}1{};", "(".repeat(700), ")".repeat(700));
+    write(
+        &dir,
+        &[
+            (
+                "deep/src/main.rs",
+                format!("fn main() {{\n{SECRET}{body}\n}}\n"),
+            ),
+            ("plain/README.md", "# plain\n".to_owned()),
+        ],
+    );
+    let out = tmp.path().join("out");
+    let r = run(&[
+        "audit",
+        "--dir",
+        arg(&dir),
+        "--out",
+        arg(&out),
+        "--jobs",
+        "2",
+    ]);
+    r.assert_no_panic();
+    assert!(r.code == 0 || r.code == 1, "{}", r.describe());
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let rows = summary["repositories"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{summary:#}");
+    for row in rows {
+        assert!(row["error"].is_null(), "{summary:#}");
+    }
+}
