@@ -22,3 +22,4 @@ pub mod settings;
 pub mod source;
 pub mod suppress;
 pub mod walk;
+pub mod work;

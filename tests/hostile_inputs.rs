@@ -9,6 +9,10 @@ use std::path::Path;
 
 use common::{arg, findings_of, run, verify_json};
 use serde_json::Value;
+use template_validator::engine;
+use template_validator::rules::RuleSet;
+use template_validator::walk::WalkOptions;
+use template_validator::work;
 
 fn write(root: &Path, files: &[(&str, String)]) {
     for (path, text) in files {
@@ -203,4 +207,89 @@ fn an_audit_survives_a_repository_that_would_overflow_the_stack() {
     for row in rows {
         assert!(row["error"].is_null(), "{summary:#}");
     }
+}
+
+/// Scan `files` in a new folder on this thread: the work counted, and the findings of
+/// `rule`.
+fn scan_work(files: &[(&str, String)], rule: &str) -> (u64, usize) {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), files);
+    let rules = RuleSet::builtin().unwrap();
+    let walk = WalkOptions {
+        threads: 1,
+        ..WalkOptions::default()
+    };
+    work::take();
+    let outcome = engine::scan(tmp.path(), &rules, &walk).unwrap();
+    let steps = work::take();
+    let found = outcome
+        .findings
+        .iter()
+        .filter(|f| rules.iter().any(|(i, r)| i == f.rule && r.id == rule))
+        .count();
+    (steps, found)
+}
+
+/// The work for inputs of size `n` and `10 n` grows at most about tenfold; both find
+/// `expected(n)` findings of `rule`.
+fn assert_linear(
+    make: impl Fn(usize) -> Vec<(&'static str, String)>,
+    rule: &str,
+    expected: impl Fn(usize) -> usize,
+) {
+    let n = 100;
+    let (small, found_small) = scan_work(&make(n), rule);
+    let (large, found_large) = scan_work(&make(10 * n), rule);
+    assert_eq!(found_small, expected(n), "findings at {n}");
+    assert_eq!(found_large, expected(10 * n), "findings at {}", 10 * n);
+    assert!(small > 0, "no work counted");
+    assert!(
+        large <= 15 * small,
+        "work grows faster than the input: {small} steps for {n}, {large} for {}",
+        10 * n
+    );
+}
+
+const FROM: &str =
+    "FROM alpine@sha256:a8560b36e8b8210634f77d9f7f9efd7ffa463e380b75e2e74aff4511df3ef88c\n";
+
+#[test]
+fn downloads_executed_later_are_found_in_linear_work() {
+    assert_linear(
+        |n| {
+            let mut d = FROM.to_owned();
+            for i in 0..n {
+                d.push_str(&format!("RUN curl -o /t/f{i} https://example.com/f{i}\n"));
+            }
+            for i in 0..n {
+                d.push_str(&format!("RUN /t/f{i}\n"));
+            }
+            for i in 0..n {
+                d.push_str(&format!("ADD https://example.com/a{i} /a/{i}\n"));
+            }
+            for i in 0..n {
+                d.push_str(&format!("RUN sh /a/{i}\n"));
+            }
+            vec![("Dockerfile", d)]
+        },
+        "pinning/remote-script",
+        |n| 2 * n,
+    );
+}
+
+#[test]
+fn a_long_continued_command_is_checked_in_linear_work() {
+    assert_linear(
+        |n| {
+            let mut d = format!("{FROM}RUN true \\\n");
+            for i in 0..n {
+                d.push_str(&format!("  && curl https://x.example/{i}.sh | sh \\\n"));
+                d.push_str("  && curl -fsSL get.example | bash \\\n");
+            }
+            d.push_str("  && true\n");
+            vec![("Dockerfile", d)]
+        },
+        "pinning/remote-script",
+        |n| 2 * n,
+    );
 }
