@@ -293,3 +293,52 @@ fn a_long_continued_command_is_checked_in_linear_work() {
         |n| 2 * n,
     );
 }
+
+/// A Dockerfile, a `.dockerignore` and a chain of `depth` nested folders `a/a/…/a/f`.
+fn deep_context(depth: usize) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        tmp.path(),
+        &[
+            ("Dockerfile", "FROM scratch\nCOPY . /\n".to_owned()),
+            (
+                ".dockerignore",
+                "*\n!**/**/**/**/**/*a*a*a*a*b\n".to_owned(),
+            ),
+        ],
+    );
+    let mut dir = tmp.path().to_path_buf();
+    for _ in 0..depth {
+        dir.push("a");
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("f"), "x").unwrap();
+    tmp
+}
+
+#[test]
+fn dockerignore_matching_is_linear_in_the_paths_of_a_deep_tree() {
+    let rules = RuleSet::builtin().unwrap();
+    let walk = WalkOptions {
+        threads: 1,
+        ..WalkOptions::default()
+    };
+    // Steps per byte of the paths listed (`a`, `a/a`, …: quadratic in the depth): as
+    // long as Docker's own walk would take, whatever the depth. Matching every path
+    // against each of its parents again would make it grow with the depth.
+    let per_byte = |depth: usize| {
+        let tmp = deep_context(depth);
+        work::take();
+        let outcome = engine::scan(tmp.path(), &rules, &walk).unwrap();
+        let steps = work::take() as f64;
+        assert!(steps > 0.0, "{:?}", outcome.diagnostics);
+        let bytes: usize = (1..=depth + 1).map(|d| 2 * d - 1).sum();
+        steps / bytes as f64
+    };
+    let small = per_byte(40);
+    let large = per_byte(400);
+    assert!(
+        large <= 1.5 * small,
+        "steps per path byte: {small} at depth 40, {large} at depth 400"
+    );
+}
