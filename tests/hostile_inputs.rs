@@ -342,3 +342,53 @@ fn dockerignore_matching_is_linear_in_the_paths_of_a_deep_tree() {
         "steps per path byte: {small} at depth 40, {large} at depth 400"
     );
 }
+
+/// A pack with one `secret-pattern` rule of `n` keywords `kw00000`, `kw00001`, ….
+fn keyword_pack(dir: &Path, n: usize) -> std::path::PathBuf {
+    let keywords: Vec<String> = (0..n).map(|i| format!("\"kw{i:05}\"")).collect();
+    let pack = format!(
+        r#"[[rule]]
+id = "org/many-keywords"
+kind = "secret-pattern"
+severity = "error"
+title = "Many keywords"
+help = "Remove it."
+[rule.params]
+name = "org token"
+regex = 'kw[0-9]{{5}}_(?P<secret>[A-Za-z0-9]{{16}})'
+keywords = [{}]
+"#,
+        keywords.join(", ")
+    );
+    let path = dir.join("pack.toml");
+    std::fs::write(&path, pack).unwrap();
+    path
+}
+
+#[test]
+fn a_rule_with_too_many_keywords_is_a_config_error_and_the_most_allowed_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    write(
+        &repo,
+        &[("a.txt", "x = kw09999_Kx9mQ2vL8pR4wZ7t\n".to_owned())],
+    );
+
+    let pack = keyword_pack(tmp.path(), 10_001);
+    let r = run(&["verify", arg(&repo), "--rules", arg(&pack)]);
+    assert_eq!(r.code, 2, "{}", r.describe());
+    assert!(
+        r.stderr.contains("10001 keywords") && r.stderr.contains("at most 10000"),
+        "{}",
+        r.describe()
+    );
+
+    let pack = keyword_pack(tmp.path(), 10_000);
+    let (r, doc) = verify_json(arg(&repo), &["--rules", arg(&pack)]);
+    assert_eq!(
+        findings_of(&doc, "org/many-keywords").len(),
+        1,
+        "{}",
+        r.describe()
+    );
+}
