@@ -83,21 +83,36 @@ fn deep_rust_bodies() -> Vec<(&'static str, String)> {
 
 #[test]
 fn deeply_nested_rust_falls_back_to_the_text_rules_with_a_diagnostic() {
-    for (what, body) in deep_rust_bodies() {
-        let tmp = rust_repo(&body);
-        let (r, doc) = verify_json(arg(tmp.path()), &[]);
-        r.assert_no_panic();
+    // One file per kind of nesting, all in one repository.
+    let bodies = deep_rust_bodies();
+    let tmp = tempfile::tempdir().unwrap();
+    let files: Vec<(String, String)> = bodies
+        .iter()
+        .map(|(what, body)| {
+            (
+                format!("src/{}.rs", what.replace(' ', "_")),
+                format!("fn main() {{\n{SECRET}{body}\n}}\n"),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, String)> = files.iter().map(|(p, t)| (p.as_str(), t.clone())).collect();
+    write(tmp.path(), &files);
+    let (r, doc) = verify_json(arg(tmp.path()), &[]);
+    r.assert_no_panic();
+    let found = findings_of(&doc, "secrets/generic-password");
+    let diags = diagnostics(&doc);
+    for (path, _) in &files {
         assert_eq!(
-            findings_of(&doc, "secrets/generic-password").len(),
+            found.iter().filter(|f| f["path"] == *path).count(),
             1,
-            "{what}: {}",
+            "{path}: {}",
             r.describe()
         );
         assert!(
-            diagnostics(&doc).iter().any(|(p, m)| p == "src/main.rs"
+            diags.iter().any(|(p, m)| p == path
                 && m.contains("not parsed as Rust")
                 && m.contains("nested deeper")),
-            "{what}: {}",
+            "{path}: {}",
             r.describe()
         );
     }
