@@ -3,7 +3,8 @@
 //! Text rules cover `KEY=value`, `key: value`, `"key": "value"`, `key = "value"`,
 //! `key => 'value'` and `--password value`; a `value:`/`default =` line takes its name from
 //! the `name:`/`variable "…"` line just above it. Rust sources are parsed with `syn`
-//! (see [`super::rust`]); a file that does not parse falls back to the text rules.
+//! (see [`super::rust`]); a file that does not parse, or that nests too deep for `syn`,
+//! falls back to the text rules.
 
 use std::ops::Range;
 use std::sync::LazyLock;

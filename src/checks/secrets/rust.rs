@@ -1,5 +1,9 @@
 //! Rust sources: string literals (raw strings too) bound to secret-looking names in
 //! `const`, `static`, `let` and struct-literal fields, found with `syn` at exact spans.
+//!
+//! `syn` recurses once per nesting level with no limit, and a stack overflow aborts the
+//! process: a file is parsed only when [`nesting`] bounds its depth below [`MAX_NESTING`],
+//! on a thread with a stack that holds that many levels.
 
 use std::ops::Range;
 
