@@ -207,7 +207,7 @@ fn audit_one(
         duration_ms: 0,
         error: None,
     };
-    match scan_one(spec, opts, client, shared) {
+    match contained(|| scan_one(spec, opts, client, shared)) {
         Ok(result) => {
             row.sha = result.sha;
             row.passed = result.passed;
@@ -221,6 +221,20 @@ fn audit_one(
     }
     row.duration_ms = started.elapsed().as_millis() as u64;
     row
+}
+
+/// `scan`, with a panic as its error: a panic in one repository's scan is that
+/// repository's error, not the end of the audit, and what the scan owned (an extracted
+/// tarball's temporary folder) is dropped, and removed, as the panic unwinds.
+fn contained<T>(scan: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(scan)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".to_owned());
+        Err(format!("the scan failed: internal error ({what})"))
+    })
 }
 
 /// Counts by family and level, and what is new and fixed against the previous run's
@@ -433,4 +447,25 @@ fn scan_one(
         passed: !outcome.fails(strict),
         findings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_scan_is_an_error_and_its_temporary_folder_is_removed() {
+        let mut kept = None;
+        let result: Result<(), String> = contained(|| {
+            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+            kept = Some(dir.path().to_path_buf());
+            std::fs::write(dir.path().join("f"), "x").map_err(|e| e.to_string())?;
+            panic!("boom {}", 1);
+        });
+        let err = result.expect_err("the panic is an error");
+        assert!(err.contains("internal error (boom 1)"), "{err}");
+        let dir = kept.expect("the scan ran");
+        assert!(!dir.exists(), "{} is left behind", dir.display());
+        assert_eq!(contained(|| Ok::<_, String>(3)), Ok(3));
+    }
 }

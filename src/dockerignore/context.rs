@@ -4,8 +4,9 @@
 //! listed as links and never followed, as Docker sends them.
 
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
-use super::{IgnoreFile, MatchError};
+use super::{IgnoreFile, MatchError, Parents};
 use crate::fsread::{self, ReadError, Scope};
 use crate::walk::Diagnostic;
 
@@ -126,10 +127,21 @@ pub fn list(context: &Path, ignore: Option<(&str, &IgnoreFile)>) -> Result<Listi
     let empty = IgnoreFile::default();
     let (name, file) = ignore.unwrap_or(("", &empty));
     let mut listing = Listing::default();
-    let mut stack: Vec<(PathBuf, String)> = vec![(context.to_path_buf(), String::new())];
+    // Each folder to read, with the patterns that match its parent or one above: a path
+    // is matched against the patterns once, and its parents' matches are inherited.
+    let mut stack: Vec<(PathBuf, String, Rc<Parents>)> = vec![(
+        context.to_path_buf(),
+        String::new(),
+        Rc::new(Parents::default()),
+    )];
     let first = std::fs::read_dir(context).map_err(|e| ListError::Root(shown.clone(), e))?;
     let mut first = Some(first);
-    while let Some((dir, rel)) = stack.pop() {
+    while let Some((dir, rel, above)) = stack.pop() {
+        let parents = if rel.is_empty() {
+            above
+        } else {
+            Rc::new(file.parents(&rel, &above))
+        };
         let entries = match first.take() {
             Some(e) => e,
             None => match std::fs::read_dir(&dir) {
@@ -178,15 +190,17 @@ pub fn list(context: &Path, ignore: Option<(&str, &IgnoreFile)>) -> Result<Listi
                     continue;
                 }
             };
-            let decision = file.decide(&path).map_err(|source| ListError::Match {
-                file: name.to_owned(),
-                source,
-            })?;
+            let decision =
+                file.decide_under(&path, &parents)
+                    .map_err(|source| ListError::Match {
+                        file: name.to_owned(),
+                        source,
+                    })?;
             if ft.is_dir() {
                 if decision.excluded && file.can_prune(&path, decision.by) {
                     listing.pruned.push(path);
                 } else {
-                    stack.push((entry.path(), path));
+                    stack.push((entry.path(), path, Rc::clone(&parents)));
                 }
                 continue;
             }

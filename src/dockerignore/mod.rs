@@ -111,6 +111,17 @@ pub struct IgnoreFile {
     pub errors: Vec<PatternError>,
 }
 
+/// For the paths of one folder, which patterns match one of their parent folders
+/// (indexed like [`IgnoreFile::patterns`]); the context root's are all `false`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parents(Vec<bool>);
+
+impl Parents {
+    fn get(&self, pattern: usize) -> bool {
+        self.0.get(pattern).copied().unwrap_or(false)
+    }
+}
+
 /// Whether a path is excluded, and the pattern that decided it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Decision {
@@ -201,11 +212,18 @@ impl IgnoreFile {
     /// Whether `path` (relative to the context root, `/` separators, no `./`) is excluded:
     /// moby's `MatchesOrParentMatches`. An error is a pattern Docker fails on.
     pub fn decide(&self, path: &str) -> Result<Decision, MatchError> {
-        let parents: Vec<&str> = path
-            .match_indices('/')
-            .map(|(i, _)| &path[..i])
-            .filter(|p| !p.is_empty())
-            .collect();
+        let mut parents = Parents::default();
+        for (i, _) in path.match_indices('/') {
+            if i > 0 {
+                parents = self.parents(&path[..i], &parents);
+            }
+        }
+        self.decide_under(path, &parents)
+    }
+
+    /// [`Self::decide`] for a path in a folder whose [`Parents`] are known: a walk that goes
+    /// down the tree matches each folder once, not once for every path below it.
+    pub fn decide_under(&self, path: &str, parents: &Parents) -> Result<Decision, MatchError> {
         let mut matched = false;
         let mut by = None;
         for (i, p) in self.patterns.iter().enumerate() {
@@ -213,10 +231,7 @@ impl IgnoreFile {
             if p.exception != matched {
                 continue;
             }
-            let mut m = p.matches(path)?;
-            if !m {
-                m = parents.iter().any(|d| p.matches(d).unwrap_or(false));
-            }
+            let m = p.matches(path)? || parents.get(i);
             if m {
                 matched = !p.exception;
                 by = Some(i);
@@ -226,6 +241,19 @@ impl IgnoreFile {
             excluded: matched,
             by,
         })
+    }
+
+    /// The [`Parents`] of the paths in folder `dir`, whose own folder's are `above`: the
+    /// patterns that match `dir` itself (a pattern Docker fails on does not, as for moby's
+    /// parent checks) or one of its parents.
+    pub fn parents(&self, dir: &str, above: &Parents) -> Parents {
+        Parents(
+            self.patterns
+                .iter()
+                .enumerate()
+                .map(|(i, p)| above.get(i) || p.matches(dir).unwrap_or(false))
+                .collect(),
+        )
     }
 
     pub fn excluded(&self, path: &str) -> Result<bool, MatchError> {
@@ -323,7 +351,10 @@ impl Pattern {
                     Err(e) => Err(e.clone()),
                 });
                 match re {
-                    Ok(re) => re.is_match(path),
+                    Ok(re) => {
+                        crate::work::add(path.len());
+                        re.is_match(path)
+                    }
                     Err(e) => {
                         return Err(MatchError {
                             line: self.line,
@@ -489,8 +520,9 @@ fn closure(toks: &[Tok], states: &mut [bool]) {
     }
 }
 
-fn step(toks: &[Tok], states: &[bool], c: char) -> Vec<bool> {
-    let mut next = vec![false; toks.len() + 1];
+/// The states after reading `c` from `states`, into `next` (same length).
+fn step(toks: &[Tok], states: &[bool], c: char, next: &mut [bool]) {
+    next.fill(false);
     for (i, &on) in states.iter().enumerate().take(toks.len()) {
         if !on {
             continue;
@@ -509,16 +541,19 @@ fn step(toks: &[Tok], states: &[bool], c: char) -> Vec<bool> {
             _ => {}
         }
     }
-    closure(toks, &mut next);
-    next
+    closure(toks, next);
 }
 
+/// The states after reading `text`: two buffers for the whole text, none per character.
 fn glob_states(toks: &[Tok], text: &str) -> Vec<bool> {
+    crate::work::add(text.len());
     let mut states = vec![false; toks.len() + 1];
+    let mut next = vec![false; toks.len() + 1];
     states[0] = true;
     closure(toks, &mut states);
     for c in text.chars() {
-        states = step(toks, &states, c);
+        step(toks, &states, c, &mut next);
+        std::mem::swap(&mut states, &mut next);
         if !states.iter().any(|&s| s) {
             break;
         }

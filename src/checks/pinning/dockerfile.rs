@@ -2,7 +2,7 @@
 //! `ARG` defaults resolved, build stages and `scratch` exempt), external images in
 //! `COPY --from`, remote `ADD` that is then executed, and the commands of `RUN`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use super::refs::{self, RefKind, contains_full_sha};
@@ -181,10 +181,13 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
     let text = cx.file.text();
     let insts = instructions(text);
     let mut global_args: HashMap<String, Option<String>> = HashMap::new();
-    let mut stages: Vec<String> = Vec::new();
+    let mut stages: HashSet<String> = HashSet::new();
     let mut seen_from = false;
     // Remote ADDs without a checksum: (destination, url, offset).
-    let mut added: Vec<(String, String, Range<usize>)> = Vec::new();
+    // Keyed by destination, each with its order of appearance: a RUN looks up the paths it
+    // executes, never every ADD before it.
+    let mut added: HashMap<String, Vec<(usize, String, Range<usize>)>> = HashMap::new();
+    let mut adds = 0;
     // One session for all RUNs: a download in one RUN executed by a later one is found.
     let mut session = shell::Session::default();
     for inst in &insts {
@@ -228,7 +231,12 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
                             dest.to_owned()
                         };
                         let at = inst.args.start + off;
-                        added.push((dest, (*w).to_owned(), at..at + w.len()));
+                        added.entry(dest).or_default().push((
+                            adds,
+                            (*w).to_owned(),
+                            at..at + w.len(),
+                        ));
+                        adds += 1;
                     }
                 }
             }
@@ -244,35 +252,42 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
                 }
                 session.run(cx, start..inst.args.end);
                 let run = &text[start..inst.args.end];
-                added.retain(|(dest, url, range)| {
-                    if runs(run, dest) {
-                        cx.report(
-                            Detect::RemoteScript,
-                            range.clone(),
-                            format!(
-                                "`{url}` is added to `{dest}` without `--checksum` and then executed: whatever the server returns on the day runs"
-                            ),
+                if added.is_empty() {
+                    continue;
+                }
+                let mut hits: Vec<(usize, String, String, Range<usize>)> = Vec::new();
+                for path in executed(run) {
+                    if let Some(list) = added.remove(path) {
+                        crate::work::add(list.len());
+                        hits.extend(
+                            list.into_iter()
+                                .map(|(n, url, r)| (n, path.to_owned(), url, r)),
                         );
-                        false
-                    } else {
-                        true
                     }
-                });
+                }
+                hits.sort_by_key(|h| h.0);
+                for (_, dest, url, range) in hits {
+                    cx.report(
+                        Detect::RemoteScript,
+                        range,
+                        format!(
+                            "`{url}` is added to `{dest}` without `--checksum` and then executed: whatever the server returns on the day runs"
+                        ),
+                    );
+                }
             }
             _ => {}
         }
     }
 }
 
-/// Whether a RUN command executes `path`.
-fn runs(run: &str, path: &str) -> bool {
+/// The paths a RUN command executes: a word at the start, or after an interpreter or a
+/// command separator.
+fn executed(run: &str) -> Vec<&str> {
     let ws = words(run);
-    ws.iter().enumerate().any(|(i, (w, _))| {
-        let w = w.trim_matches(['"', '\'']);
-        if w != path {
-            return false;
-        }
-        match i.checked_sub(1).map(|p| ws[p].0) {
+    ws.iter()
+        .enumerate()
+        .filter(|&(i, _)| match i.checked_sub(1).map(|p| ws[p].0) {
             None => true,
             Some(prev) => matches!(
                 prev,
@@ -287,15 +302,16 @@ fn runs(run: &str, path: &str) -> bool {
                     | "||"
                     | "exec"
             ),
-        }
-    })
+        })
+        .map(|(_, (w, _))| w.trim_matches(['"', '\'']))
+        .collect()
 }
 
 fn from(
     cx: &mut Cx<'_>,
     inst: &Instruction,
     global_args: &HashMap<String, Option<String>>,
-    stages: &mut Vec<String>,
+    stages: &mut HashSet<String>,
 ) {
     let text = cx.file.text();
     let args_text = &text[inst.args.clone()];
@@ -368,7 +384,7 @@ fn from(
     refs::report_ref(cx, RefKind::Image, image, range);
 }
 
-fn copy_from(cx: &mut Cx<'_>, inst: &Instruction, stages: &[String]) {
+fn copy_from(cx: &mut Cx<'_>, inst: &Instruction, stages: &HashSet<String>) {
     let text = cx.file.text();
     let args_text = &text[inst.args.clone()];
     for (w, off) in words(args_text) {

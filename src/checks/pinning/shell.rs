@@ -2,6 +2,7 @@
 //! items and Dockerfile `RUN` instructions: remote code piped to a shell, downloads that
 //! are executed without a checksum, and package installs without an exact version.
 
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -122,6 +123,11 @@ pub(crate) fn check(cx: &mut Cx<'_>, range: Range<usize>) {
 #[derive(Default)]
 pub(crate) struct Session {
     downloads: Vec<Download>,
+    /// Saved path → downloads (indexes in `downloads`) that running it would report:
+    /// looked up by the path a command runs, never scanned.
+    by_path: HashMap<String, Vec<usize>>,
+    /// Downloads before this index were verified by a checksum command after them.
+    verified: usize,
     lines: usize,
 }
 
@@ -137,13 +143,18 @@ impl Session {
             let t = line.text.as_str();
             if pipes {
                 remote_pipes(cx, line);
+                let before = self.downloads.len();
                 find_downloads(line, idx, &mut self.downloads);
-                if VERIFY.is_match(t) {
-                    for d in self.downloads.iter_mut() {
-                        d.verified = true;
+                for (i, d) in self.downloads.iter().enumerate().skip(before) {
+                    // A download pinned by a commit SHA is never reported.
+                    if !contains_full_sha(&d.url) {
+                        self.by_path.entry(d.path.clone()).or_default().push(i);
                     }
                 }
-                executed(cx, line, idx, &mut self.downloads);
+                if VERIFY.is_match(t) {
+                    self.verified = self.downloads.len();
+                }
+                self.executed(cx, line, idx);
             }
             for seg in segments(t) {
                 installs(cx, line, seg);
@@ -154,24 +165,43 @@ impl Session {
 
 fn remote_pipes(cx: &mut Cx<'_>, line: &Logical) {
     let t = line.text.as_str();
-    let mut hits: Vec<Range<usize>> = Vec::new();
+    // Start → end of the hits so far, which never overlap: a match overlaps one of them
+    // exactly when it overlaps the last one that starts before its end.
+    let mut hits: BTreeMap<usize, usize> = BTreeMap::new();
     for re in [&*PIPE_TO_SHELL, &*PROCESS_SUBST, &*COMMAND_SUBST, &*PS_IEX] {
         for m in re.find_iter(t) {
-            if hits.iter().any(|h| h.start < m.end() && m.start() < h.end) {
+            crate::work::add(1);
+            if hits
+                .range(..m.end())
+                .next_back()
+                .is_some_and(|(_, &end)| m.start() < end)
+            {
                 continue;
             }
-            hits.push(m.range());
+            hits.insert(m.start(), m.end());
         }
     }
-    hits.sort_by_key(|h| h.start);
-    for h in hits {
+    // The first URL at or after a hit, for a hit without one of its own. Hits come in
+    // order, so one search serves every hit up to the URL it found.
+    let mut next_url: Option<Option<Range<usize>>> = None;
+    for (start, end) in hits {
+        let h = start..end;
         let snippet = &t[h.clone()];
-        // PowerShell names the URL after the matched `DownloadString(`.
-        let urls: Vec<&str> = URL.find_iter(&t[h.start..]).map(|m| m.as_str()).collect();
-        let urls = if URL.is_match(snippet) {
+        let urls: Vec<&str> = if URL.is_match(snippet) {
             URL.find_iter(snippet).map(|m| m.as_str()).collect()
         } else {
-            urls.into_iter().take(1).collect::<Vec<_>>()
+            // PowerShell names the URL after the matched `DownloadString(`.
+            let stale = match &next_url {
+                None => true,
+                Some(Some(u)) => u.start < h.start,
+                Some(None) => false,
+            };
+            if stale {
+                let found = URL.find_at(t, h.start).map(|m| m.range());
+                crate::work::add(found.as_ref().map_or(t.len(), |u| u.end) - h.start);
+                next_url = Some(found);
+            }
+            next_url.iter().flatten().map(|u| &t[u.clone()]).collect()
         };
         if !urls.is_empty() && urls.iter().all(|u| contains_full_sha(u)) {
             continue;
@@ -197,7 +227,6 @@ struct Download {
     /// Offset of the download in the file.
     at: usize,
     line: usize,
-    verified: bool,
     reported: bool,
 }
 
@@ -267,7 +296,6 @@ fn find_downloads(line: &Logical, idx: usize, out: &mut Vec<Download>) {
                 url: url.to_owned(),
                 at: line.orig(tool.start()),
                 line: idx,
-                verified: false,
                 reported: false,
             });
         }
@@ -284,7 +312,6 @@ fn find_downloads(line: &Logical, idx: usize, out: &mut Vec<Download>) {
             url: url.to_owned(),
             at: line.orig(m.start()),
             line: idx,
-            verified: false,
             reported: false,
         });
     }
@@ -310,49 +337,73 @@ const INTERPRETERS: &[&str] = &[
     "&",
 ];
 
-/// A later command that runs a downloaded file that was not verified.
-fn executed(cx: &mut Cx<'_>, line: &Logical, idx: usize, downloads: &mut [Download]) {
-    if downloads.is_empty() {
-        return;
-    }
-    for seg in segments(&line.text) {
-        let ws = words(&line.text[seg.clone()]);
-        let mut k = 0;
-        while k < ws.len() && matches!(ws[k].0.as_str(), "sudo" | "exec" | "time" | "command") {
-            k += 1;
+impl Session {
+    /// A later command that runs a downloaded file that was not verified.
+    fn executed(&mut self, cx: &mut Cx<'_>, line: &Logical, idx: usize) {
+        if self.by_path.is_empty() {
+            return;
         }
-        let Some((first, _)) = ws.get(k) else {
-            continue;
-        };
-        let mut cand = Some(first.as_str());
-        if INTERPRETERS.contains(&first.to_ascii_lowercase().as_str()) {
-            cand = ws[k + 1..]
-                .iter()
-                .map(|(w, _)| w.as_str())
-                .find(|w| !w.starts_with('-'));
-        }
-        let Some(cand) = cand else { continue };
-        let cand = unquote(cand);
-        for d in downloads.iter_mut() {
-            if d.reported || d.verified || d.line > idx {
-                continue;
+        for seg in segments(&line.text) {
+            let ws = words(&line.text[seg.clone()]);
+            let mut k = 0;
+            while k < ws.len() && matches!(ws[k].0.as_str(), "sudo" | "exec" | "time" | "command") {
+                k += 1;
             }
-            let p = d.path.as_str();
-            let hit = cand == p
-                || cand == format!("./{p}")
-                || cand == format!(".\\{p}")
-                || p.strip_prefix("./").is_some_and(|s| s == cand)
-                || p.strip_prefix(".\\").is_some_and(|s| s == cand);
-            if hit && !contains_full_sha(&d.url) {
+            let Some((first, _)) = ws.get(k) else {
+                continue;
+            };
+            let mut cand = Some(first.as_str());
+            if INTERPRETERS.contains(&first.to_ascii_lowercase().as_str()) {
+                cand = ws[k + 1..]
+                    .iter()
+                    .map(|(w, _)| w.as_str())
+                    .find(|w| !w.starts_with('-'));
+            }
+            let Some(cand) = cand else { continue };
+            let cand = unquote(cand);
+            // The saved paths that running `cand` runs: itself, with or without `./`.
+            let keys = [
+                Some(cand.to_owned()),
+                Some(format!("./{cand}")),
+                Some(format!(".\\{cand}")),
+                cand.strip_prefix("./").map(str::to_owned),
+                cand.strip_prefix(".\\").map(str::to_owned),
+            ];
+            let mut hits: Vec<usize> = Vec::new();
+            for key in keys.iter().flatten() {
+                let Some(list) = self.by_path.get_mut(key) else {
+                    continue;
+                };
+                let verified = self.verified;
+                let downloads = &self.downloads;
+                // Verified and reported downloads leave the index: each is looked at once.
+                crate::work::add(list.len());
+                list.retain(|&i| {
+                    if i < verified || downloads[i].reported {
+                        return false;
+                    }
+                    if downloads[i].line > idx {
+                        return true;
+                    }
+                    hits.push(i);
+                    false
+                });
+                if list.is_empty() {
+                    self.by_path.remove(key);
+                }
+            }
+            hits.sort_unstable();
+            hits.dedup();
+            for i in hits {
+                let d = &mut self.downloads[i];
                 d.reported = true;
                 let at = d.at;
-                let url = d.url.clone();
-                let path = d.path.clone();
                 cx.report(
                     Detect::RemoteScript,
                     at..at + 4,
                     format!(
-                        "`{url}` is downloaded to `{path}` and executed without a checksum check: whatever the server returns on the day runs"
+                        "`{}` is downloaded to `{}` and executed without a checksum check: whatever the server returns on the day runs",
+                        d.url, d.path
                     ),
                 );
             }

@@ -3,7 +3,8 @@
 //! Text rules cover `KEY=value`, `key: value`, `"key": "value"`, `key = "value"`,
 //! `key => 'value'` and `--password value`; a `value:`/`default =` line takes its name from
 //! the `name:`/`variable "…"` line just above it. Rust sources are parsed with `syn`
-//! (see [`super::rust`]); a file that does not parse falls back to the text rules.
+//! (see [`super::rust`]); a file that does not parse, or that nests too deep for `syn`,
+//! falls back to the text rules.
 
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -163,7 +164,18 @@ impl Assignment {
     }
 
     /// (report offset, secret range) of every secret assigned in `windows` of `file`.
+    #[cfg(test)]
     pub fn find(&self, file: &SourceFile, windows: &[Range<usize>]) -> Vec<(usize, Range<usize>)> {
+        self.find_noting(file, windows, &mut |_| {})
+    }
+
+    /// [`Self::find`], telling `note` why a part of the search was skipped.
+    pub fn find_noting(
+        &self,
+        file: &SourceFile,
+        windows: &[Range<usize>],
+        note: &mut dyn FnMut(String),
+    ) -> Vec<(usize, Range<usize>)> {
         let ext = file
             .path()
             .rsplit_once('.')
@@ -177,9 +189,15 @@ impl Assignment {
         if ext == "rs"
             && file.text().len() <= MAX_PARSED
             && (!found.is_empty() || self.has_raw_string_candidate(file, windows))
-            && let Some(parsed) = super::rust::find(file, self)
         {
-            return parsed;
+            match super::rust::find(file, self) {
+                super::rust::Parsed::Found(parsed) => return parsed,
+                super::rust::Parsed::Invalid => {}
+                super::rust::Parsed::TooDeep => note(format!(
+                    "not parsed as Rust for secrets: nested deeper than {} levels; searched by the text rules only",
+                    super::rust::MAX_NESTING
+                )),
+            }
         }
         found
     }

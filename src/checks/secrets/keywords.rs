@@ -1,6 +1,7 @@
 //! The keyword prefilter: every occurrence of every detector keyword in one pass.
 //!
-//! One Aho-Corasick DFA (ASCII case-insensitive, overlapping semantics) over all keywords.
+//! One Aho-Corasick DFA (ASCII case-insensitive, overlapping semantics) over all keywords
+//! (a contiguous NFA when there are too many for a DFA, see [`MAX_DFA_BYTES`]).
 //! A DFA step is a dependent table load, so a single scan is bound by load latency, not by
 //! throughput. The haystack is therefore cut into [`LANES`] consecutive pieces that are
 //! stepped together, one byte of each per round: the loads are independent and overlap.
@@ -10,6 +11,7 @@
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::dfa::DFA;
+use aho_corasick::nfa::contiguous;
 use aho_corasick::{Anchored, MatchKind};
 
 /// Pieces stepped together. Four hides most of the latency of an L1/L2 table load on
@@ -18,6 +20,12 @@ const LANES: usize = 4;
 
 /// Below this many bytes a haystack is scanned as one piece.
 const MIN_SPLIT: usize = 1024;
+
+/// Keyword bytes up to which the automaton is a DFA. A DFA holds a full transition row
+/// per state (a state per keyword byte): beyond this it would take tens of megabytes and
+/// seconds to build, and a contiguous NFA (failure transitions, a fraction of the memory)
+/// is used instead.
+pub const MAX_DFA_BYTES: usize = 64 * 1024;
 
 /// A keyword occurrence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -28,9 +36,13 @@ pub struct Occurrence {
     pub keyword: usize,
 }
 
+enum Machine {
+    Dfa(DFA),
+    Nfa(contiguous::NFA),
+}
+
 pub struct Keywords {
-    dfa: DFA,
-    start: StateID,
+    machine: Machine,
     lens: Vec<usize>,
     max_len: usize,
 }
@@ -38,16 +50,32 @@ pub struct Keywords {
 impl Keywords {
     /// Keywords must be non-empty; they match ASCII case-insensitively.
     pub fn new(keywords: &[String]) -> Result<Keywords, String> {
-        let dfa = DFA::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .prefilter(false)
-            .build(keywords)
-            .map_err(|e| e.to_string())?;
-        let start = dfa.start_state(Anchored::No).map_err(|e| e.to_string())?;
+        Self::with_dfa_limit(keywords, MAX_DFA_BYTES)
+    }
+
+    fn with_dfa_limit(keywords: &[String], dfa_bytes: usize) -> Result<Keywords, String> {
+        let total: usize = keywords.iter().map(String::len).sum();
+        let machine = if total <= dfa_bytes {
+            Machine::Dfa(
+                DFA::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .prefilter(false)
+                    .build(keywords)
+                    .map_err(|e| e.to_string())?,
+            )
+        } else {
+            Machine::Nfa(
+                contiguous::NFA::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .prefilter(false)
+                    .build(keywords)
+                    .map_err(|e| e.to_string())?,
+            )
+        };
         Ok(Keywords {
-            dfa,
-            start,
+            machine,
             lens: keywords.iter().map(String::len).collect(),
             max_len: keywords.iter().map(String::len).max().unwrap_or(1),
         })
@@ -64,77 +92,86 @@ impl Keywords {
         if self.lens.is_empty() {
             return;
         }
-        if hay.len() < MIN_SPLIT {
-            self.scan(self.start, hay, 0, 0, out);
-            return;
+        match &self.machine {
+            Machine::Dfa(a) => find_all(a, self.max_len, hay, out),
+            Machine::Nfa(a) => find_all(a, self.max_len, hay, out),
         }
-        let piece = hay.len() / LANES;
-        // Lane k reads hay[lo[k]..hi[k]] and reports matches that end after bound[k].
-        let bound: [usize; LANES] = std::array::from_fn(|k| k * piece);
-        let lo: [usize; LANES] = std::array::from_fn(|k| bound[k].saturating_sub(self.max_len - 1));
-        let hi: [usize; LANES] = std::array::from_fn(|k| {
-            if k + 1 == LANES {
-                hay.len()
-            } else {
-                bound[k + 1]
-            }
-        });
-        let steps = (0..LANES).map(|k| hi[k] - lo[k]).min().unwrap_or(0);
-        let lanes: [&[u8]; LANES] = std::array::from_fn(|k| &hay[lo[k]..lo[k] + steps]);
-        let dfa = &self.dfa;
-        let [l0, l1, l2, l3] = lanes;
-        let mut state = [self.start; LANES];
-        let rounds = l0.iter().zip(l1).zip(l2).zip(l3).enumerate();
-        for (j, (((&b0, &b1), &b2), &b3)) in rounds {
-            // Four independent loads per round; one branch for all four lanes.
-            state = [
-                dfa.next_state(Anchored::No, state[0], b0),
-                dfa.next_state(Anchored::No, state[1], b1),
-                dfa.next_state(Anchored::No, state[2], b2),
-                dfa.next_state(Anchored::No, state[3], b3),
-            ];
-            if state.iter().any(|&s| dfa.is_match(s)) {
-                for k in 0..LANES {
-                    if dfa.is_match(state[k]) && lo[k] + j >= bound[k] {
-                        self.report(state[k], lo[k] + j + 1, out);
-                    }
+    }
+}
+
+fn find_all<A: Automaton>(a: &A, max_len: usize, hay: &[u8], out: &mut Vec<Occurrence>) {
+    let Ok(start) = a.start_state(Anchored::No) else {
+        return;
+    };
+    if hay.len() < MIN_SPLIT {
+        scan(a, start, hay, 0, 0, out);
+        return;
+    }
+    let piece = hay.len() / LANES;
+    // Lane k reads hay[lo[k]..hi[k]] and reports matches that end after bound[k].
+    let bound: [usize; LANES] = std::array::from_fn(|k| k * piece);
+    let lo: [usize; LANES] = std::array::from_fn(|k| bound[k].saturating_sub(max_len - 1));
+    let hi: [usize; LANES] = std::array::from_fn(|k| {
+        if k + 1 == LANES {
+            hay.len()
+        } else {
+            bound[k + 1]
+        }
+    });
+    let steps = (0..LANES).map(|k| hi[k] - lo[k]).min().unwrap_or(0);
+    let lanes: [&[u8]; LANES] = std::array::from_fn(|k| &hay[lo[k]..lo[k] + steps]);
+    let [l0, l1, l2, l3] = lanes;
+    let mut state = [start; LANES];
+    let rounds = l0.iter().zip(l1).zip(l2).zip(l3).enumerate();
+    for (j, (((&b0, &b1), &b2), &b3)) in rounds {
+        // Four independent loads per round; one branch for all four lanes.
+        state = [
+            a.next_state(Anchored::No, state[0], b0),
+            a.next_state(Anchored::No, state[1], b1),
+            a.next_state(Anchored::No, state[2], b2),
+            a.next_state(Anchored::No, state[3], b3),
+        ];
+        if state.iter().any(|&s| a.is_match(s)) {
+            for k in 0..LANES {
+                if a.is_match(state[k]) && lo[k] + j >= bound[k] {
+                    report(a, state[k], lo[k] + j + 1, out);
                 }
             }
         }
-        // The pieces differ in length by at most a few bytes: finish each one alone.
-        for k in 0..LANES {
-            let from = lo[k] + steps;
-            let skip = bound[k].saturating_sub(from);
-            self.scan(state[k], &hay[from..hi[k]], from, skip, out);
-        }
-        out.sort_unstable();
     }
+    // The pieces differ in length by at most a few bytes: finish each one alone.
+    for k in 0..LANES {
+        let from = lo[k] + steps;
+        let skip = bound[k].saturating_sub(from);
+        scan(a, state[k], &hay[from..hi[k]], from, skip, out);
+    }
+    out.sort_unstable();
+}
 
-    /// Scan `piece` (at `offset` in the haystack) from `state`, reporting matches whose
-    /// end lies past its first `skip` bytes.
-    fn scan(
-        &self,
-        mut state: StateID,
-        piece: &[u8],
-        offset: usize,
-        skip: usize,
-        out: &mut Vec<Occurrence>,
-    ) {
-        for (i, &b) in piece.iter().enumerate() {
-            state = self.dfa.next_state(Anchored::No, state, b);
-            if self.dfa.is_match(state) && i >= skip {
-                self.report(state, offset + i + 1, out);
-            }
+/// Scan `piece` (at `offset` in the haystack) from `state`, reporting matches whose
+/// end lies past its first `skip` bytes.
+fn scan<A: Automaton>(
+    a: &A,
+    mut state: StateID,
+    piece: &[u8],
+    offset: usize,
+    skip: usize,
+    out: &mut Vec<Occurrence>,
+) {
+    for (i, &b) in piece.iter().enumerate() {
+        state = a.next_state(Anchored::No, state, b);
+        if a.is_match(state) && i >= skip {
+            report(a, state, offset + i + 1, out);
         }
     }
+}
 
-    fn report(&self, state: StateID, end: usize, out: &mut Vec<Occurrence>) {
-        for m in 0..self.dfa.match_len(state) {
-            out.push(Occurrence {
-                end,
-                keyword: self.dfa.match_pattern(state, m).as_usize(),
-            });
-        }
+fn report<A: Automaton>(a: &A, state: StateID, end: usize, out: &mut Vec<Occurrence>) {
+    for m in 0..a.match_len(state) {
+        out.push(Occurrence {
+            end,
+            keyword: a.match_pattern(state, m).as_usize(),
+        });
     }
 }
 
@@ -164,16 +201,20 @@ mod tests {
         let keywords: Vec<String> = ["token", "secret", "secret_key", "key", "ghp_", "://", "-u "]
             .map(String::from)
             .to_vec();
-        let kw = Keywords::new(&keywords).expect("keywords");
-        // Keywords everywhere, across every possible cut, in mixed case.
-        let unit = "xSecret_Key=1 tokEN://a -u ghp_";
-        let mut out = Vec::new();
-        for n in [0, 1, 5, 1023, 1024, 1025, 1031, 4099, 10_000] {
-            let hay: String = unit.chars().cycle().take(n).collect();
-            for shift in 0..unit.len().min(n) {
-                let h = &hay.as_bytes()[shift..];
-                kw.find_all(h, &mut out);
-                assert_eq!(out, reference(&keywords, h), "length {n}, shift {shift}");
+        // The DFA, and the NFA that many keywords get.
+        for limit in [MAX_DFA_BYTES, 0] {
+            let kw = Keywords::with_dfa_limit(&keywords, limit).expect("keywords");
+            assert_eq!(matches!(kw.machine, Machine::Dfa(_)), limit > 0);
+            // Keywords everywhere, across every possible cut, in mixed case.
+            let unit = "xSecret_Key=1 tokEN://a -u ghp_";
+            let mut out = Vec::new();
+            for n in [0, 1, 5, 1023, 1024, 1025, 1031, 4099, 10_000] {
+                let hay: String = unit.chars().cycle().take(n).collect();
+                for shift in 0..unit.len().min(n) {
+                    let h = &hay.as_bytes()[shift..];
+                    kw.find_all(h, &mut out);
+                    assert_eq!(out, reference(&keywords, h), "length {n}, shift {shift}");
+                }
             }
         }
     }

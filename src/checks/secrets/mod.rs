@@ -15,6 +15,7 @@ mod keywords;
 pub mod policy;
 mod rust;
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -30,6 +31,10 @@ use crate::walk::{FileEntry, Repo};
 
 /// Files above this size are not searched for secrets (a rule parameter).
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 5 * 1024 * 1024;
+
+/// Keywords one detector may have: a prefilter, not a word list (a hundred thousand would
+/// cost seconds and hundreds of megabytes to compile into one automaton).
+pub const MAX_KEYWORDS: usize = 10_000;
 
 /// A regex runs on the keyword's line, but never on more than this many bytes either
 /// side of the keyword (minified files are one long line).
@@ -160,10 +165,11 @@ fn compile(pattern: &str, what: &str) -> Result<Regex, String> {
 fn build_secrets(inputs: Vec<RuleInput<'_>>) -> Built {
     let mut detectors = Vec::new();
     let mut keywords: Vec<String> = Vec::new();
+    let mut keyword_index: HashMap<String, usize> = HashMap::new();
     let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
     let mut globs = GlobSetBuilder::new();
     let mut exclude_rules: Vec<Vec<usize>> = Vec::new();
-    let mut glob_index: Vec<String> = Vec::new();
+    let mut glob_index: HashMap<String, usize> = HashMap::new();
     for input in inputs {
         let err = |message: String| BuildError {
             rule: input.idx,
@@ -228,22 +234,35 @@ fn build_secrets(inputs: Vec<RuleInput<'_>>) -> Built {
                 )
             }
         };
+        if p.keywords.len() > MAX_KEYWORDS {
+            return Err(err(format!(
+                "{} keywords; a detector takes at most {MAX_KEYWORDS} (split the rule, or match \
+                 the common part of the keywords with one keyword and the rest with `regex`)",
+                p.keywords.len()
+            )));
+        }
         for k in &p.keywords {
             if k.is_empty() {
                 return Err(err("empty keyword".to_owned()));
             }
             let k = k.to_ascii_lowercase();
-            match keywords.iter().position(|x| *x == k) {
-                Some(j) => keyword_rules[j].push(i),
+            match keyword_index.get(&k) {
+                Some(&j) => {
+                    // A keyword listed twice in one rule needs the rule once.
+                    if keyword_rules[j].last() != Some(&i) {
+                        keyword_rules[j].push(i);
+                    }
+                }
                 None => {
+                    keyword_index.insert(k.clone(), keywords.len());
                     keywords.push(k);
                     keyword_rules.push(vec![i]);
                 }
             }
         }
         for g in &p.exclude {
-            match glob_index.iter().position(|x| x == g) {
-                Some(j) => exclude_rules[j].push(i),
+            match glob_index.get(g) {
+                Some(&j) => exclude_rules[j].push(i),
                 None => {
                     let glob = GlobBuilder::new(g)
                         .literal_separator(false)
@@ -251,7 +270,7 @@ fn build_secrets(inputs: Vec<RuleInput<'_>>) -> Built {
                         .build()
                         .map_err(|e| err(format!("invalid glob `{g}` in `exclude`: {e}")))?;
                     globs.add(glob);
-                    glob_index.push(g.clone());
+                    glob_index.insert(g.clone(), exclude_rules.len());
                     exclude_rules.push(vec![i]);
                 }
             }
@@ -470,7 +489,8 @@ impl Check for Secrets {
             match &det.engine {
                 Engine::Pattern(p) => self.pattern_hits(text, d, p, &windows[d], &mut hits),
                 Engine::Assignment(a) => {
-                    for (at, secret) in a.find(file, &windows[d]) {
+                    let mut note = |m: String| repo.diagnose(file.path(), m);
+                    for (at, secret) in a.find_noting(file, &windows[d], &mut note) {
                         hits.push(Hit {
                             detector: d,
                             at,
