@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{RngAlgorithm, RngSeed, TestCaseError};
-use template_validator::audit::tarball::{self, Limits};
+use template_validator::audit::tarball::{self, ExtractError, Limits};
 use template_validator::baseline::Baseline;
 use template_validator::config::Config;
 use template_validator::dockerignore::IgnoreFile;
@@ -794,35 +794,84 @@ struct TarEntry {
 }
 
 fn tar_path() -> impl Strategy<Value = Vec<u8>> {
+    // Mostly ordinary names, so that an archive gets past its first entries.
     let part = prop_oneof![
-        Just(b"top".to_vec()),
-        Just(b"a".to_vec()),
-        Just(b"b".to_vec()),
-        Just(b"link".to_vec()),
-        Just(b"..".to_vec()),
-        Just(b".".to_vec()),
-        Just(b"".to_vec()),
-        Just(b"@OUT@".to_vec()),
-        Just(b"x\\..\\y".to_vec()),
-        Just("\u{2028}".as_bytes().to_vec()),
-        Just(vec![b'n'; 300]),
-        vec(any::<u8>(), 1..6),
+        8 => Just(b"top".to_vec()),
+        4 => Just(b"a".to_vec()),
+        4 => Just(b"b".to_vec()),
+        3 => Just(b"link".to_vec()),
+        1 => Just(b"..".to_vec()),
+        1 => Just(b".".to_vec()),
+        1 => Just(b"".to_vec()),
+        1 => Just(b"@OUT@".to_vec()),
+        1 => Just(b"x\\..\\y".to_vec()),
+        1 => Just("\u{2028}".as_bytes().to_vec()),
+        1 => Just(vec![b'n'; 300]),
+        1 => vec(any::<u8>(), 1..6),
     ];
-    (any::<bool>(), vec(part, 1..5)).prop_map(|(absolute, parts)| {
+    (prop::bool::weighted(0.1), vec(part, 1..5)).prop_map(|(absolute, parts)| {
         let mut p = if absolute { b"/".to_vec() } else { Vec::new() };
         p.extend(parts.join(&b'/'));
         p
     })
 }
 
+/// Known ways out, as entry sequences: a link out and an entry through it, a hard link
+/// out, a folder replaced by a link, a file replaced by a link, duplicates.
+fn escape() -> impl Strategy<Value = Vec<TarEntry>> {
+    let e = |kind: u8, path: &str, target: &str| TarEntry {
+        kind,
+        path: path.as_bytes().to_vec(),
+        target: target.as_bytes().to_vec(),
+        data: b"pwned".to_vec(),
+        declared: None,
+    };
+    let out = prop_oneof![
+        Just("@OUT@"),
+        Just("../outside"),
+        Just("../../outside"),
+        Just("top/../../outside"),
+        Just("a/../.."),
+        Just("/"),
+    ];
+    (0u8..6, out).prop_map(move |(k, out)| match k {
+        0 => vec![e(3, "top/link", out), e(0, "top/link/pwned", "")],
+        1 => vec![e(4, "top/h", out), e(0, "top/h", "")],
+        2 => vec![e(2, "top/d", ""), e(3, "top/d", out), e(0, "top/d/f", "")],
+        3 => vec![
+            e(0, "top/f", ""),
+            e(3, "top/f", out),
+            e(0, "top/f", ""),
+            e(4, "top/g", "top/f"),
+        ],
+        4 => vec![
+            e(3, "top/a", "b"),
+            e(3, "top/b", "a"),
+            e(3, "top/c", "a/../../x"),
+            e(0, "top/a/x", ""),
+        ],
+        _ => vec![
+            e(3, "top/l1", "l2/.."),
+            e(3, "top/l2", out),
+            e(0, "top/l1/x", ""),
+        ],
+    })
+}
+
 fn tar_entry() -> impl Strategy<Value = TarEntry> {
     (
-        0u8..10,
+        prop_oneof![
+            8 => 0u8..2,
+            3 => Just(2u8),
+            3 => Just(3u8),
+            2 => Just(4u8),
+            2 => 5u8..10,
+        ],
         tar_path(),
         tar_path(),
         vec(any::<u8>(), 0..64),
         prop_oneof![
-            4 => Just(None),
+            12 => Just(None),
             1 => Just(Some(1u64 << 40)),
             1 => Just(Some(8u64 << 30)),
             1 => (0u64..4096).prop_map(Some),
@@ -950,14 +999,31 @@ fn tree(root: &Path) -> Vec<(std::path::PathBuf, Option<std::path::PathBuf>)> {
 #[test]
 fn fuzz_tarball() {
     let strategy = (
-        vec(tar_entry(), 0..12),
-        vec((any::<usize>(), any::<u8>()), 0..3),
+        prop_oneof![
+            3 => vec(tar_entry(), 0..12),
+            1 => (vec(tar_entry(), 0..4), escape(), vec(tar_entry(), 0..4)).prop_map(
+                |(mut a, b, c)| {
+                    a.extend(b);
+                    a.extend(c);
+                    a
+                }
+            ),
+        ],
+        prop_oneof![
+            5 => Just(Vec::new()),
+            1 => vec((any::<usize>(), any::<u8>()), 1..3),
+        ],
         prop_oneof![9 => Just(true), 1 => Just(false)],
     );
+    let outcomes = std::sync::Mutex::new(std::collections::BTreeMap::<&str, u64>::new());
     fuzz(
         "tarball",
         strategy,
-        |(e, _, _)| e.len(),
+        |(e, _, _)| {
+            e.iter()
+                .map(|e| e.path.len() + e.target.len() + e.data.len())
+                .sum()
+        },
         |(entries, corrupt, gzip)| {
             let tmp = tempfile::tempdir().expect("a temporary folder");
             let base = tmp.path().canonicalize().expect("canonical");
@@ -997,12 +1063,26 @@ fn fuzz_tarball() {
                 }
             }
             prop_assert!(bytes <= limits.max_unpacked_bytes, "{bytes} bytes written");
-            if let Ok(x) = result {
-                prop_assert!(x.root.starts_with(&dest), "root {:?}", x.root);
-            }
+            let outcome = match &result {
+                Ok(x) => {
+                    prop_assert!(x.root.starts_with(&dest), "root {:?}", x.root);
+                    "extracted"
+                }
+                Err(ExtractError::Unsafe { .. }) => "unsafe",
+                Err(ExtractError::TooManyEntries { .. }) => "too many entries",
+                Err(ExtractError::TooLarge { .. }) => "too large",
+                Err(ExtractError::Read { .. }) => "unreadable",
+                Err(ExtractError::Write { .. }) => "not written",
+            };
+            *outcomes
+                .lock()
+                .expect("the tally")
+                .entry(outcome)
+                .or_insert(0) += 1;
             Ok(())
         },
     );
+    eprintln!("fuzz tarball: {:?}", outcomes.lock().expect("the tally"));
 }
 
 // ---------------------------------------------------------------------------------------
