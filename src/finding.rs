@@ -324,7 +324,7 @@ pub(crate) const MAX_MESSAGE: usize = 1024;
 const MESSAGE_HEAD: usize = 640;
 const MESSAGE_TAIL: usize = 360;
 
-/// `message` with its middle replaced by `…` when it is longer than [`MAX_MESSAGE`]
+/// `message` (of a finding or an error) with its middle replaced by `…` when it is longer than [`MAX_MESSAGE`]
 /// bytes, cut on character boundaries.
 pub(crate) fn clip_message(message: &mut String) {
     if message.len() <= MAX_MESSAGE {
