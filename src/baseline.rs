@@ -11,7 +11,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Outcome;
-use crate::finding::{Finding, fnv1a64};
+use crate::finding::{Finding, clip_message, fnv1a64};
 use crate::fsread::{self, Scope};
 use crate::rules::RuleSet;
 use crate::walk::DEFAULT_MAX_FILE_SIZE;
@@ -58,8 +58,12 @@ impl Baseline {
         let shown = path.display();
         let text = fsread::read_to_string(path, Scope::Anywhere, DEFAULT_MAX_FILE_SIZE)
             .map_err(|e| format!("{shown}: cannot read: {e}"))?;
-        let baseline: Baseline = serde_json::from_str(&text)
-            .map_err(|e| format!("{shown}:{}: not a baseline file: {e}", e.line()))?;
+        let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
+            // The error may quote the input (an unknown field): keep it short.
+            let mut detail = e.to_string();
+            clip_message(&mut detail);
+            format!("{shown}:{}: not a baseline file: {detail}", e.line())
+        })?;
         if !(1..=VERSION).contains(&baseline.version) {
             return Err(format!(
                 "{shown}: baseline version {} is not supported (expected 1 or {VERSION}); record it again with `template-validator baseline PATH --output FILE`",

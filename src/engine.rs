@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::checks::{self, Check};
 use crate::error::ConfigError;
-use crate::finding::{Finding, Fnv, SecretMarks, Severity, fnv1a64};
+use crate::finding::{Finding, Fnv, SecretMarks, Severity, clip_message, fnv1a64};
 use crate::rules::RuleSet;
 use crate::walk::{Diagnostic, FileEntry, Repo, RootError, WalkOptions};
 
@@ -179,6 +179,8 @@ pub fn sort_findings(rules: &RuleSet, findings: &mut [Finding]) {
 fn finish(rules: &RuleSet, findings: &mut Vec<Finding>) {
     findings.retain(|f| rules[f.rule].enabled());
     for f in findings.iter_mut() {
+        // After the secrets are hidden: a clipped message never shows part of one.
+        clip_message(&mut f.message);
         let rule = &rules[f.rule];
         if rule.severity_configured || !f.severity_from_check {
             f.severity = rule.severity.unwrap_or(rule.default_severity);

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::finding::clip_message;
+
 /// An error in a configuration file or a rule pack, naming the file, the line and the key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -14,12 +16,16 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
+    /// A message quoting a long stretch of the input (an unknown key of 10,000
+    /// characters) keeps its beginning and end.
     pub fn new(origin: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut message = message.into();
+        clip_message(&mut message);
         ConfigError {
             origin: origin.into(),
             line: None,
             key: None,
-            message: message.into(),
+            message,
         }
     }
 
@@ -29,7 +35,9 @@ impl ConfigError {
     }
 
     pub fn key(mut self, key: impl Into<String>) -> Self {
-        self.key = Some(key.into());
+        let mut key = key.into();
+        clip_message(&mut key);
+        self.key = Some(key);
         self
     }
 
@@ -39,9 +47,10 @@ impl ConfigError {
         let mut e = ConfigError::new(origin, err.message().trim())
             .at_line(start.map(|s| line_of(source, s)));
         // A type error points at the value: name the key written before it on its line.
-        if let Some(key) = start.and_then(|s| key_before(source, s))
+        if let Some(mut key) = start.and_then(|s| key_before(source, s))
             && !e.message.contains(&format!("`{key}`"))
         {
+            clip_message(&mut key);
             e.key = Some(key);
         }
         e

@@ -290,13 +290,49 @@ impl Snippet {
             .end
             .saturating_sub(window.start)
             .clamp(hl_start, window.len());
+        // A span that ends inside a character would make a renderer slice mid-character:
+        // widen it to whole characters.
+        let shown = &text[window.clone()];
+        let hl_start = floor_char_boundary(shown, hl_start);
+        let hl_end = ceil_char_boundary(shown, hl_end);
         Snippet {
-            text: text[window.clone()].to_owned(),
+            text: shown.to_owned(),
             highlight: hl_start..hl_end,
             source: window,
             redacted: false,
         }
     }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The most bytes of a finding's message: a message quoting a megabyte-long token keeps
+/// its beginning and its end.
+pub(crate) const MAX_MESSAGE: usize = 1024;
+const MESSAGE_HEAD: usize = 640;
+const MESSAGE_TAIL: usize = 360;
+
+/// `message` (of a finding or an error) with its middle replaced by `…` when it is longer than [`MAX_MESSAGE`]
+/// bytes, cut on character boundaries.
+pub(crate) fn clip_message(message: &mut String) {
+    if message.len() <= MAX_MESSAGE {
+        return;
+    }
+    let head = floor_char_boundary(message, MESSAGE_HEAD);
+    let tail = ceil_char_boundary(message, message.len() - MESSAGE_TAIL);
+    message.replace_range(head..tail, "…");
 }
 
 /// The part of `line` a snippet shows: the span (at most [`SNIPPET_SPAN`] bytes of it)

@@ -231,6 +231,8 @@ pub(crate) fn requirements(cx: &mut Cx<'_>) {
     let mut found = Vec::new();
     // Logical lines: `\` continues a requirement onto the next line (its `--hash`es).
     let mut logical = String::new();
+    // File offset of the logical line's first non-blank byte, and the end of its first
+    // physical line.
     let mut start = None;
     for (_, off, line) in cx.file.lines() {
         let code = match line.find(" #") {
@@ -239,7 +241,10 @@ pub(crate) fn requirements(cx: &mut Cx<'_>) {
             None => line,
         };
         if start.is_none() {
-            start = Some(off + (line.len() - line.trim_start().len()));
+            start = Some((
+                off + (line.len() - line.trim_start().len()),
+                off + line.len(),
+            ));
         }
         let t = code.trim_end();
         if let Some(body) = t.strip_suffix('\\') {
@@ -252,7 +257,7 @@ pub(crate) fn requirements(cx: &mut Cx<'_>) {
             found.push((s, std::mem::take(&mut logical)));
         }
     }
-    for (at, line) in found {
+    for ((at, first_line_end), line) in found {
         let l = line.trim();
         if l.is_empty() || l.contains("{{") || l.contains("{%") {
             continue;
@@ -264,7 +269,11 @@ pub(crate) fn requirements(cx: &mut Cx<'_>) {
         };
         let has_hash = spec.contains("--hash");
         let spec = spec.split(" --").next().unwrap_or(spec).trim();
-        let name_len = spec.len();
+        // The span runs from the line's start (`-e ` included) to the end of `spec`, a
+        // slice of `l` (which starts at `at`), and stays on the first physical line: the
+        // logical line joins continuations with a space.
+        let spec_end = at + (spec.as_ptr() as usize - l.as_ptr() as usize) + spec.len();
+        let span = at..spec_end.min(first_line_end);
         let pinned = if editable {
             !spec.contains("://") || contains_full_sha(spec)
         } else {
@@ -286,7 +295,7 @@ pub(crate) fn requirements(cx: &mut Cx<'_>) {
             None
         };
         if let Some(m) = message {
-            cx.report(Detect::RequirementUnpinned, at..at + name_len, m);
+            cx.report(Detect::RequirementUnpinned, span, m);
         }
     }
 }
