@@ -594,7 +594,8 @@ fn annotation_paths_are_relative_to_the_repository_root() {
             .any(|f| f["path"] == ".github/CODEOWNERS"),
         "{doc:#}"
     );
-    // SARIF too: `%SRCROOT%` is the scanned folder, and the log is valid SARIF 2.1.0.
+    // SARIF: code scanning reads a URI from the repository root, so `%SRCROOT%` is the
+    // repository root and URIs start with the folder's path; the log is valid SARIF 2.1.0.
     let run = scan(&["--format", "sarif"], Some(&top));
     let sarif: serde_json::Value = serde_json::from_str(&run.stdout).expect("SARIF is JSON");
     common::assert_valid_sarif(&sarif, "a subfolder of a repository");
@@ -603,14 +604,25 @@ fn annotation_paths_are_relative_to_the_repository_root() {
         .as_str()
         .expect("%SRCROOT% uri");
     assert!(
-        base.starts_with("file:///") && base.ends_with("/sub/dir/"),
+        base.starts_with("file:///") && base.ends_with("/mono/"),
         "{base}"
     );
+    let uris: Vec<&str> = sarif_run["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
     assert!(
-        sarif_run["results"].as_array().unwrap().iter().any(
-            |r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-                == ".github/CODEOWNERS"
-        ),
+        uris.contains(&"sub/dir/.github/CODEOWNERS")
+            && uris.iter().all(|u| u.starts_with("sub/dir/")),
         "{sarif:#}"
     );
+    // With a workspace that does not hold the folder, the nearest `.git` decides.
+    let run = scan(&["--format", "sarif"], Some(&elsewhere));
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).expect("SARIF is JSON");
+    let base = sarif["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .expect("%SRCROOT% uri");
+    assert!(base.ends_with("/mono/sub/"), "{base}");
 }

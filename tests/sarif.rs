@@ -177,24 +177,36 @@ fn structural_problems(
         }
     }
 
-    // %SRCROOT% is the absolute folder, as a `file://` URI ending with `/`.
+    // %SRCROOT% is an absolute folder, as a `file://` URI ending with `/`: the scanned
+    // folder, or the repository root above it (then every URI starts with the scanned
+    // folder's path in the repository, as code scanning reads them).
+    let abs = crate_root()
+        .join(root)
+        .canonicalize()
+        .expect("canonical root");
     let base = &run["originalUriBaseIds"]["%SRCROOT%"]["uri"];
+    let mut base_dir = abs.clone();
     match base.as_str() {
         Some(uri) if uri.starts_with("file:///") && uri.ends_with('/') => {
-            let abs = crate_root()
-                .join(root)
-                .canonicalize()
-                .expect("canonical root");
             let decoded = percent_decode(&uri["file://".len()..]);
-            if decoded.trim_end_matches('/') != abs.to_string_lossy() {
+            base_dir = Path::new(decoded.trim_end_matches('/')).to_owned();
+            if !abs.starts_with(&base_dir) {
                 problem(format!(
-                    "%SRCROOT% is {uri}, expected the folder {}",
+                    "%SRCROOT% is {uri}, not the folder {} or one above it",
                     abs.display()
                 ));
             }
         }
         _ => problem(format!("%SRCROOT% uri is {base}")),
     }
+    let prefix: String = abs
+        .strip_prefix(&base_dir)
+        .map(|rel| {
+            rel.components()
+                .map(|c| format!("{}/", c.as_os_str().to_string_lossy()))
+                .collect()
+        })
+        .unwrap_or_default();
 
     // automationDetails.id: `<category>/` exactly when --sarif-category is given.
     match (category, run.get("automationDetails")) {
@@ -352,7 +364,7 @@ fn structural_problems(
                 "{at}: uri {uri:?} is not a plain relative reference"
             ));
         }
-        let file = crate_root().join(root).join(percent_decode(uri));
+        let file = base_dir.join(percent_decode(uri));
         if !file.is_file() {
             problem(format!("{at}: uri {uri:?} is not an existing file"));
         }
@@ -435,7 +447,7 @@ fn structural_problems(
         let region = &physical["region"];
         match f["path"].as_str() {
             Some(path) => {
-                if percent_decode(uri.trim_start_matches("./")) != path {
+                if percent_decode(uri.trim_start_matches("./")) != format!("{prefix}{path}") {
                     problem(format!("{at}: uri {uri:?} for the path {path:?}"));
                 }
                 let want = |k: &str| f[k].as_u64();
@@ -582,7 +594,10 @@ fn repository_findings_are_anchored_to_the_readme_or_the_config() {
                 .expect("uri")
         })
         .collect();
-    assert_eq!(anchors, BTreeSet::from(["README.md"]));
+    assert_eq!(
+        anchors,
+        BTreeSet::from(["testdata/required-files/missing-license/README.md"])
+    );
 
     // With a configuration file at the root, that file is the anchor.
     let (_tmp, repo) = temp_copy_of("testdata/required-files/cookiecutter-configured");

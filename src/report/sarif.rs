@@ -233,7 +233,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor<'_> {
     }
 }
 
-fn location(f: &Finding, anchor: Option<&str>) -> Location {
+fn location(f: &Finding, anchor: Option<&str>, prefix: &str) -> Location {
     let (uri, region) = match (&f.location.path, f.location.region) {
         (Some(path), Some(r)) => (
             path.clone(),
@@ -260,7 +260,7 @@ fn location(f: &Finding, anchor: Option<&str>) -> Location {
     Location {
         physical_location: PhysicalLocation {
             artifact_location: ArtifactLocation {
-                uri: percent_encode_path(&uri),
+                uri: percent_encode_path(&format!("{prefix}{uri}")),
                 uri_base_id: Some("%SRCROOT%"),
             },
             region,
@@ -293,6 +293,17 @@ pub struct SarifOptions {
 
 pub fn write(report: &Report<'_>, options: &SarifOptions, out: &mut dyn Write) -> io::Result<()> {
     let o = report.outcome;
+    // Code scanning reads a location's URI from the repository root: when the scanned
+    // folder is a subfolder of the repository, URIs start with its path and %SRCROOT% is
+    // the repository root.
+    let encoded = percent_encode_path(&report.repo_prefix);
+    let (root_uri, prefix) = match &options.root_uri {
+        Some(uri) if !encoded.is_empty() && uri.ends_with(&encoded) => (
+            Some(uri[..uri.len() - encoded.len()].to_owned()),
+            report.repo_prefix.as_str(),
+        ),
+        other => (other.clone(), ""),
+    };
     let mut rule_index: BTreeMap<RuleIdx, usize> = BTreeMap::new();
     let mut rules = Vec::new();
     let mut results = Vec::new();
@@ -309,7 +320,7 @@ pub fn write(report: &Report<'_>, options: &SarifOptions, out: &mut dyn Write) -
             message: Text {
                 text: f.message.clone(),
             },
-            locations: vec![location(f, o.anchor.as_deref())],
+            locations: vec![location(f, o.anchor.as_deref(), prefix)],
             partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.clone())]),
             baseline_state: o
                 .baselined
@@ -325,7 +336,7 @@ pub fn write(report: &Report<'_>, options: &SarifOptions, out: &mut dyn Write) -
         });
     }
     let base = ArtifactLocation {
-        uri: options.root_uri.clone().unwrap_or_else(|| "./".to_owned()),
+        uri: root_uri.unwrap_or_else(|| "./".to_owned()),
         uri_base_id: None,
     };
     let log = Log {
