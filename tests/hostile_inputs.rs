@@ -407,3 +407,39 @@ fn a_rule_with_too_many_keywords_is_a_config_error_and_the_most_allowed_work() {
         r.describe()
     );
 }
+
+#[test]
+fn keywords_of_all_rules_together_are_bounded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    write(&repo, &[("a.txt", "nothing here\n".to_owned())]);
+    // Six rules of 10,000 distinct keywords each: each is allowed, together they are not.
+    let rules: String = (0..6)
+        .map(|r| {
+            let keywords: Vec<String> = (0..10_000).map(|i| format!("\"r{r}k{i:05}\"")).collect();
+            format!(
+                r#"[[rule]]
+id = "org/many-keywords-{r}"
+kind = "secret-pattern"
+severity = "error"
+title = "Many keywords"
+help = "Remove it."
+[rule.params]
+name = "org token"
+regex = 'r[0-9]k[0-9]{{5}}_(?P<secret>[A-Za-z0-9]{{16}})'
+keywords = [{}]
+"#,
+                keywords.join(", ")
+            )
+        })
+        .collect();
+    let pack = tmp.path().join("pack.toml");
+    std::fs::write(&pack, rules).unwrap();
+    let r = run(&["verify", arg(&repo), "--rules", arg(&pack)]);
+    assert_eq!(r.code, 2, "{}", r.describe());
+    assert!(
+        r.stderr.contains("more than 50000 distinct keywords"),
+        "{}",
+        r.describe()
+    );
+}

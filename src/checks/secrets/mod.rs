@@ -35,6 +35,9 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 5 * 1024 * 1024;
 /// Keywords one detector may have: a prefilter, not a word list (a hundred thousand would
 /// cost seconds and hundreds of megabytes to compile into one automaton).
 pub const MAX_KEYWORDS: usize = 10_000;
+/// Distinct keywords of all detectors together: the automaton's size is bounded whatever
+/// the number of rules.
+pub const MAX_TOTAL_KEYWORDS: usize = 50_000;
 
 /// A regex runs on the keyword's line, but never on more than this many bytes either
 /// side of the keyword (minified files are one long line).
@@ -252,6 +255,11 @@ fn build_secrets(inputs: Vec<RuleInput<'_>>) -> Built {
                     if keyword_rules[j].last() != Some(&i) {
                         keyword_rules[j].push(i);
                     }
+                }
+                None if keywords.len() >= MAX_TOTAL_KEYWORDS => {
+                    return Err(err(format!(
+                        "more than {MAX_TOTAL_KEYWORDS} distinct keywords across the secret                          detectors with this rule; keywords are a prefilter, not a word list"
+                    )));
                 }
                 None => {
                     keyword_index.insert(k.clone(), keywords.len());
