@@ -358,25 +358,30 @@ fn dockerignore_matching_is_linear_in_the_paths_of_a_deep_tree() {
     );
 }
 
-/// A pack with one `secret-pattern` rule of `n` keywords `kw00000`, `kw00001`, ….
-fn keyword_pack(dir: &Path, n: usize) -> std::path::PathBuf {
-    let keywords: Vec<String> = (0..n).map(|i| format!("\"kw{i:05}\"")).collect();
-    let pack = format!(
+/// A `secret-pattern` rule `id` of `n` keywords `<prefix>00000`, `<prefix>00001`, … and a
+/// regex that finds `<prefix>NNNNN_<16 characters>`.
+fn keyword_rule(id: &str, prefix: &str, n: usize) -> String {
+    let keywords: Vec<String> = (0..n).map(|i| format!("\"{prefix}{i:05}\"")).collect();
+    format!(
         r#"[[rule]]
-id = "org/many-keywords"
+id = "{id}"
 kind = "secret-pattern"
 severity = "error"
 title = "Many keywords"
 help = "Remove it."
 [rule.params]
 name = "org token"
-regex = 'kw[0-9]{{5}}_(?P<secret>[A-Za-z0-9]{{16}})'
+regex = '{prefix}[0-9]{{5}}_(?P<secret>[A-Za-z0-9]{{16}})'
 keywords = [{}]
 "#,
         keywords.join(", ")
-    );
+    )
+}
+
+/// A pack with one rule of `n` keywords `kw00000`, `kw00001`, ….
+fn keyword_pack(dir: &Path, n: usize) -> std::path::PathBuf {
     let path = dir.join("pack.toml");
-    std::fs::write(&path, pack).unwrap();
+    std::fs::write(&path, keyword_rule("org/many-keywords", "kw", n)).unwrap();
     path
 }
 
@@ -415,23 +420,7 @@ fn keywords_of_all_rules_together_are_bounded() {
     write(&repo, &[("a.txt", "nothing here\n".to_owned())]);
     // Six rules of 10,000 distinct keywords each: each is allowed, together they are not.
     let rules: String = (0..6)
-        .map(|r| {
-            let keywords: Vec<String> = (0..10_000).map(|i| format!("\"r{r}k{i:05}\"")).collect();
-            format!(
-                r#"[[rule]]
-id = "org/many-keywords-{r}"
-kind = "secret-pattern"
-severity = "error"
-title = "Many keywords"
-help = "Remove it."
-[rule.params]
-name = "org token"
-regex = 'r[0-9]k[0-9]{{5}}_(?P<secret>[A-Za-z0-9]{{16}})'
-keywords = [{}]
-"#,
-                keywords.join(", ")
-            )
-        })
+        .map(|r| keyword_rule(&format!("org/many-keywords-{r}"), &format!("r{r}k"), 10_000))
         .collect();
     let pack = tmp.path().join("pack.toml");
     std::fs::write(&pack, rules).unwrap();
