@@ -45,18 +45,72 @@ impl BuildContext {
     }
 }
 
-/// Whether a file name is a Dockerfile (`Dockerfile`, `Dockerfile.prod`, `api.Dockerfile`,
-/// `Containerfile`), not an ignore file.
+/// Template suffixes a file name may carry after its real name (`Dockerfile.j2`).
+pub const TEMPLATE_SUFFIXES: &[&str] = &["j2", "jinja", "jinja2", "tmpl", "tpl", "template"];
+
+/// A lower-case file name without its template suffix.
+pub fn untemplated(lower: &str) -> &str {
+    TEMPLATE_SUFFIXES
+        .iter()
+        .find_map(|ext| lower.strip_suffix(ext).and_then(|b| b.strip_suffix('.')))
+        .unwrap_or(lower)
+}
+
+/// Whether a file name is a Dockerfile: `Dockerfile`, `Containerfile`, `Dockerfile.prod`,
+/// `Dockerfile-prod`, `api.Dockerfile`, also with a template suffix (`Dockerfile.j2`). Not an
+/// ignore file (`Dockerfile.dockerignore`), nor source code or a document about Dockerfiles
+/// (`dockerfile.rs`, `Dockerfile.md`).
 pub fn is_dockerfile(name: &str) -> bool {
-    if name.ends_with(".dockerignore") {
-        return false;
-    }
     let lower = name.to_ascii_lowercase();
-    lower == "dockerfile"
-        || lower == "containerfile"
-        || lower.starts_with("dockerfile.")
-        || lower.ends_with(".dockerfile")
-        || lower.ends_with(".containerfile")
+    let base = untemplated(&lower);
+    let other_kind = base.rsplit_once('.').is_some_and(|(_, ext)| {
+        matches!(
+            ext,
+            "dockerignore"
+                | "rs"
+                | "go"
+                | "py"
+                | "js"
+                | "mjs"
+                | "ts"
+                | "java"
+                | "kt"
+                | "rb"
+                | "php"
+                | "cs"
+                | "c"
+                | "h"
+                | "cpp"
+                | "md"
+                | "rst"
+                | "txt"
+                | "adoc"
+                | "html"
+                | "json"
+                | "toml"
+                | "yml"
+                | "yaml"
+                | "snap"
+                | "lock"
+                | "sh"
+                | "ps1"
+                | "bat"
+        )
+    });
+    !other_kind
+        && (base == "dockerfile"
+            || base == "containerfile"
+            || [
+                "dockerfile.",
+                "dockerfile-",
+                "dockerfile_",
+                "containerfile.",
+                "containerfile-",
+            ]
+            .iter()
+            .any(|p| base.starts_with(p))
+            || base.ends_with(".dockerfile")
+            || base.ends_with(".containerfile"))
 }
 
 fn is_compose(name: &str) -> bool {
@@ -395,6 +449,9 @@ mod tests {
         assert!(is_dockerfile("api.Dockerfile"));
         assert!(is_dockerfile("Dockerfile.prod"));
         assert!(!is_dockerfile("Dockerfile.dockerignore"));
+        assert!(!is_dockerfile("api.Dockerfile.dockerignore"));
+        assert!(!is_dockerfile("dockerfile.rs"));
+        assert!(!is_dockerfile("Dockerfile.md"));
         assert!(is_compose("docker-compose.override.yml"));
         assert!(is_compose("compose.yaml"));
     }

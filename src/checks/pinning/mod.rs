@@ -138,58 +138,11 @@ enum FileKind {
 fn classify(path: &str) -> Option<FileKind> {
     let name = path.rsplit('/').next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
-    // Templated file names keep their real extension before a template suffix.
-    let base = ["j2", "jinja", "jinja2", "tmpl", "tpl", "template"]
-        .iter()
-        .find_map(|ext| lower.strip_suffix(&format!(".{ext}")))
-        .unwrap_or(&lower);
-    // `dockerfile.rs`, `Dockerfile.md`: source code and documents about Dockerfiles.
-    let other_language = base.rsplit_once('.').is_some_and(|(_, ext)| {
-        matches!(
-            ext,
-            "rs" | "go"
-                | "py"
-                | "js"
-                | "mjs"
-                | "ts"
-                | "java"
-                | "kt"
-                | "rb"
-                | "php"
-                | "cs"
-                | "c"
-                | "h"
-                | "cpp"
-                | "md"
-                | "rst"
-                | "txt"
-                | "adoc"
-                | "html"
-                | "json"
-                | "toml"
-                | "yml"
-                | "yaml"
-                | "snap"
-                | "lock"
-                | "sh"
-                | "ps1"
-                | "bat"
-        )
-    });
-    if other_language {
-        // Not a Dockerfile variant; the name may still be a script or YAML file below.
-    } else if base == "dockerfile"
-        || base == "containerfile"
-        || base.starts_with("dockerfile.")
-        || base.starts_with("dockerfile-")
-        || base.starts_with("dockerfile_")
-        || base.starts_with("containerfile.")
-        || base.starts_with("containerfile-")
-        || base.ends_with(".dockerfile")
-        || base.ends_with(".containerfile")
-    {
+    if crate::dockerignore::discover::is_dockerfile(name) {
         return Some(FileKind::Dockerfile);
     }
+    // Templated file names keep their real extension before a template suffix.
+    let base = crate::dockerignore::discover::untemplated(&lower);
     if base.ends_with(".yml") || base.ends_with(".yaml") {
         if base == "pnpm-lock.yaml" || base.ends_with(".lock.yaml") {
             return None;
@@ -342,7 +295,12 @@ mod tests {
                 "{name} is a Dockerfile"
             );
         }
-        for name in ["src/dockerfile.rs", "docs/Dockerfile.md", "dockerfile.json"] {
+        for name in [
+            "src/dockerfile.rs",
+            "docs/Dockerfile.md",
+            "dockerfile.json",
+            "Dockerfile.dockerignore",
+        ] {
             assert!(
                 !matches!(classify(name), Some(FileKind::Dockerfile)),
                 "{name} is not a Dockerfile"
