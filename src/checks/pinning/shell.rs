@@ -673,12 +673,30 @@ fn positionals<'a>(
         if std::mem::take(&mut value_next) {
             return None;
         }
+        if let Some(target_next) = redirection(w) {
+            value_next = target_next;
+            return None;
+        }
         if w.starts_with('-') {
             value_next = with_value.contains(&w.as_str());
             return None;
         }
         Some((w.as_str(), *at))
     })
+}
+
+/// Whether a word is a redirection (`>/dev/null`, `2>&1`, `&> log`, `< in`), which is no
+/// argument of the command: `Some(true)` when its target is the next word.
+fn redirection(w: &str) -> Option<bool> {
+    let op = w.trim_start_matches(|c: char| c.is_ascii_digit());
+    let op = op
+        .strip_prefix('&')
+        .filter(|r| r.starts_with('>'))
+        .unwrap_or(op);
+    if !op.starts_with(['>', '<']) || op.starts_with("<(") || op.starts_with(">(") {
+        return None;
+    }
+    Some(op.trim_start_matches(['>', '<', '&', '|']).is_empty())
 }
 
 fn is_var_or_template(w: &str) -> bool {
@@ -1159,5 +1177,12 @@ mod tests {
         assert_eq!(strip_comment("x#y"), "x#y");
         let w = words("pip install \"a b\" c");
         assert_eq!(w[2], ("\"a b\"".to_owned(), 12));
+    }
+
+    #[test]
+    fn redirections_are_not_arguments() {
+        let w = words("-y curl >/dev/null 2>&1 wget > log &> all jq 2> err <in tar");
+        let names: Vec<&str> = positionals(&w, &[]).map(|(w, _)| w).collect();
+        assert_eq!(names, ["curl", "wget", "jq", "tar"]);
     }
 }
