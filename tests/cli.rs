@@ -756,3 +756,11 @@ fn explain_a_family_exits_2_and_lists_its_rules() {
     }
     assert_eq!(r.stdout, "");
 }
+
+/// The tool's own repository passes its own checks, strictly (its fixtures under
+/// `testdata/` are excluded by its `.template-validator.toml`).
+#[test]
+fn the_project_passes_its_own_checks() {
+    let run = run(&["verify", ".", "--strict", "--quiet"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+}
