@@ -114,6 +114,11 @@ fn annotations(body: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// Every annotation of every request the server received, in order.
+fn all_annotations(reqs: &[Request]) -> Vec<Value> {
+    reqs.iter().flat_map(|r| annotations(&body(r))).collect()
+}
+
 fn level(severity: &str) -> &'static str {
     match severity {
         "error" => "failure",
@@ -295,7 +300,7 @@ async fn levels_titles_and_locations_of_annotations() {
     assert_eq!(run.code, 1, "{}", run.describe());
     let reqs = requests(&server).await;
     assert_eq!(reqs.len(), 2, "create with 8 annotations, then complete");
-    let all: Vec<Value> = reqs.iter().flat_map(|r| annotations(&body(r))).collect();
+    let all = all_annotations(&reqs);
     assert_eq!(
         keys_of_annotations(&all),
         keys_of_report(BAD_OWNER, "README.md")
@@ -366,7 +371,7 @@ async fn the_conclusion_follows_the_exit_code() {
         let reqs = requests(&server).await;
         let last = body(reqs.last().expect("requests"));
         assert_eq!(last["conclusion"], conclusion, "strict {strict}: {last}");
-        let all: Vec<Value> = reqs.iter().flat_map(|r| annotations(&body(r))).collect();
+        let all = all_annotations(&reqs);
         assert_eq!(all.len(), 2);
     }
 }
@@ -644,11 +649,7 @@ message = "a span"
     )
     .await;
     assert_eq!(run.code, 1, "{}", run.describe());
-    let all: Vec<Value> = requests(&server)
-        .await
-        .iter()
-        .flat_map(|r| annotations(&body(r)))
-        .collect();
+    let all = all_annotations(&requests(&server).await);
     assert_eq!(all.len(), 2, "{all:?}");
     for a in &all {
         assert_well_formed(a);
@@ -726,11 +727,7 @@ async fn annotation_paths_are_relative_to_the_repository_root() {
         }
         let run = verify_check(&[arg(&sub)], env).await;
         assert_eq!(run.code, 1, "{}", run.describe());
-        let all: Vec<Value> = requests(&server)
-            .await
-            .iter()
-            .flat_map(|r| annotations(&body(r)))
-            .collect();
+        let all = all_annotations(&requests(&server).await);
         assert_eq!(all.len(), 8, "{all:?}");
         let paths: Vec<&str> = all.iter().map(|a| a["path"].as_str().unwrap()).collect();
         assert!(
