@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::source::SourceFile;
+use crate::source::{SourceFile, ceil_char_boundary, floor_char_boundary};
 
 /// How serious a finding is. Ordered: `Note < Warning < Error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -77,9 +77,8 @@ pub struct Snippet {
     pub highlight: std::ops::Range<usize>,
     /// Byte range of the file that `text` was cut from, before any redaction.
     pub(crate) source: std::ops::Range<usize>,
-    /// Redactions applied to `text`, so that a later redaction of the same bytes is not
-    /// applied twice.
-    pub(crate) redacted: bool,
+    /// Byte range of the whole line `text` was cut from.
+    pub(crate) line: std::ops::Range<usize>,
 }
 
 /// Bytes of context a snippet keeps either side of its span, and the most of the span itself.
@@ -95,9 +94,8 @@ pub(crate) struct SecretMark {
     pub shown: String,
     /// The value as the detector matched it, to hide it in other findings' messages.
     pub raw: String,
-    /// Lines the secret spans.
-    pub lines: std::ops::RangeInclusive<u32>,
-    /// The fingerprint key of a finding on those lines: the redacted, trimmed line.
+    /// The fingerprint key of a finding on a line the secret touches: the redacted,
+    /// trimmed line of the secret's finding.
     pub line_key: Arc<str>,
 }
 
@@ -176,7 +174,7 @@ impl Finding {
         let line = file.line_range(region.start_line);
         let start = range.start.clamp(line.start, line.end);
         let end = range.end.clamp(start, line.end);
-        let window = clip(file.text(), line, start..end);
+        let window = clip(file.text(), line.clone(), start..end);
         let mut f = Finding::new(
             rule,
             message.into(),
@@ -186,7 +184,7 @@ impl Finding {
             },
         );
         f.fingerprint_key = file.line_key(region.start_line);
-        f.snippet = Some(Snippet::cut(file.text(), window, start..end));
+        f.snippet = Some(Snippet::cut(file.text(), line, window, start..end));
         f
     }
 
@@ -203,7 +201,7 @@ impl Finding {
         {
             let hl = (s.source.start + s.highlight.start).clamp(window.start, window.end)
                 ..(s.source.start + s.highlight.end).clamp(window.start, window.end);
-            self.snippet = Some(Snippet::cut(file.text(), window, hl));
+            self.snippet = Some(Snippet::cut(file.text(), s.line.clone(), window, hl));
         }
         self
     }
@@ -222,17 +220,13 @@ impl Finding {
         self
     }
 
-    /// Replace the file bytes `range` with `replacement` wherever the snippet shows them
-    /// (in part or whole), e.g. to redact a secret. Only the first redaction pass of a
-    /// snippet applies: offsets are those of the file before any redaction.
-    pub(crate) fn redact_snippet(&mut self, ranges: &[(std::ops::Range<usize>, &str)]) {
+    /// Hide the file bytes of each of `parts` wherever the snippet shows them, in part or
+    /// whole, behind its replacement.
+    fn redact_snippet(&mut self, parts: &[(std::ops::Range<usize>, &str)]) {
         let Some(s) = &mut self.snippet else { return };
-        if s.redacted {
-            return;
-        }
-        let mut parts: Vec<(std::ops::Range<usize>, &str)> = ranges
+        let local: Vec<(std::ops::Range<usize>, &str)> = parts
             .iter()
-            .filter(|(r, _)| r.start < s.source.end && s.source.start < r.end && !r.is_empty())
+            .filter(|(r, _)| r.start < s.source.end && s.source.start < r.end)
             .map(|(r, shown)| {
                 (
                     r.start.max(s.source.start) - s.source.start
@@ -241,32 +235,12 @@ impl Finding {
                 )
             })
             .collect();
-        if parts.is_empty() {
+        if local.is_empty() {
             return;
         }
-        s.redacted = true;
-        // Right to left so earlier offsets stay valid; overlapping parts are merged into
-        // the rightmost one.
-        parts.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
-        let mut last_start = usize::MAX;
-        for (r, shown) in parts {
-            let r = r.start..r.end.min(last_start);
-            if r.is_empty() || !s.text.is_char_boundary(r.start) || !s.text.is_char_boundary(r.end)
-            {
-                continue;
-            }
-            last_start = r.start;
-            s.text.replace_range(r.clone(), shown);
-            let delta = shown.len() as isize - r.len() as isize;
-            let shift = |p: usize| {
-                if p >= r.end {
-                    (p as isize + delta) as usize
-                } else {
-                    p.min(r.start + shown.len())
-                }
-            };
-            s.highlight = shift(s.highlight.start)..shift(s.highlight.end);
-        }
+        let replaced = replace_ranges(&s.text, local);
+        s.highlight = replaced.map(s.highlight.start, false)..replaced.map(s.highlight.end, true);
+        s.text = replaced.text;
     }
 
     /// Path (repository-level findings first), line, column. Ties are broken by rule id.
@@ -281,7 +255,12 @@ impl Finding {
 
 impl Snippet {
     /// The bytes `window` of `text`, underlining `highlight` (file offsets inside it).
-    fn cut(text: &str, window: std::ops::Range<usize>, highlight: std::ops::Range<usize>) -> Self {
+    fn cut(
+        text: &str,
+        line: std::ops::Range<usize>,
+        window: std::ops::Range<usize>,
+        highlight: std::ops::Range<usize>,
+    ) -> Self {
         let hl_start = highlight
             .start
             .saturating_sub(window.start)
@@ -299,23 +278,69 @@ impl Snippet {
             text: shown.to_owned(),
             highlight: hl_start..hl_end,
             source: window,
-            redacted: false,
+            line,
         }
     }
 }
 
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while !s.is_char_boundary(i) {
-        i -= 1;
+/// `text` with each of `parts` (byte ranges of it, in any order) replaced by its
+/// replacement. Overlapping or touching parts merge into one, shown as the replacement of
+/// the part that starts first; a part's ends inside a character widen to whole characters,
+/// so that nothing of a hidden value can stay visible.
+pub(crate) fn replace_ranges(
+    text: &str,
+    mut parts: Vec<(std::ops::Range<usize>, &str)>,
+) -> Replaced {
+    parts.sort_by_key(|(r, _)| (r.start, std::cmp::Reverse(r.end)));
+    let mut out = String::with_capacity(text.len());
+    let mut spans: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)> = Vec::new();
+    let mut at = 0;
+    for (r, shown) in parts {
+        let start = floor_char_boundary(text, r.start.min(text.len()));
+        let end = ceil_char_boundary(text, r.end.min(text.len()));
+        match spans.last_mut() {
+            Some((old, _)) if start <= old.end => {
+                // Part of the previous replacement: hide up to the later end.
+                if end > old.end {
+                    old.end = end;
+                    at = end;
+                }
+            }
+            _ => {
+                out.push_str(&text[at..start]);
+                let new_start = out.len();
+                out.push_str(shown);
+                spans.push((start..end, new_start..out.len()));
+                at = end;
+            }
+        }
     }
-    i
+    out.push_str(&text[at..]);
+    Replaced { text: out, spans }
 }
 
-fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
-    while !s.is_char_boundary(i) {
-        i += 1;
+/// Text after [`replace_ranges`], and where its old offsets went.
+pub(crate) struct Replaced {
+    pub text: String,
+    spans: Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>,
+}
+
+impl Replaced {
+    /// Where an offset of the old text is in the new one; one inside a replaced part goes
+    /// to the start of its replacement, or to its end when `end` is set.
+    fn map(&self, p: usize, end: bool) -> usize {
+        let mut delta = 0isize;
+        for (old, new) in &self.spans {
+            if p <= old.start {
+                break;
+            }
+            if p < old.end {
+                return if end { new.end } else { new.start };
+            }
+            delta = new.end as isize - old.end as isize;
+        }
+        (p as isize + delta).max(0) as usize
     }
-    i
 }
 
 /// The most bytes of a finding's message: a message quoting a megabyte-long token keeps
@@ -343,31 +368,59 @@ fn clip(
     span: std::ops::Range<usize>,
 ) -> std::ops::Range<usize> {
     let end = span.end.min(span.start + SNIPPET_SPAN);
-    let mut lo = span.start.saturating_sub(SNIPPET_CONTEXT).max(line.start);
-    let mut hi = (end + SNIPPET_CONTEXT).min(line.end);
-    while !text.is_char_boundary(lo) {
-        lo -= 1;
-    }
-    while !text.is_char_boundary(hi) {
-        hi += 1;
-    }
-    lo..hi
+    let lo = span.start.saturating_sub(SNIPPET_CONTEXT).max(line.start);
+    let hi = (end + SNIPPET_CONTEXT).min(line.end);
+    floor_char_boundary(text, lo)..ceil_char_boundary(text, hi)
 }
 
 /// The secrets detected in each file, taken off their findings, to hide them in every
-/// other finding of the same file: in its snippet, its message and its fingerprint.
+/// finding of the same file: in its snippet, its message and its fingerprint.
 #[derive(Debug, Default)]
-pub(crate) struct SecretMarks(std::collections::HashMap<String, Vec<SecretMark>>);
+pub(crate) struct SecretMarks(std::collections::HashMap<String, FileMarks>);
+
+/// The secrets of one file, by the start of their extent, with the furthest end so far
+/// of each prefix: the marks that touch a range are found without a scan of them all.
+#[derive(Debug, Default)]
+struct FileMarks {
+    marks: Vec<SecretMark>,
+    max_end: Vec<usize>,
+}
+
+impl FileMarks {
+    /// The marks whose extent overlaps `range`.
+    fn touching(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = &SecretMark> {
+        let below = self
+            .marks
+            .partition_point(|m| m.extent.start < range.end.max(range.start + 1));
+        (0..below)
+            .rev()
+            .take_while(move |&i| self.max_end[i] > range.start)
+            .map(|i| &self.marks[i])
+            .filter(move |m| m.extent.end > range.start)
+    }
+}
 
 impl SecretMarks {
     pub fn take(findings: &mut [Finding]) -> Self {
-        let mut marks = SecretMarks::default();
+        let mut by_path: std::collections::HashMap<String, FileMarks> = Default::default();
         for f in findings {
             if let (Some(mark), Some(path)) = (f.secret.take(), &f.location.path) {
-                marks.0.entry(path.clone()).or_default().push(*mark);
+                by_path.entry(path.clone()).or_default().marks.push(*mark);
             }
         }
-        marks
+        for fm in by_path.values_mut() {
+            fm.marks.sort_by_key(|m| m.extent.start);
+            let mut end = 0;
+            fm.max_end = fm
+                .marks
+                .iter()
+                .map(|m| {
+                    end = end.max(m.extent.end);
+                    end
+                })
+                .collect();
+        }
+        SecretMarks(by_path)
     }
 
     pub fn hide(&self, findings: &mut [Finding]) {
@@ -375,22 +428,30 @@ impl SecretMarks {
             return;
         }
         for f in findings {
-            let Some(marks) = f.location.path.as_ref().and_then(|p| self.0.get(p)) else {
+            let Some(fm) = f.location.path.as_ref().and_then(|p| self.0.get(p)) else {
                 continue;
             };
-            let ranges: Vec<(std::ops::Range<usize>, &str)> = marks
-                .iter()
-                .map(|m| (m.extent.clone(), m.shown.as_str()))
-                .collect();
-            f.redact_snippet(&ranges);
+            // The secrets on the finding's line; a finding without a snippet may quote
+            // any of the file's.
+            let line = f.snippet.as_ref().map(|s| s.line.clone());
+            let marks: Vec<&SecretMark> = match &line {
+                Some(line) => fm.touching(line.clone()).collect(),
+                None => fm.marks.iter().collect(),
+            };
+            if marks.is_empty() {
+                continue;
+            }
+            if line.is_some() {
+                f.fingerprint_key = marks[0].line_key.clone();
+                let parts: Vec<(std::ops::Range<usize>, &str)> = marks
+                    .iter()
+                    .map(|m| (m.extent.clone(), m.shown.as_str()))
+                    .collect();
+                f.redact_snippet(&parts);
+            }
             for m in marks {
                 if m.raw.len() >= 4 && f.message.contains(m.raw.as_str()) {
                     f.message = f.message.replace(m.raw.as_str(), &m.shown);
-                }
-                if let Some(r) = f.location.region
-                    && m.lines.contains(&r.start_line)
-                {
-                    f.fingerprint_key = m.line_key.clone();
                 }
             }
         }
@@ -425,5 +486,25 @@ impl Fnv {
             self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
         }
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaced_ranges_hide_every_byte_of_overlapping_parts() {
+        let text = "key: AAAABBBBCCCCDDDD tail";
+        // A detector's part inside another's extent, and one sticking out of it.
+        let r = replace_ranges(text, vec![(9..13, "b…"), (5..21, "A…"), (19..23, "x")]);
+        assert_eq!(r.text, "key: A…ail");
+        assert_eq!(r.map(0, false), 0);
+        assert_eq!(r.map(7, false), 5);
+        assert_eq!(r.map(7, true), 5 + "A…".len());
+        assert_eq!(r.map(23, false), 5 + "A…".len());
+        // Ends inside a character widen to the whole character.
+        let r = replace_ranges("é secret", vec![(1..8, "s…")]);
+        assert_eq!(r.text, "s…t");
     }
 }

@@ -136,9 +136,20 @@ fn line_starts(bytes: &[u8]) -> Vec<usize> {
     starts
 }
 
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+/// The nearest character boundary at or before `i` (at most the end of `s`).
+pub(crate) fn floor_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
     while !s.is_char_boundary(i) {
         i -= 1;
+    }
+    i
+}
+
+/// The nearest character boundary at or after `i` (at most the end of `s`).
+pub(crate) fn ceil_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i += 1;
     }
     i
 }

@@ -335,6 +335,7 @@ fn a_version_1_baseline_still_accepts_its_secrets() {
     );
     assert_eq!(r.code, 0, "{}", r.describe());
     let doc = r.json();
+    assert_eq!(findings(&doc).len(), 1, "{doc:#}");
     assert!(
         findings(&doc)
             .iter()

@@ -33,12 +33,15 @@ fn render(report: &Report<'_>, f: &Finding) -> String {
         .id(rule.id.as_str());
     let help_group = Group::with_title(Level::HELP.secondary_title(help));
     let group = match (&f.location.path, &f.location.region, &f.snippet) {
-        // The snippet may be a window of a long line, or only the comment a finding is
-        // about: then the header names the finding's own line and column, and the window
-        // follows, marked `…` where it leaves text out.
+        // The snippet may be a window of a long line, only the comment a finding is about,
+        // or redacted before its span: then the header names the finding's own line and
+        // column, and the text follows, marked `…` where it leaves some of the line out.
         (Some(path), Some(region), Some(snippet)) => {
-            let shown = snippet.text[..snippet.highlight.start].chars().count();
-            if shown + 1 == region.start_col as usize {
+            let before = snippet
+                .text
+                .get(..snippet.highlight.start)
+                .unwrap_or_default();
+            if before.chars().count() + 1 == region.start_col as usize {
                 title.element(
                     Snippet::source(snippet.text.as_str())
                         .line_start(region.start_line as usize)
@@ -46,8 +49,18 @@ fn render(report: &Report<'_>, f: &Finding) -> String {
                         .annotation(AnnotationKind::Primary.span(snippet.highlight.clone())),
                 )
             } else {
-                let source = format!("…{}", snippet.text);
-                let at = '…'.len_utf8();
+                let left = if snippet.source.start > snippet.line.start {
+                    "…"
+                } else {
+                    ""
+                };
+                let right = if snippet.source.end < snippet.line.end {
+                    "…"
+                } else {
+                    ""
+                };
+                let source = format!("{left}{}{right}", snippet.text);
+                let at = left.len();
                 let window = Group::with_level(level(f.severity)).element(
                     Snippet::source(source)
                         .line_start(region.start_line as usize)
@@ -56,26 +69,25 @@ fn render(report: &Report<'_>, f: &Finding) -> String {
                                 .span(snippet.highlight.start + at..snippet.highlight.end + at),
                         ),
                 );
-                let header = title.element(
-                    Origin::path(path.as_str())
-                        .line(region.start_line as usize)
-                        .char_column(region.start_col as usize),
-                );
-                return Renderer::styled().render(&[header, window, help_group]);
+                return Renderer::styled().render(&[
+                    title.element(origin(path, *region)),
+                    window,
+                    help_group,
+                ]);
             }
         }
-        (Some(path), region, _) => {
-            let mut origin = Origin::path(path.as_str());
-            if let Some(r) = region {
-                origin = origin
-                    .line(r.start_line as usize)
-                    .char_column(r.start_col as usize);
-            }
-            title.element(origin)
-        }
+        (Some(path), Some(region), None) => title.element(origin(path, *region)),
+        (Some(path), None, _) => title.element(Origin::path(path.as_str())),
         (None, _, _) => Group::with_title(title),
     };
     Renderer::styled().render(&[group, help_group])
+}
+
+/// `--> path:line:col`.
+fn origin(path: &str, r: crate::finding::Region) -> Origin<'_> {
+    Origin::path(path)
+        .line(r.start_line as usize)
+        .char_column(r.start_col as usize)
 }
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {

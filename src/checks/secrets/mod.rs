@@ -25,8 +25,8 @@ use serde::Deserialize;
 use super::{BuildError, Built, Check, Kind, RuleInput};
 use std::sync::Arc;
 
-use crate::finding::{Finding, RuleIdx, SecretMark};
-use crate::source::SourceFile;
+use crate::finding::{Finding, RuleIdx, SecretMark, replace_ranges};
+use crate::source::{SourceFile, ceil_char_boundary, floor_char_boundary};
 use crate::walk::{FileEntry, Repo};
 
 /// Files above this size are not searched for secrets (a rule parameter).
@@ -258,7 +258,8 @@ fn build_secrets(inputs: Vec<RuleInput<'_>>) -> Built {
                 }
                 None if keywords.len() >= MAX_TOTAL_KEYWORDS => {
                     return Err(err(format!(
-                        "more than {MAX_TOTAL_KEYWORDS} distinct keywords across the secret                          detectors with this rule; keywords are a prefilter, not a word list"
+                        "more than {MAX_TOTAL_KEYWORDS} distinct keywords across the secret \
+                         detectors with this rule; keywords are a prefilter, not a word list"
                     )));
                 }
                 None => {
@@ -331,22 +332,6 @@ fn push_window(windows: &mut Vec<Range<usize>>, range: Range<usize>) {
     windows.push(range);
 }
 
-fn floor_boundary(s: &str, mut i: usize) -> usize {
-    i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn ceil_boundary(s: &str, mut i: usize) -> usize {
-    i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i += 1;
-    }
-    i
-}
-
 /// The keyword's line (plus `lines_after` lines), at most [`WINDOW`] bytes either side.
 fn window_around(text: &str, hit: Range<usize>, lines_after: usize) -> Range<usize> {
     let bytes = text.as_bytes();
@@ -363,7 +348,7 @@ fn window_around(text: &str, hit: Range<usize>, lines_after: usize) -> Range<usi
             }
         }
     }
-    floor_boundary(text, start)..ceil_boundary(text, end)
+    floor_char_boundary(text, start)..ceil_char_boundary(text, end)
 }
 
 impl Secrets {
@@ -545,31 +530,28 @@ impl Check for Secrets {
             .iter()
             .map(|(r, s)| (r.clone(), s.as_str()))
             .collect();
-        let mut line_keys: Vec<(u32, Arc<str>)> = Vec::new();
+        // Hits are sorted by where they point: one redacted line serves a run of them.
+        let mut line_key: Option<(u32, Arc<str>)> = None;
         for (h, (extent, shown)) in hits.iter().zip(&hidden) {
             let det = &self.detectors[h.detector];
-            let value = &text[h.secret.clone()];
             let message = format!("{} `{shown}` is hard-coded", det.name);
             let end = h.secret.end.max(h.at + 1).min(text.len()).max(h.at);
             let mut f = Finding::span(det.rule, file, h.at..end, message);
-            f.redact_snippet(&hidden_refs);
             let line = file.line_of(h.at);
-            let line_key = match line_keys.iter().find(|(n, _)| *n == line) {
-                Some((_, k)) => k.clone(),
-                None => {
+            let key = match &line_key {
+                Some((n, k)) if *n == line => k.clone(),
+                _ => {
                     let k = redacted_line(file, line, &hidden_refs);
-                    line_keys.push((line, k.clone()));
+                    line_key = Some((line, k.clone()));
                     k
                 }
             };
-            f.fingerprint_key = line_key.clone();
-            let last = file.line_of(extent.end.saturating_sub(1).max(extent.start));
+            // The engine hides the secret in this finding and every other of the file.
             f.secret = Some(Box::new(SecretMark {
                 extent: extent.clone(),
                 shown: shown.clone(),
-                raw: value.to_owned(),
-                lines: file.line_of(extent.start).min(line)..=last.max(line),
-                line_key,
+                raw: text[h.secret.clone()].to_owned(),
+                line_key: key,
             }));
             out.push(f);
         }
@@ -580,28 +562,15 @@ impl Check for Secrets {
 /// fingerprints of the findings on that line are computed from.
 fn redacted_line(file: &SourceFile, line: u32, hidden: &[(Range<usize>, &str)]) -> Arc<str> {
     let range = file.line_range(line);
-    let text = file.text();
-    let mut parts: Vec<(Range<usize>, &str)> = hidden
+    let parts: Vec<(Range<usize>, &str)> = hidden
         .iter()
-        .filter(|(r, _)| r.start < range.end.max(range.start + 1) && range.start < r.end)
-        .map(|(r, s)| (r.start.max(range.start)..r.end.min(range.end), *s))
+        .filter(|(r, _)| r.start < range.end && range.start < r.end)
+        .map(|(r, s)| {
+            (
+                r.start.max(range.start) - range.start..r.end.min(range.end) - range.start,
+                *s,
+            )
+        })
         .collect();
-    parts.sort_by_key(|(r, _)| r.start);
-    let mut out = String::with_capacity(range.len());
-    let mut at = range.start;
-    for (r, shown) in parts {
-        if r.end <= at {
-            continue;
-        }
-        let start = r.start.max(at);
-        if let Some(before) = text.get(at..start) {
-            out.push_str(before);
-        }
-        out.push_str(shown);
-        at = r.end;
-    }
-    if let Some(rest) = text.get(at..range.end) {
-        out.push_str(rest);
-    }
-    Arc::from(out.trim())
+    Arc::from(replace_ranges(&file.text()[range], parts).text.trim())
 }

@@ -5,6 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::source::{ceil_char_boundary, floor_char_boundary};
+
 /// Shannon entropy of `s` in bits per byte.
 pub fn entropy(s: &str) -> f64 {
     let mut counts = [0u32; 256];
@@ -88,14 +90,7 @@ pub fn extent(text: &str, secret: std::ops::Range<usize>) -> std::ops::Range<usi
         }
         end = j.min(line_end);
     }
-    let mut start = secret.start.min(end);
-    while !text.is_char_boundary(start) {
-        start -= 1;
-    }
-    while !text.is_char_boundary(end) {
-        end += 1;
-    }
-    start..end
+    floor_char_boundary(text, secret.start.min(end))..ceil_char_boundary(text, end)
 }
 
 /// Words that mark a value as a placeholder wherever they appear in it.
