@@ -14,7 +14,6 @@ use crate::engine::Outcome;
 use crate::finding::{Finding, clip_message, fnv1a64};
 use crate::fsread::{self, Scope};
 use crate::rules::RuleSet;
-use crate::walk::DEFAULT_MAX_FILE_SIZE;
 
 pub const FIXED_RULE: &str = "core/baseline-fixed";
 
@@ -56,7 +55,7 @@ impl Baseline {
 
     pub fn load(path: &Path) -> Result<Baseline, String> {
         let shown = path.display();
-        let text = fsread::read_to_string(path, Scope::Anywhere, DEFAULT_MAX_FILE_SIZE)
+        let text = fsread::read_to_string(path, Scope::Anywhere, fsread::USER_DATA_MAX)
             .map_err(|e| format!("{shown}: cannot read: {e}"))?;
         let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
             // The error may quote the input (an unknown field): keep it short.

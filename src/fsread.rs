@@ -10,6 +10,10 @@ use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
+/// The most a data file named on the command line may hold (a baseline, an audit
+/// manifest): large enough for any real one, a bound against a runaway file all the same.
+pub const USER_DATA_MAX: u64 = 1 << 30;
+
 /// Where a path may lead.
 #[derive(Debug, Clone, Copy)]
 pub enum Scope<'a> {

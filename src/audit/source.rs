@@ -151,7 +151,7 @@ struct FullEntry {
 /// ```
 pub fn from_manifest(path: &Path) -> Result<Vec<RepoSpec>, String> {
     let shown = path.display().to_string();
-    let text = fsread::read_to_string(path, Scope::Anywhere, DEFAULT_MAX_FILE_SIZE)
+    let text = fsread::read_to_string(path, Scope::Anywhere, fsread::USER_DATA_MAX)
         .map_err(|e| format!("{shown}: cannot read: {e}"))?;
     let manifest: Manifest = if path.extension().is_some_and(|e| e == "json") {
         serde_json::from_str(&text).map_err(|e| format!("{shown}:{}: {e}", e.line()))?
