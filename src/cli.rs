@@ -284,7 +284,6 @@ struct Scanned {
 
 fn scan(flags: ScanFlags) -> Result<Scanned, ExitCode> {
     let rule_args = flags.selection.rule_args();
-    rule_args.validate().map_err(untrusted)?;
     let config = settings::load_config(&rule_args, Some(&flags.path)).map_err(untrusted)?;
     let rules = settings::load_scan_rules(&rule_args, &config).map_err(untrusted)?;
     let walk = WalkOptions {
