@@ -3,8 +3,10 @@
 //! A file of a scanned repository is read only when it is a regular file inside the scanned
 //! root: a symbolic link is followed only to a regular file inside it, a path that leads
 //! out of it is not read. Whatever the path, FIFOs, devices, sockets and folders are never
-//! opened (a FIFO would block): the metadata is checked first, and again on the opened
-//! handle. A file over the size limit is not read at all. Nothing here writes.
+//! opened (a FIFO would block): what the walk did not already see is looked at first, the
+//! file is opened without waiting should it have been swapped since, and the opened
+//! handle is checked again. A file over the size limit is not read at all. Nothing here
+//! writes.
 
 use std::fs::{File, Metadata};
 use std::io::Read;
@@ -165,12 +167,29 @@ fn kind(meta: &Metadata) -> &'static str {
 /// its size.
 pub fn open(path: &Path, scope: Scope<'_>, limit: Option<u64>) -> Result<(File, u64), ReadError> {
     let real = resolve(path, scope)?;
-    check(&std::fs::metadata(&real)?, limit)?;
-    let file = File::open(&real)?;
-    // What was opened, not what was looked at a moment ago.
+    // A FIFO or a device is not even opened: the walk saw what its files are, anything
+    // else is looked at first.
+    if !matches!(scope, Scope::Walked(_)) {
+        check(&std::fs::metadata(&real)?, limit)?;
+    }
+    let file = open_nonblocking(&real)?;
+    // What was opened is checked, not what was looked at a moment before.
     let meta = file.metadata()?;
     check(&meta, limit)?;
     Ok((file, meta.len()))
+}
+
+/// Open for reading without waiting: opening a FIFO with no writer returns at once (and
+/// the check of the opened file refuses it) instead of blocking the scan.
+fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 /// Read `path` whole under `scope`: a regular file of at most `limit` bytes.
