@@ -37,8 +37,8 @@ pub fn redact(secret: &str) -> String {
 const PEM_LOOKBACK: usize = 256;
 /// How far after a key's first line its `-----END` marker may be.
 const PEM_LOOKAHEAD: usize = 64 * 1024;
-/// A line longer than this is not scanned from its start for quotes.
-const QUOTE_SCAN: usize = 64 * 1024;
+/// How far before and after a secret its line is read for quotes.
+const QUOTE_SCAN: usize = 4096;
 
 /// The bytes to hide for a secret a detector matched at `secret`: the match, extended
 /// for a PEM block to its `-----END …-----` marker, then to the end of the string literal
@@ -60,14 +60,23 @@ pub fn extent(text: &str, secret: std::ops::Range<usize>) -> std::ops::Range<usi
     }
     // The line the secret ends on, and the quote state there.
     let last = end.saturating_sub(1).max(secret.start);
-    let line_start = memchr::memrchr2(b'\n', b'\r', &bytes[..last]).map_or(0, |i| i + 1);
-    let line_end = memchr::memchr2(b'\n', b'\r', &bytes[end..]).map_or(bytes.len(), |i| end + i);
-    let from = if end - line_start > QUOTE_SCAN {
-        secret.start.max(line_start)
-    } else {
-        line_start
+    // Only QUOTE_SCAN bytes either side are looked at, so that many secrets on one long
+    // minified line cost linear time. When the line starts further back, the state at the
+    // secret is guessed from the byte before it.
+    let lo = last.saturating_sub(QUOTE_SCAN).min(secret.start);
+    let line_end = {
+        let hi = (end + QUOTE_SCAN).min(bytes.len());
+        memchr::memchr2(b'\n', b'\r', &bytes[end..hi]).map_or(hi, |i| end + i)
     };
-    let mut quote: Option<u8> = None;
+    let (from, mut quote) = match memchr::memrchr2(b'\n', b'\r', &bytes[lo..last]) {
+        Some(i) => (lo + i + 1, None),
+        None if lo == 0 => (0, None),
+        None => {
+            let start = secret.start.max(lo);
+            let before = start.checked_sub(1).map(|i| bytes[i]);
+            (start, before.filter(|b| matches!(b, b'"' | b'\'' | b'`')))
+        }
+    };
     let mut i = from;
     while i < end {
         let b = bytes[i];
@@ -369,6 +378,16 @@ fn base64_text(v: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_extent_runs_to_the_closing_quote_even_far_into_a_long_line() {
+        for prefix in ["", &"x".repeat(10_000)] {
+            let text = format!("{prefix} \"key\": \"MIIEsecretpartREST\\nMORE\", \"n\": 1\n");
+            let at = text.find("MIIE").expect("the value");
+            let e = extent(&text, at..at + 14);
+            assert_eq!(&text[e], "MIIEsecretpartREST\\nMORE");
+        }
+    }
 
     #[test]
     fn placeholders_and_references_are_not_secrets() {
