@@ -22,5 +22,6 @@ pub mod rules;
 pub mod settings;
 pub mod source;
 pub mod suppress;
+pub mod util;
 pub mod walk;
 pub mod work;

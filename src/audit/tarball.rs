@@ -570,9 +570,7 @@ fn trim_nul(mut data: Vec<u8>) -> Vec<u8> {
     data
 }
 
-fn is_commit_sha(s: &str) -> bool {
-    matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
+use crate::util::is_commit_sha;
 
 /// The entry path as a relative path of normal components, `None` for `.`.
 fn relative_path(name: &[u8]) -> Result<Option<PathBuf>, String> {

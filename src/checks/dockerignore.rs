@@ -261,13 +261,7 @@ impl Check for ContextChecks {
     }
 }
 
-fn plural(n: usize, one: &str) -> String {
-    if n == 1 {
-        format!("{n} {one}")
-    } else {
-        format!("{n} {one}s")
-    }
-}
+use crate::util::plural;
 
 // -------------------------------------------------------------------------------- missing
 

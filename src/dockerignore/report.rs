@@ -96,21 +96,7 @@ fn display(path: &Path) -> String {
     if s.is_empty() { ".".to_owned() } else { s }
 }
 
-/// `1.5 MiB`, `320 B`.
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < UNITS.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
+pub use crate::util::human_bytes;
 
 fn human(r: &ContextReport<'_>, listing: &Listing, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(

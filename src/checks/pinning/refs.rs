@@ -6,10 +6,7 @@ use std::ops::Range;
 use super::{Cx, Detect};
 use crate::parse::template;
 
-/// A 40-hex commit SHA.
-pub fn is_full_sha(s: &str) -> bool {
-    s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
+pub use crate::util::is_commit_sha as is_full_sha;
 
 /// Whether `s` contains a 40-hex commit SHA as a whole word (e.g. in a URL path).
 pub fn contains_full_sha(s: &str) -> bool {

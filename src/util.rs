@@ -1,0 +1,73 @@
+//! Small helpers shared by every stage: built-in regexes, counts and sizes in words, and
+//! what a commit SHA looks like.
+
+use regex::Regex;
+
+/// Declare a `static` regex compiled on first use from a built-in pattern:
+/// `static_regex!(URL = r"https?://\S+");` (attributes and visibility may precede the name).
+#[macro_export]
+macro_rules! static_regex {
+    ($(#[$meta:meta])* $vis:vis $name:ident = $pattern:expr $(;)?) => {
+        $(#[$meta])*
+        $vis static $name: ::std::sync::LazyLock<::regex::Regex> =
+            ::std::sync::LazyLock::new(|| $crate::util::built_in_regex($pattern));
+    };
+}
+
+/// Compile a pattern written in this program's source. Every such pattern is compiled by
+/// the test suite, so a failure here is a bug in the tool, never in the user's input.
+pub fn built_in_regex(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|e| panic!("invalid built-in pattern {pattern}: {e}"))
+}
+
+/// A full commit SHA: 40 hex digits (SHA-1) or 64 (a SHA-256 repository).
+pub fn is_commit_sha(s: &str) -> bool {
+    matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `1 error`, `2 errors`.
+pub fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// `1.5 MiB`, `320 B`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_shas() {
+        assert!(is_commit_sha("0123456789abcdef0123456789abcdef01234567"));
+        assert!(is_commit_sha(&"a".repeat(64)));
+        assert!(!is_commit_sha("v4"));
+        assert!(!is_commit_sha(&"a".repeat(41)));
+        assert!(!is_commit_sha(&"g".repeat(40)));
+    }
+
+    #[test]
+    fn words() {
+        assert_eq!(plural(1, "error"), "1 error");
+        assert_eq!(plural(2, "error"), "2 errors");
+        assert_eq!(human_bytes(320), "320 B");
+        assert_eq!(human_bytes(1536 * 1024), "1.5 MiB");
+    }
+}
