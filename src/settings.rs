@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::checks;
 use crate::config::{self, Config, PackRoot};
 use crate::error::ConfigError;
 use crate::fsread::{self, Scope};
@@ -137,15 +138,34 @@ pub fn load_rules(args: &RuleArgs, config: &Config) -> Result<RuleSet, ConfigErr
         .chain(args.packs.iter().map(|p| (p.clone(), None)));
     for (path, origin) in packs {
         let text = read_pack(&path, origin, config)?;
+        let first = rules.len();
         rules.add_pack(&path.display().to_string(), &text)?;
+        check_kinds(&rules, first)?;
     }
     args.validate()?;
     apply_rule_settings(&mut rules, config)?;
     apply_selection(&mut rules, args, config)?;
     // Validate what the user wrote (their packs, parameters set in the configuration) now,
     // whether or not it is enabled; the built-in rules are covered by the test suite.
-    crate::checks::build(&rules, |r| !r.builtin || !r.overrides.is_empty())?;
+    checks::build(&rules, |r| !r.builtin || !r.overrides.is_empty())?;
     Ok(rules)
+}
+
+/// The rules from index `first` on, read from a user's pack, declare kinds a pack can use.
+fn check_kinds(rules: &RuleSet, first: usize) -> Result<(), ConfigError> {
+    for (_, rule) in rules.iter().skip(first) {
+        if checks::kind(&rule.kind).is_none_or(|k| k.internal()) {
+            return Err(rule
+                .kind_origin
+                .error(format!(
+                    "unknown kind `{}` (known kinds: {})",
+                    rule.kind,
+                    checks::kind_names().join(", ")
+                ))
+                .key("kind"));
+        }
+    }
+    Ok(())
 }
 
 fn apply_rule_settings(rules: &mut RuleSet, config: &Config) -> Result<(), ConfigError> {
@@ -164,7 +184,7 @@ fn apply_rule_settings(rules: &mut RuleSet, config: &Config) -> Result<(), Confi
         for key in entry.params.keys() {
             let accepted = matched
                 .iter()
-                .any(|&i| crate::checks::kind(&rules[i].kind).is_some_and(|k| k.accepts(key)));
+                .any(|&i| checks::kind(&rules[i].kind).is_some_and(|k| k.accepts(key)));
             if !accepted && !exact {
                 return Err(entry
                     .origin
@@ -178,7 +198,7 @@ fn apply_rule_settings(rules: &mut RuleSet, config: &Config) -> Result<(), Confi
                 rule.severity = sev;
                 rule.severity_configured = true;
             }
-            let kind = crate::checks::kind(&rule.kind);
+            let kind = checks::kind(&rule.kind);
             let params: toml::Table = entry
                 .params
                 .iter()
@@ -407,5 +427,16 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.origin, "--select");
+    }
+
+    #[test]
+    fn builtin_rules_declare_known_kinds_and_valid_parameters() {
+        let rules = RuleSet::builtin().expect("built-in packs are valid");
+        check_kinds(&rules, 0).expect_err("the engine's rules are of an internal kind");
+        for (_, r) in rules.iter() {
+            assert!(checks::kind(&r.kind).is_some(), "{}: {}", r.id, r.kind);
+        }
+        // `load_rules` only re-checks rules a user changed: the built-in ones are checked here.
+        assert!(checks::build(&rules, |_| true).is_ok());
     }
 }

@@ -258,7 +258,7 @@ fn pack_with_unknown_kind_exits_2() {
             "testdata/config/bad-pack-unknown-kind.toml",
         ],
         &[
-            "testdata/config/bad-pack-unknown-kind.toml:11:",
+            "testdata/config/bad-pack-unknown-kind.toml:13:",
             "`kind`",
             "unknown kind `file-has-header`",
         ],
@@ -655,7 +655,7 @@ fn rules_with_a_broken_pack_exit_2() {
             "--rules",
             "testdata/config/bad-pack-unknown-kind.toml",
         ],
-        &["bad-pack-unknown-kind.toml:11:", "file-has-header"],
+        &["bad-pack-unknown-kind.toml:13:", "file-has-header"],
     );
 }
 

@@ -362,3 +362,24 @@ fn org_pack_human_output_shows_the_source_line() {
         r.stdout
     );
 }
+
+/// The engine's own kind is internal: a user pack cannot declare a rule of it (it would be
+/// listed as enabled and never fire).
+#[test]
+fn a_user_pack_cannot_declare_an_internal_kind() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let pack = tmp.path().join("pack.toml");
+    std::fs::write(
+        &pack,
+        "[[rule]]\nid = \"org/engine\"\nseverity = \"error\"\ntitle = \"t\"\nhelp = \"h\"\nkind = \"engine\"\n",
+    )
+    .expect("write the pack");
+    let out = run(&["verify", FAIL, "--rules", arg(&pack)]);
+    assert_eq!(out.code, 2, "{}", out.describe());
+    assert!(out.stderr.contains("pack.toml:6:"), "{}", out.describe());
+    assert!(
+        out.stderr.contains("unknown kind `engine`"),
+        "{}",
+        out.describe()
+    );
+}

@@ -8,7 +8,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{BuildError, Built, Check, Kind, RuleInput};
+use schemars::JsonSchema;
+
+use super::{Built, Check, Declared, Kind};
 use crate::dockerignore::context::{
     self, ContextFile, ListError, Listing, Sensitive, ignore_file_for, read_ignore_file,
     sensitive_unit,
@@ -22,22 +24,12 @@ use crate::fsread::{self, Scope};
 use crate::source::SourceFile;
 use crate::walk::Repo;
 
-pub const DOCKER_CONTEXT: Kind = Kind {
-    name: "docker-context",
-    locate: false,
-    params: &[
-        "check",
-        "threshold_mib",
-        "min_files",
-        "min_mib",
-        "max_sources",
-    ],
-    build,
-};
+/// Kind `docker-context`: what a build context sends; `check` names the rule's logic.
+pub const DOCKER_CONTEXT: Kind<Params> = Kind::new("docker-context", build);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-enum Which {
+pub enum Which {
     Missing,
     SensitiveInContext,
     RiskyGap,
@@ -46,9 +38,9 @@ enum Which {
     AllowlistRecommended,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Params {
+pub struct Params {
     check: Which,
     /// bulky-in-context: folder size that is reported.
     #[serde(default = "default_threshold")]
@@ -79,15 +71,8 @@ fn default_max_sources() -> usize {
 
 const MIB: u64 = 1024 * 1024;
 
-fn build(inputs: Vec<RuleInput<'_>>) -> Built {
-    let mut rules = Vec::new();
-    for input in inputs {
-        let p: Params = input.params().map_err(|message| BuildError {
-            rule: input.idx,
-            message,
-        })?;
-        rules.push((input.idx, p));
-    }
+fn build(inputs: Vec<Declared<'_, Params>>) -> Built {
+    let rules = inputs.into_iter().map(|d| (d.idx, d.params)).collect();
     Ok(vec![Box::new(ContextChecks { rules })])
 }
 

@@ -5,7 +5,9 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::Regex;
 use serde::Deserialize;
 
-use super::{Built, Check, Kind, RuleInput, each};
+use schemars::JsonSchema;
+
+use super::{Built, Check, Declared, Kind, each};
 use crate::finding::{Finding, RuleIdx};
 use crate::source::SourceFile;
 use crate::walk::{FileEntry, Repo};
@@ -13,7 +15,7 @@ use crate::walk::{FileEntry, Repo};
 /// Parameters naming files: `names` (file-name globs) in each of `locations` (folders),
 /// and/or `paths` (path globs), all relative to `root`. Matching is case-insensitive
 /// unless `case_sensitive`. Earlier locations and patterns are preferred.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct LocateParams {
     #[serde(default)]
     pub names: Vec<String>,
@@ -26,9 +28,6 @@ pub struct LocateParams {
     #[serde(default)]
     pub case_sensitive: bool,
 }
-
-/// Parameter names of [`LocateParams`].
-pub const LOCATE_PARAMS: [&str; 5] = ["names", "locations", "paths", "root", "case_sensitive"];
 
 fn default_locations() -> Vec<String> {
     vec![".".to_owned()]
@@ -221,8 +220,8 @@ fn fill(template: &str, path: &str) -> String {
 
 // ---------------------------------------------------------------------------- file-exists
 
-#[derive(Deserialize)]
-struct ExistsParams {
+#[derive(Deserialize, JsonSchema)]
+pub struct ExistsParams {
     #[serde(flatten)]
     locate: LocateParams,
     /// An empty or whitespace-only file counts as missing.
@@ -235,15 +234,11 @@ fn yes() -> bool {
     true
 }
 
-pub const FILE_EXISTS: Kind = Kind {
-    name: "file-exists",
-    locate: true,
-    params: &["non_empty", "message"],
-    build: build_exists,
-};
+/// Kind `file-exists`: at least one of the files is present (by default, not blank).
+pub const FILE_EXISTS: Kind<ExistsParams> = Kind::new("file-exists", build_exists);
 
-fn build_exists(inputs: Vec<RuleInput<'_>>) -> Built {
-    each(inputs, |rule, _, p: ExistsParams| {
+fn build_exists(inputs: Vec<Declared<'_, ExistsParams>>) -> Built {
+    each(inputs, |rule, _, p| {
         Ok(Box::new(FileExists {
             rule,
             locate: Locate::new(&p.locate)?,
@@ -289,22 +284,18 @@ impl Check for FileExists {
 
 // ---------------------------------------------------------------------------- file-absent
 
-#[derive(Deserialize)]
-struct AbsentParams {
+#[derive(Deserialize, JsonSchema)]
+pub struct AbsentParams {
     #[serde(flatten)]
     locate: LocateParams,
     message: Option<String>,
 }
 
-pub const FILE_ABSENT: Kind = Kind {
-    name: "file-absent",
-    locate: true,
-    params: &["message"],
-    build: build_absent,
-};
+/// Kind `file-absent`: none of the files is present.
+pub const FILE_ABSENT: Kind<AbsentParams> = Kind::new("file-absent", build_absent);
 
-fn build_absent(inputs: Vec<RuleInput<'_>>) -> Built {
-    each(inputs, |rule, _, p: AbsentParams| {
+fn build_absent(inputs: Vec<Declared<'_, AbsentParams>>) -> Built {
+    each(inputs, |rule, _, p| {
         Ok(Box::new(FileAbsent {
             rule,
             locate: Locate::new(&p.locate)?,
@@ -335,32 +326,24 @@ impl Check for FileAbsent {
 
 // ------------------------------------------------------------ file-contains / not-contains
 
-#[derive(Deserialize)]
-struct ContentParams {
+#[derive(Deserialize, JsonSchema)]
+pub struct ContentParams {
     #[serde(flatten)]
     locate: LocateParams,
     pattern: String,
     message: String,
 }
 
-const CONTENT_PARAMS: &[&str] = &["pattern", "message"];
+/// Kind `file-contains`: each of the files matches `pattern`.
+pub const FILE_CONTAINS: Kind<ContentParams> =
+    Kind::new("file-contains", |rules| build_content(rules, true));
 
-pub const FILE_CONTAINS: Kind = Kind {
-    name: "file-contains",
-    locate: true,
-    params: CONTENT_PARAMS,
-    build: |inputs| build_content(inputs, true),
-};
+/// Kind `file-not-contains`: no file matches `pattern`.
+pub const FILE_NOT_CONTAINS: Kind<ContentParams> =
+    Kind::new("file-not-contains", |rules| build_content(rules, false));
 
-pub const FILE_NOT_CONTAINS: Kind = Kind {
-    name: "file-not-contains",
-    locate: true,
-    params: CONTENT_PARAMS,
-    build: |inputs| build_content(inputs, false),
-};
-
-fn build_content(inputs: Vec<RuleInput<'_>>, must_contain: bool) -> Built {
-    each(inputs, move |rule, _, p: ContentParams| {
+fn build_content(inputs: Vec<Declared<'_, ContentParams>>, must_contain: bool) -> Built {
+    each(inputs, move |rule, _, p| {
         let pattern = regex::RegexBuilder::new(&p.pattern)
             .multi_line(true)
             .size_limit(1 << 22)

@@ -5,6 +5,7 @@
 //! kind (with their parameters) into [`Check`]s. Adding a rule of an existing kind touches
 //! only its pack; adding a kind is one builder here plus its module.
 
+use schemars::{JsonSchema, Schema};
 use serde::de::DeserializeOwned;
 
 use crate::finding::{Finding, RuleIdx};
@@ -40,20 +41,11 @@ pub trait Check: Send + Sync {
     }
 }
 
-/// One rule handed to a kind's builder, with its merged parameters.
-pub struct RuleInput<'a> {
+/// One rule handed to its kind's builder, with its merged, typed parameters.
+pub struct Declared<'a, P> {
     pub idx: RuleIdx,
     pub rule: &'a Rule,
-    pub params: toml::Table,
-}
-
-impl RuleInput<'_> {
-    /// Deserialize the parameters into the kind's typed, `deny_unknown_fields` struct.
-    pub fn params<T: DeserializeOwned>(&self) -> Result<T, String> {
-        toml::Value::Table(self.params.clone())
-            .try_into()
-            .map_err(|e: toml::de::Error| format!("invalid parameters: {}", e.message().trim()))
-    }
+    pub params: P,
 }
 
 /// A failure to build a rule's check: names the rule so the error can point at its
@@ -63,70 +55,150 @@ pub struct BuildError {
     pub message: String,
 }
 
+impl BuildError {
+    pub fn new(rule: RuleIdx, message: impl Into<String>) -> BuildError {
+        BuildError {
+            rule,
+            message: message.into(),
+        }
+    }
+}
+
 pub type Built = Result<Vec<Box<dyn Check>>, BuildError>;
 
-pub struct Kind {
+/// A rule kind: its name in packs, its typed parameters `P` (whose accepted keys and JSON
+/// Schema derive from the type), and a builder that receives every enabled rule of the
+/// kind, each with its own parameters, and returns the checks that report for them. Two
+/// rules of one kind never share parameters: each finding is reported under the rule whose
+/// parameters produced it. A new kind is one `const` of this type and one line in [`KINDS`].
+pub struct Kind<P> {
     pub name: &'static str,
-    /// Whether the kind takes the file-selection parameters of [`files::LocateParams`].
-    pub locate: bool,
-    /// Other parameter names the kind accepts.
-    pub params: &'static [&'static str],
-    pub build: fn(Vec<RuleInput<'_>>) -> Built,
+    pub build: fn(Vec<Declared<'_, P>>) -> Built,
+    /// Reserved for the built-in packs (the engine's own findings): a user's pack cannot
+    /// declare a rule of an internal kind.
+    pub internal: bool,
 }
 
-impl Kind {
-    pub fn accepts(&self, key: &str) -> bool {
-        (self.locate && files::LOCATE_PARAMS.contains(&key)) || self.params.contains(&key)
-    }
-
-    pub fn param_names(&self) -> Vec<&'static str> {
-        let locate = if self.locate {
-            &files::LOCATE_PARAMS[..]
-        } else {
-            &[]
-        };
-        locate.iter().chain(self.params).copied().collect()
+impl<P> Kind<P> {
+    pub const fn new(name: &'static str, build: fn(Vec<Declared<'_, P>>) -> Built) -> Self {
+        Kind {
+            name,
+            build,
+            internal: false,
+        }
     }
 }
 
-/// Rules whose findings the engine itself reports (baseline, suppressions): no check.
-pub const ENGINE: Kind = Kind {
-    name: "engine",
-    locate: false,
-    params: &[],
-    build: |_| Ok(Vec::new()),
+/// A [`Kind`] with its parameter type erased, so that [`KINDS`] can list them all.
+pub trait AnyKind: Sync {
+    fn name(&self) -> &'static str;
+    fn internal(&self) -> bool;
+    /// The JSON Schema of the kind's `params` table.
+    fn schema(&self) -> Schema;
+    /// Deserialise each rule's parameters and build the checks.
+    fn build_rules(&self, rules: Vec<(RuleIdx, &Rule, toml::Table)>) -> Built;
+
+    /// The parameter names the kind accepts, from its schema.
+    fn param_names(&self) -> Vec<String> {
+        property_names(&self.schema())
+    }
+
+    fn accepts(&self, key: &str) -> bool {
+        self.param_names().iter().any(|k| k == key)
+    }
+}
+
+impl<P: DeserializeOwned + JsonSchema> AnyKind for Kind<P> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn internal(&self) -> bool {
+        self.internal
+    }
+
+    fn schema(&self) -> Schema {
+        let mut schema = schemars::generate::SchemaSettings::draft07()
+            .into_generator()
+            .into_root_schema_for::<P>();
+        // Unknown keys are errors (serde's `flatten` cannot say so itself).
+        schema.insert("additionalProperties".to_owned(), false.into());
+        schema
+    }
+
+    fn build_rules(&self, inputs: Vec<(RuleIdx, &Rule, toml::Table)>) -> Built {
+        let mut rules = Vec::with_capacity(inputs.len());
+        for (idx, rule, params) in inputs {
+            let params = toml::Value::Table(params)
+                .try_into()
+                .map_err(|e: toml::de::Error| {
+                    BuildError::new(idx, format!("invalid parameters: {}", e.message().trim()))
+                })?;
+            rules.push(Declared { idx, rule, params });
+        }
+        (self.build)(rules)
+    }
+}
+
+/// The property names of an object schema, including those of `allOf`/`anyOf` parts (a
+/// flattened struct), in declaration order.
+fn property_names(schema: &Schema) -> Vec<String> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        if let Some(props) = v.get("properties").and_then(|p| p.as_object()) {
+            for k in props.keys() {
+                if !out.contains(k) {
+                    out.push(k.clone());
+                }
+            }
+        }
+        for key in ["allOf", "anyOf", "oneOf"] {
+            for part in v.get(key).and_then(|p| p.as_array()).into_iter().flatten() {
+                walk(part, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(schema.as_value(), &mut out);
+    out
+}
+
+/// No parameters.
+#[derive(serde::Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+/// The kind of the engine's own rules (baseline, suppressions): no parameters, no check.
+pub const ENGINE: Kind<NoParams> = Kind {
+    internal: true,
+    ..Kind::new("engine", |_| Ok(Vec::new()))
 };
 
 /// Every kind. A new kind is one line here.
-pub static KINDS: &[Kind] = &[
-    ENGINE,
-    files::FILE_EXISTS,
-    files::FILE_ABSENT,
-    files::FILE_CONTAINS,
-    files::FILE_NOT_CONTAINS,
-    required_files::LICENSE_TEXT,
-    required_files::SECURITY_CONTACT,
-    required_files::CODEOWNERS_SYNTAX,
-    required_files::CODEOWNERS_SHADOWED,
-    dockerignore::DOCKER_CONTEXT,
-    pinning::PINNING,
-    secrets::SECRET_PATTERN,
+pub static KINDS: &[&dyn AnyKind] = &[
+    &ENGINE,
+    &files::FILE_EXISTS,
+    &files::FILE_ABSENT,
+    &files::FILE_CONTAINS,
+    &files::FILE_NOT_CONTAINS,
+    &required_files::LICENSE_TEXT,
+    &required_files::SECURITY_CONTACT,
+    &required_files::CODEOWNERS_SYNTAX,
+    &required_files::CODEOWNERS_SHADOWED,
+    &dockerignore::DOCKER_CONTEXT,
+    &pinning::PINNING,
+    &secrets::SECRET_PATTERN,
 ];
 
-pub fn kind(name: &str) -> Option<&'static Kind> {
-    KINDS.iter().find(|k| k.name == name)
+pub fn kind(name: &str) -> Option<&'static dyn AnyKind> {
+    KINDS.iter().copied().find(|k| k.name() == name)
 }
 
-pub fn kind_exists(name: &str) -> bool {
-    kind(name).is_some()
-}
-
-/// The kinds a pack can use (the engine's own is left out).
+/// The kinds a user's pack can declare (internal ones are left out).
 pub fn kind_names() -> Vec<&'static str> {
     KINDS
         .iter()
-        .map(|k| k.name)
-        .filter(|&n| n != ENGINE.name)
+        .filter(|k| !k.internal())
+        .map(|k| k.name())
         .collect()
 }
 
@@ -137,31 +209,28 @@ pub fn build(
 ) -> Result<Vec<Box<dyn Check>>, crate::error::ConfigError> {
     let mut checks = Vec::new();
     for kind in KINDS {
-        let inputs: Vec<RuleInput<'_>> = rules
+        let inputs: Vec<_> = rules
             .iter()
-            .filter(|(_, r)| r.kind == kind.name && include(r))
-            .map(|(idx, rule)| RuleInput {
-                idx,
-                rule,
-                params: rule.merged_params(),
-            })
+            .filter(|(_, r)| r.kind == kind.name() && include(r))
+            .map(|(idx, rule)| (idx, rule, rule.merged_params()))
             .collect();
         if inputs.is_empty() {
             continue;
         }
-        let unknown = inputs.iter().find_map(|input| {
-            let key = input.params.keys().find(|k| !kind.accepts(k))?;
-            Some(BuildError {
-                rule: input.idx,
-                message: format!(
+        let names = kind.param_names();
+        let unknown = inputs.iter().find_map(|(idx, _, params)| {
+            let key = params.keys().find(|k| !names.contains(k))?;
+            Some(BuildError::new(
+                *idx,
+                format!(
                     "unknown parameter `{key}` for kind `{}` (expected one of: {})",
-                    kind.name,
-                    kind.param_names().join(", ")
+                    kind.name(),
+                    names.join(", ")
                 ),
-            })
+            ))
         });
         let built = unknown
-            .map_or_else(|| (kind.build)(inputs), Err)
+            .map_or_else(|| kind.build_rules(inputs), Err)
             .map_err(|e| {
                 let rule = &rules[e.rule];
                 // Blame the configuration when it changed the parameters, else the pack.
@@ -182,21 +251,12 @@ pub fn build(
 }
 
 /// Build one check per rule with `f`.
-pub fn each<'a, T: DeserializeOwned>(
-    inputs: Vec<RuleInput<'a>>,
-    f: impl Fn(RuleIdx, &'a Rule, T) -> Result<Box<dyn Check>, String>,
+pub fn each<'a, P>(
+    rules: Vec<Declared<'a, P>>,
+    f: impl Fn(RuleIdx, &'a Rule, P) -> Result<Box<dyn Check>, String>,
 ) -> Built {
-    inputs
+    rules
         .into_iter()
-        .map(|input| {
-            let params = input.params().map_err(|message| BuildError {
-                rule: input.idx,
-                message,
-            })?;
-            f(input.idx, input.rule, params).map_err(|message| BuildError {
-                rule: input.idx,
-                message,
-            })
-        })
+        .map(|d| f(d.idx, d.rule, d.params).map_err(|message| BuildError::new(d.idx, message)))
         .collect()
 }

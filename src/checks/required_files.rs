@@ -8,7 +8,9 @@ use serde::Deserialize;
 use spdx::detection::{Store, TextData, scan::Scanner};
 
 use super::files::{Locate, LocateParams};
-use super::{Built, Check, Kind, RuleInput, each};
+use schemars::JsonSchema;
+
+use super::{Built, Check, Declared, Kind, each};
 use crate::finding::{Finding, RuleIdx};
 use crate::walk::Repo;
 
@@ -19,10 +21,10 @@ fn regex(pattern: &str) -> Regex {
 
 /// One check per rule, for kinds whose only parameters select the file.
 fn build_located<C: Check + 'static>(
-    inputs: Vec<RuleInput<'_>>,
+    inputs: Vec<Declared<'_, LocateParams>>,
     make: fn(RuleIdx, Locate) -> C,
 ) -> Built {
-    each(inputs, |rule, _, p: LocateParams| {
+    each(inputs, |rule, _, p| {
         Ok(Box::new(make(rule, Locate::new(&p)?)) as Box<dyn Check>)
     })
 }
@@ -34,8 +36,8 @@ fn effective<'r>(locate: &Locate, repo: &'r Repo) -> Option<&'r crate::walk::Fil
 
 // ---------------------------------------------------------------------------- license-text
 
-#[derive(Deserialize)]
-struct LicenseParams {
+#[derive(Deserialize, JsonSchema)]
+pub struct LicenseParams {
     #[serde(flatten)]
     locate: LocateParams,
     /// Similarity (0–1) to a known license text needed to call it recognised.
@@ -47,15 +49,11 @@ fn default_confidence() -> f32 {
     0.8
 }
 
-pub const LICENSE_TEXT: Kind = Kind {
-    name: "license-text",
-    locate: true,
-    params: &["min_confidence"],
-    build: build_license,
-};
+/// Kind `license-text`: the license file holds a recognised license text.
+pub const LICENSE_TEXT: Kind<LicenseParams> = Kind::new("license-text", build_license);
 
-fn build_license(inputs: Vec<RuleInput<'_>>) -> Built {
-    each(inputs, |rule, _, p: LicenseParams| {
+fn build_license(inputs: Vec<Declared<'_, LicenseParams>>) -> Built {
+    each(inputs, |rule, _, p| {
         if !(0.0..=1.0).contains(&p.min_confidence) {
             return Err("`min_confidence` must be between 0 and 1".to_owned());
         }
@@ -169,12 +167,10 @@ impl Check for LicenseText {
 
 // ------------------------------------------------------------------------ security-contact
 
-pub const SECURITY_CONTACT: Kind = Kind {
-    name: "security-contact",
-    locate: true,
-    params: &[],
-    build: |inputs| build_located(inputs, |rule, locate| SecurityContact { rule, locate }),
-};
+/// Kind `security-contact`: the security policy says how to report a vulnerability.
+pub const SECURITY_CONTACT: Kind<LocateParams> = Kind::new("security-contact", |rules| {
+    build_located(rules, |rule, locate| SecurityContact { rule, locate })
+});
 
 struct SecurityContact {
     rule: RuleIdx,
@@ -248,12 +244,10 @@ impl Check for SecurityContact {
 
 // ----------------------------------------------------------------------- codeowners-syntax
 
-pub const CODEOWNERS_SYNTAX: Kind = Kind {
-    name: "codeowners-syntax",
-    locate: true,
-    params: &[],
-    build: |inputs| build_located(inputs, |rule, locate| CodeownersSyntax { rule, locate }),
-};
+/// Kind `codeowners-syntax`: CODEOWNERS lines are well-formed.
+pub const CODEOWNERS_SYNTAX: Kind<LocateParams> = Kind::new("codeowners-syntax", |rules| {
+    build_located(rules, |rule, locate| CodeownersSyntax { rule, locate })
+});
 
 struct CodeownersSyntax {
     rule: RuleIdx,
@@ -401,12 +395,10 @@ impl Check for CodeownersSyntax {
 
 // --------------------------------------------------------------------- codeowners-shadowed
 
-pub const CODEOWNERS_SHADOWED: Kind = Kind {
-    name: "codeowners-shadowed",
-    locate: true,
-    params: &[],
-    build: |inputs| build_located(inputs, |rule, locate| CodeownersShadowed { rule, locate }),
-};
+/// Kind `codeowners-shadowed`: no CODEOWNERS rule is hidden by a later one.
+pub const CODEOWNERS_SHADOWED: Kind<LocateParams> = Kind::new("codeowners-shadowed", |rules| {
+    build_located(rules, |rule, locate| CodeownersShadowed { rule, locate })
+});
 
 struct CodeownersShadowed {
     rule: RuleIdx,

@@ -227,7 +227,7 @@ pub(crate) fn pyproject(cx: &mut Cx<'_>) {
 }
 
 pub(crate) fn requirements(cx: &mut Cx<'_>) {
-    let require_hashes = cx.require_hashes;
+    let require_hashes = cx.any_rule(Detect::RequirementUnpinned, |p| p.require_hashes);
     let mut found = Vec::new();
     // Logical lines: `\` continues a requirement onto the next line (its `--hash`es).
     let mut logical = String::new();
@@ -279,23 +279,29 @@ pub(crate) fn requirements(cx: &mut Cx<'_>) {
         } else {
             pip_pinned(spec)
         };
-        let message = if !pinned {
-            Some(format!(
-                "`{spec}` is not pinned with `==`: each install may resolve a different release"
-            ))
+        if !pinned {
+            cx.report(
+                Detect::RequirementUnpinned,
+                span,
+                format!(
+                    "`{spec}` is not pinned with `==`: each install may resolve a different release"
+                ),
+            );
         } else if require_hashes
             && !has_hash
             && !spec.contains("#sha256=")
             && !spec.starts_with(['.', '/'])
         {
-            Some(format!(
-                "`{spec}` has no `--hash`: pip cannot verify that the file it downloads is the one that was reviewed"
-            ))
-        } else {
-            None
-        };
-        if let Some(m) = message {
-            cx.report(Detect::RequirementUnpinned, span, m);
+            // Only the rules that ask for hashes report their absence.
+            cx.report_to(
+                Detect::RequirementUnpinned,
+                |p| p.require_hashes,
+                span,
+                format!(
+                    "`{spec}` has no `--hash`: pip cannot verify that the file it downloads is the one that was reviewed"
+                ),
+                None,
+            );
         }
     }
 }

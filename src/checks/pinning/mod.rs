@@ -18,7 +18,9 @@ use std::ops::Range;
 
 use serde::Deserialize;
 
-use super::{BuildError, Built, Check, Kind, RuleInput};
+use schemars::JsonSchema;
+
+use super::{BuildError, Built, Check, Declared, Kind};
 use crate::finding::{Finding, RuleIdx, Severity};
 use crate::source::SourceFile;
 use crate::walk::{FileEntry, Repo};
@@ -31,8 +33,9 @@ mod vars;
 mod yaml_files;
 
 /// What a rule of kind `pinning` detects (its `detect` parameter).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Detect {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Detect {
     ActionUnpinned,
     ImageUnpinned,
     ImageLatest,
@@ -49,75 +52,35 @@ pub(crate) enum Detect {
     YamlInvalid,
 }
 
-const DETECTORS: &[(&str, Detect)] = &[
-    ("action-unpinned", Detect::ActionUnpinned),
-    ("image-unpinned", Detect::ImageUnpinned),
-    ("image-latest", Detect::ImageLatest),
-    ("remote-script", Detect::RemoteScript),
-    ("package-unpinned", Detect::PackageUnpinned),
-    ("os-package-unpinned", Detect::OsPackageUnpinned),
-    ("lockfile-missing", Detect::LockfileMissing),
-    ("requirement-unpinned", Detect::RequirementUnpinned),
-    ("helm-dependency-range", Detect::HelmDependencyRange),
-    ("precommit-rev-mutable", Detect::PrecommitRevMutable),
-    ("terraform-module-unpinned", Detect::TerraformModuleUnpinned),
-    ("gitlab-include-unpinned", Detect::GitlabIncludeUnpinned),
-    ("templated-reference", Detect::TemplatedReference),
-    ("yaml-invalid", Detect::YamlInvalid),
-];
-
-#[derive(Deserialize)]
+/// The parameters of a `pinning` rule.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Params {
-    detect: String,
+pub struct Params {
+    /// What the rule detects.
+    pub detect: Detect,
     /// `requirement-unpinned` only: also require a `--hash` on every requirement.
     #[serde(default)]
-    require_hashes: bool,
+    pub require_hashes: bool,
 }
 
-pub const PINNING: Kind = Kind {
-    name: "pinning",
-    locate: false,
-    params: &["detect", "require_hashes"],
-    build: build_pinning,
-};
+/// `pinning`: references that must resolve to immutable versions; `detect` names what.
+pub const PINNING: Kind<Params> = Kind::new("pinning", build);
 
-fn build_pinning(inputs: Vec<RuleInput<'_>>) -> Built {
-    let mut rules: HashMap<Detect, Vec<RuleIdx>> = HashMap::new();
-    let mut require_hashes = false;
-    for input in &inputs {
-        let err = |message: String| BuildError {
-            rule: input.idx,
-            message,
-        };
-        let p: Params = input.params().map_err(err)?;
-        let detect = DETECTORS
-            .iter()
-            .find(|(name, _)| *name == p.detect)
-            .map(|(_, d)| *d)
-            .ok_or_else(|| {
-                err(format!(
-                    "unknown `detect` value `{}` (expected one of: {})",
-                    p.detect,
-                    DETECTORS
-                        .iter()
-                        .map(|(n, _)| *n)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            })?;
-        if p.require_hashes && detect != Detect::RequirementUnpinned {
-            return Err(err(
-                "`require_hashes` applies to `detect = \"requirement-unpinned\"` only".to_owned(),
+fn build(inputs: Vec<Declared<'_, Params>>) -> Built {
+    let mut rules: HashMap<Detect, Vec<(RuleIdx, Params)>> = HashMap::new();
+    for d in inputs {
+        if d.params.require_hashes && d.params.detect != Detect::RequirementUnpinned {
+            return Err(BuildError::new(
+                d.idx,
+                "`require_hashes` applies to `detect = \"requirement-unpinned\"` only",
             ));
         }
-        require_hashes |= p.require_hashes;
-        rules.entry(detect).or_default().push(input.idx);
+        rules
+            .entry(d.params.detect)
+            .or_default()
+            .push((d.idx, d.params));
     }
-    Ok(vec![Box::new(Pinning {
-        rules,
-        require_hashes,
-    })])
+    Ok(vec![Box::new(Pinning { rules })])
 }
 
 /// What kind of file this is, from its name alone.
@@ -181,8 +144,7 @@ fn classify(path: &str) -> Option<FileKind> {
 }
 
 struct Pinning {
-    rules: HashMap<Detect, Vec<RuleIdx>>,
-    require_hashes: bool,
+    rules: HashMap<Detect, Vec<(RuleIdx, Params)>>,
 }
 
 impl Check for Pinning {
@@ -198,7 +160,6 @@ impl Check for Pinning {
             file,
             repo,
             rules: &self.rules,
-            require_hashes: self.require_hashes,
             out,
             vars: None,
         };
@@ -224,8 +185,7 @@ impl Check for Pinning {
 pub(crate) struct Cx<'a> {
     pub file: &'a SourceFile,
     pub repo: &'a Repo,
-    rules: &'a HashMap<Detect, Vec<RuleIdx>>,
-    pub require_hashes: bool,
+    rules: &'a HashMap<Detect, Vec<(RuleIdx, Params)>>,
     out: &'a mut Vec<Finding>,
     vars: Option<vars::Vars>,
 }
@@ -253,12 +213,35 @@ impl<'a> Cx<'a> {
         message: impl Into<String>,
         severity: Option<Severity>,
     ) {
+        self.report_to(d, |_| true, range, message, severity);
+    }
+
+    /// Whether a rule detecting `d` has parameters that `wants`.
+    pub fn any_rule(&self, d: Detect, wants: impl Fn(&Params) -> bool) -> bool {
+        self.rules
+            .get(&d)
+            .is_some_and(|r| r.iter().any(|(_, p)| wants(p)))
+    }
+
+    /// Report to the rules detecting `d` whose parameters `wants` (each rule reports
+    /// what its own parameters ask for).
+    pub fn report_to(
+        &mut self,
+        d: Detect,
+        wants: impl Fn(&Params) -> bool,
+        range: Range<usize>,
+        message: impl Into<String>,
+        severity: Option<Severity>,
+    ) {
         let Some(rules) = self.rules.get(&d) else {
             return;
         };
         let message = message.into();
         let range = range.start.min(self.file.text().len())..range.end.min(self.file.text().len());
-        for &rule in rules {
+        for &(rule, ref params) in rules {
+            if !wants(params) {
+                continue;
+            }
             let mut f = Finding::span(rule, self.file, range.clone(), message.clone());
             if let Some(s) = severity {
                 f = f.with_severity(s);

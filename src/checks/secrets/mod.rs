@@ -22,7 +22,9 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 
-use super::{BuildError, Built, Check, Kind, RuleInput};
+use schemars::JsonSchema;
+
+use super::{BuildError, Built, Check, Declared, Kind};
 use std::sync::Arc;
 
 use crate::finding::{Finding, RuleIdx, SecretMark, replace_ranges};
@@ -43,38 +45,20 @@ pub const MAX_TOTAL_KEYWORDS: usize = 50_000;
 /// side of the keyword (minified files are one long line).
 const WINDOW: usize = 4096;
 
-pub const SECRET_PATTERN: Kind = Kind {
-    name: "secret-pattern",
-    locate: false,
-    params: &[
-        "detector",
-        "name",
-        "regex",
-        "keywords",
-        "min_entropy",
-        "allowlist",
-        "report_at",
-        "lines_after",
-        "placeholders",
-        "names",
-        "min_length",
-        "exclude",
-        "max_file_size",
-    ],
-    build: build_secrets,
-};
+/// Kind `secret-pattern`: hard-coded credentials, by provider pattern or by assignment.
+pub const SECRET_PATTERN: Kind<Params> = Kind::new("secret-pattern", build_secrets);
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-enum Detector {
+pub enum Detector {
     #[default]
     Regex,
     Assignment,
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-enum ReportAt {
+pub enum ReportAt {
     /// The start of the `secret` group.
     #[default]
     Secret,
@@ -82,9 +66,9 @@ enum ReportAt {
     Match,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Params {
+pub struct Params {
     #[serde(default)]
     detector: Detector,
     /// What the secret is, for the message ("GitHub personal access token").
@@ -140,6 +124,10 @@ struct SecretRule {
     max_file_size: u64,
     /// Always runs (no keywords): searched on the whole file.
     unconditional: bool,
+    /// The pack that declares the rule: one secret is one finding among a pack's rules
+    /// (they are designed together), but a rule of another pack (an organisation's
+    /// re-declaration) is a policy of its own and reports it too.
+    pack: usize,
 }
 
 pub struct Secrets {
@@ -165,8 +153,9 @@ fn compile(pattern: &str, what: &str) -> Result<Regex, String> {
         .map_err(|e| format!("invalid {what} regex `{pattern}`: {e}"))
 }
 
-fn build_secrets(inputs: Vec<RuleInput<'_>>) -> Built {
+fn build_secrets(inputs: Vec<Declared<'_, Params>>) -> Built {
     let mut detectors = Vec::new();
+    let mut packs: Vec<String> = Vec::new();
     let mut keywords: Vec<String> = Vec::new();
     let mut keyword_index: HashMap<String, usize> = HashMap::new();
     let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
@@ -174,11 +163,8 @@ fn build_secrets(inputs: Vec<RuleInput<'_>>) -> Built {
     let mut exclude_rules: Vec<Vec<usize>> = Vec::new();
     let mut glob_index: HashMap<String, usize> = HashMap::new();
     for input in inputs {
-        let err = |message: String| BuildError {
-            rule: input.idx,
-            message,
-        };
-        let p: Params = input.params().map_err(err)?;
+        let err = |message: String| BuildError::new(input.idx, message);
+        let p = input.params;
         let i = detectors.len();
         let engine = match p.detector {
             Detector::Regex => {
@@ -285,12 +271,20 @@ fn build_secrets(inputs: Vec<RuleInput<'_>>) -> Built {
             }
         }
         let name = p.name.unwrap_or_else(|| input.rule.title.clone());
+        let pack = match packs.iter().position(|f| *f == input.rule.origin.file) {
+            Some(i) => i,
+            None => {
+                packs.push(input.rule.origin.file.clone());
+                packs.len() - 1
+            }
+        };
         detectors.push(SecretRule {
             rule: input.idx,
             name,
             engine,
             max_file_size: p.max_file_size,
             unconditional: p.keywords.is_empty(),
+            pack,
         });
     }
     let first = detectors.first().map_or(RuleIdx(0), |d| d.rule);
@@ -509,12 +503,15 @@ impl Check for Secrets {
                     .iter()
                     .any(|p| p.start < h.secret.end && h.secret.start < p.end)
         });
-        hits.sort_by_key(|h| (h.at, h.detector));
+        // One finding per secret and pack: the pack's first rule that found it.
+        hits.sort_by_key(|h| (self.detectors[h.detector].pack, h.at, h.detector));
         hits.dedup_by(|b, a| {
-            a.secret.start < b.secret.end
+            self.detectors[a.detector].pack == self.detectors[b.detector].pack
+                && a.secret.start < b.secret.end
                 && b.secret.start < a.secret.end
                 && file.line_of(a.at) == file.line_of(b.at)
         });
+        hits.sort_by_key(|h| (h.at, h.detector));
 
         // What each finding hides: the whole value of every secret of the file.
         let hidden: Vec<(Range<usize>, String)> = hits
