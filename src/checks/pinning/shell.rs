@@ -4,16 +4,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::sync::LazyLock;
-
-use regex::Regex;
 
 use super::refs::contains_full_sha;
 use super::{Cx, Detect};
-
-fn regex(p: &str) -> Regex {
-    Regex::new(p).unwrap_or_else(|e| panic!("invalid built-in pattern {p}: {e}"))
-}
+use crate::static_regex;
 
 /// One logical command line: continuation lines joined, comments removed, with a map back
 /// to byte offsets of the file.
@@ -94,23 +88,20 @@ fn logical_lines(text: &str, range: Range<usize>) -> Vec<Logical> {
     out
 }
 
-static PIPE_TO_SHELL: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
-        r"(?i)\b(?:curl|wget|iwr|irm|invoke-webrequest|invoke-restmethod)\b[^|;&]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+(?:\S+=\S*\s+)*)?(?:/\S*/)?(?:sh|bash|zsh|dash|ksh|ash|python3?|perl|ruby|node|iex|invoke-expression|pwsh|powershell)\b",
-    )
-});
-static PROCESS_SUBST: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"(?:\b(?:sh|bash|zsh|source)|(?:^|\s)\.)\s+<\(\s*(?:curl|wget)\b[^)]*\)")
-});
-static COMMAND_SUBST: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r#"\b(?:sh|bash|zsh|dash|eval)\b(?:\s+-\w+)*\s+["']?\$\(\s*(?:curl|wget)\b[^)]*\)"#)
-});
-static PS_IEX: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
-        r"(?i)(?:\b(?:iex|invoke-expression)\b|\[scriptblock\]::create)\s*\(?\s*\(?.*?(?:downloadstring|\biwr\b|\birm\b|invoke-webrequest|invoke-restmethod)",
-    )
-});
-static URL: LazyLock<Regex> = LazyLock::new(|| regex(r#"https?://[^\s"'`)]+"#));
+static_regex!(
+    PIPE_TO_SHELL = r"(?i)\b(?:curl|wget|iwr|irm|invoke-webrequest|invoke-restmethod)\b[^|;&]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+(?:\S+=\S*\s+)*)?(?:/\S*/)?(?:sh|bash|zsh|dash|ksh|ash|python3?|perl|ruby|node|iex|invoke-expression|pwsh|powershell)\b"
+);
+static_regex!(
+    PROCESS_SUBST = r"(?:\b(?:sh|bash|zsh|source)|(?:^|\s)\.)\s+<\(\s*(?:curl|wget)\b[^)]*\)"
+);
+static_regex!(
+    COMMAND_SUBST =
+        r#"\b(?:sh|bash|zsh|dash|eval)\b(?:\s+-\w+)*\s+["']?\$\(\s*(?:curl|wget)\b[^)]*\)"#
+);
+static_regex!(
+    PS_IEX = r"(?i)(?:\b(?:iex|invoke-expression)\b|\[scriptblock\]::create)\s*\(?\s*\(?.*?(?:downloadstring|\biwr\b|\birm\b|invoke-webrequest|invoke-restmethod)"
+);
+static_regex!(URL = r#"https?://[^\s"'`)]+"#);
 
 /// Check the commands in `range` of the file.
 pub(crate) fn check(cx: &mut Cx<'_>, range: Range<usize>) {
@@ -230,17 +221,13 @@ struct Download {
     reported: bool,
 }
 
-static CURL: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)\b(curl|wget)\b([^|;&]*)"));
-static PS_DOWNLOAD: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
-        r#"(?i)\b(?:invoke-webrequest|iwr)\b[^|;]*?-outfile\s+("[^"]+"|'[^']+'|\S+)|downloadfile\(\s*['"]([^'"]+)['"]\s*,\s*("[^"]+"|'[^']+'|[^)\s]+)"#,
-    )
-});
-static VERIFY: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
-        r"(?i)\b(?:sha(?:1|224|256|384|512)sum|shasum|b2sum|md5sum|get-filehash|gpg\s+--verify|gpgv|cosign\s+verify|minisign|slsa-verifier|--checksum)\b",
-    )
-});
+static_regex!(CURL = r"(?i)\b(curl|wget)\b([^|;&]*)");
+static_regex!(
+    PS_DOWNLOAD = r#"(?i)\b(?:invoke-webrequest|iwr)\b[^|;]*?-outfile\s+("[^"]+"|'[^']+'|\S+)|downloadfile\(\s*['"]([^'"]+)['"]\s*,\s*("[^"]+"|'[^']+'|[^)\s]+)"#
+);
+static_regex!(
+    VERIFY = r"(?i)\b(?:sha(?:1|224|256|384|512)sum|shasum|b2sum|md5sum|get-filehash|gpg\s+--verify|gpgv|cosign\s+verify|minisign|slsa-verifier|--checksum)\b"
+);
 
 fn unquote(s: &str) -> &str {
     s.trim_matches(|c| c == '"' || c == '\'')
@@ -411,8 +398,7 @@ impl Session {
     }
 }
 
-static SEPARATORS: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"&&|\|\||;|\||\$\(|\)|\(|`|\bthen\b|\bdo\b|\belse\b"));
+static_regex!(SEPARATORS = r"&&|\|\||;|\||\$\(|\)|\(|`|\bthen\b|\bdo\b|\belse\b");
 
 /// Byte ranges of the simple commands of a line.
 fn segments(t: &str) -> Vec<Range<usize>> {
@@ -465,10 +451,8 @@ fn words(s: &str) -> Vec<(String, usize)> {
     out
 }
 
-static EXACT_SEMVER: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"^v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$"));
-static GO_VERSION: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"^v\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$"));
+static_regex!(EXACT_SEMVER = r"^v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$");
+static_regex!(GO_VERSION = r"^v\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$");
 
 /// An unpinned package: the word, its offset in the line.
 struct Loose {
