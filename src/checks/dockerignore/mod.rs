@@ -156,7 +156,6 @@ impl ContextChecks {
             .iter()
             .filter(move |(_, p)| p.check == which)
             .map(|(i, _)| *i)
-            .take(1) // the first rule only, for now
     }
 }
 
