@@ -8,7 +8,8 @@
 use std::ops::Range;
 
 use super::refs::{self, RefKind, Resolved};
-use super::{Cx, Detect, shell};
+use super::shell::{self, EXACT_SEMVER};
+use super::{Cx, Detect};
 use crate::finding::Severity;
 use crate::parse::template;
 use crate::parse::yaml::{self, Node, scalar_range};
@@ -309,8 +310,6 @@ fn precommit(cx: &mut Cx<'_>, doc: &Node) {
     }
 }
 
-static_regex!(EXACT_VERSION = r"^v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$");
-
 fn chart(cx: &mut Cx<'_>, doc: &Node) {
     let Some(deps) = doc.get("dependencies") else {
         return;
@@ -336,7 +335,7 @@ fn chart(cx: &mut Cx<'_>, doc: &Node) {
                 if template::has_template(version) {
                     continue;
                 }
-                if !EXACT_VERSION.is_match(version.trim()) {
+                if !EXACT_SEMVER.is_match(version.trim()) {
                     let msg = format!(
                         "chart dependency `{name}` asks for `{version}`, a range: each `helm dependency update` may pick a different chart"
                     );
