@@ -383,3 +383,48 @@ fn a_user_pack_cannot_declare_an_internal_kind() {
         out.describe()
     );
 }
+
+/// Every `docker-context` rule fires, whichever `check` it names. A pack's own
+/// rule with `check = "ineffective-pattern"` reports what the built-in rule reports, at
+/// the same places (ineffective and invalid lines, unread ignore files), each under its id.
+#[test]
+fn an_org_rule_reusing_ineffective_pattern_fires_next_to_the_builtin_one() {
+    let dir = tempfile::tempdir().expect("create a temporary folder");
+    let pack = dir.path().join("org-docker.toml");
+    std::fs::write(
+        &pack,
+        r#"
+[[rule]]
+id = "org/ineffective"
+kind = "docker-context"
+severity = "note"
+title = "Our ignore files have no dead lines"
+help = "Fix or remove the line."
+[rule.params]
+check = "ineffective-pattern"
+"#,
+    )
+    .expect("write the pack");
+    let places = |doc: &Value, rule: &str| -> Vec<(Value, Value, Value, Value)> {
+        common::findings_of(doc, rule)
+            .into_iter()
+            .map(|f| {
+                (
+                    f["path"].clone(),
+                    f["line"].clone(),
+                    f["column"].clone(),
+                    f["message"].clone(),
+                )
+            })
+            .collect()
+    };
+    for case in ["ineffective", "invalid-pattern", "compose-parent"] {
+        let (_, doc) = verify_json(
+            &format!("testdata/dockerignore/{case}"),
+            &["--rules", arg(&pack), "--select", "dockerignore,org"],
+        );
+        let builtin = places(&doc, "dockerignore/ineffective-pattern");
+        assert!(!builtin.is_empty(), "{case}: {doc:#}");
+        assert_eq!(places(&doc, "org/ineffective"), builtin, "{case}");
+    }
+}

@@ -3,7 +3,6 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
 use serde::Deserialize;
 use spdx::detection::{Store, TextData, scan::Scanner};
 
@@ -12,12 +11,8 @@ use schemars::JsonSchema;
 
 use super::{Built, Check, Declared, Kind, each};
 use crate::finding::{Finding, RuleIdx};
+use crate::static_regex;
 use crate::walk::Repo;
-
-fn regex(pattern: &str) -> Regex {
-    // The patterns below are constants covered by tests.
-    Regex::new(pattern).unwrap_or_else(|e| panic!("invalid built-in pattern {pattern}: {e}"))
-}
 
 /// One check per rule, for kinds whose only parameters select the file.
 fn build_located<C: Check + 'static>(
@@ -108,8 +103,7 @@ static COMMON_STORE: LazyLock<Store> = LazyLock::new(|| {
 static LICENSE_STORE: LazyLock<Result<Store, String>> =
     LazyLock::new(|| Store::load_inline().map_err(|e| e.to_string()));
 
-static SPDX_TAG: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"(?m)SPDX-License-Identifier:\s*(.+?)\s*(?:\*/|-->)?\s*$"));
+static_regex!(SPDX_TAG = r"(?m)SPDX-License-Identifier:\s*(.+?)\s*(?:\*/|-->)?\s*$");
 
 /// What the license text is: `Ok(spdx id)` or `Err(closest guess with its score)`.
 fn identify(text: &str, min_confidence: f32) -> Result<String, String> {
@@ -177,15 +171,14 @@ struct SecurityContact {
     locate: Locate,
 }
 
-static EMAIL: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"(?i)\b[a-z0-9._%+-]+@((?:[a-z0-9-]+\.)+[a-z]{2,})\b"));
-static URL: LazyLock<Regex> = LazyLock::new(|| regex(r"(?i)\bhttps?://([a-z0-9.-]+)[^\s)>\]]*"));
-static ADVISORIES: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"(?i)security/advisories|private vulnerability reporting"));
-/// A template variable that will become a contact when the template is rendered.
-static CONTACT_VARIABLE: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"(?i)(\{\{|\$\{|\{%|<%)[^}%>]*(mail|url|contact|security|domain)[^}%>]*(\}\}|\}|%\}|%>)")
-});
+static_regex!(EMAIL = r"(?i)\b[a-z0-9._%+-]+@((?:[a-z0-9-]+\.)+[a-z]{2,})\b");
+static_regex!(URL = r"(?i)\bhttps?://([a-z0-9.-]+)[^\s)>\]]*");
+static_regex!(ADVISORIES = r"(?i)security/advisories|private vulnerability reporting");
+static_regex!(
+    /// A template variable that will become a contact when the template is rendered.
+    CONTACT_VARIABLE =
+        r"(?i)(\{\{|\$\{|\{%|<%)[^}%>]*(mail|url|contact|security|domain)[^}%>]*(\}\}|\}|%\}|%>)"
+);
 
 fn placeholder_domain(domain: &str) -> bool {
     let d = domain.to_ascii_lowercase();
@@ -254,13 +247,13 @@ struct CodeownersSyntax {
     locate: Locate,
 }
 
-static OWNER: LazyLock<Regex> = LazyLock::new(|| {
-    regex(concat!(
+static_regex!(
+    OWNER = concat!(
         r"^(?:@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})", // @user
         r"(?:/[A-Za-z0-9_](?:[A-Za-z0-9._-]*))?",  // @org/team
         r"|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)$", // e-mail
-    ))
-});
+    )
+);
 
 fn is_template_variable(token: &str) -> bool {
     ["{{", "${", "{%", "<%"].iter().any(|m| token.contains(m))

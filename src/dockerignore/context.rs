@@ -264,6 +264,22 @@ const FOLDER_CLASSES: &[(&str, Sensitive)] = &[
     (".secrets", Sensitive::SecretsFolder),
 ];
 
+/// The endings of private keys, keystores and Terraform state ([`Sensitive::Key`]); none
+/// is the ending of another.
+pub const KEY_SUFFIXES: &[&str] = &[
+    ".pem",
+    ".key",
+    ".p12",
+    ".pfx",
+    ".jks",
+    ".keystore",
+    ".tfstate",
+    ".tfstate.backup",
+];
+
+/// The names SSH private keys start with ([`Sensitive::Key`], unless they end in `.pub`).
+pub const KEY_NAMES: &[&str] = &["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"];
+
 /// The sensitive class of a file path, and the unit to report it by: the folder for
 /// folder classes (`.git`, `secrets/`), the file otherwise.
 pub fn sensitive_unit(path: &str) -> Option<(Sensitive, &str)> {
@@ -284,22 +300,8 @@ pub fn sensitive_unit(path: &str) -> Option<(Sensitive, &str)> {
             .is_some_and(|x| !matches!(x, "example" | "sample" | "template" | "dist"))
     {
         Sensitive::Env
-    } else if [
-        ".pem",
-        ".key",
-        ".p12",
-        ".pfx",
-        ".jks",
-        ".keystore",
-        ".tfstate",
-        ".tfstate.backup",
-    ]
-    .iter()
-    .any(|ext| name.ends_with(ext))
-        || (["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"]
-            .iter()
-            .any(|k| name.starts_with(k))
-            && !name.ends_with(".pub"))
+    } else if KEY_SUFFIXES.iter().any(|ext| name.ends_with(ext))
+        || (KEY_NAMES.iter().any(|k| name.starts_with(k)) && !name.ends_with(".pub"))
     {
         Sensitive::Key
     } else if matches!(*name, ".npmrc" | ".pypirc" | ".netrc")

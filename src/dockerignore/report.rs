@@ -96,7 +96,7 @@ fn display(path: &Path) -> String {
     if s.is_empty() { ".".to_owned() } else { s }
 }
 
-pub use crate::util::human_bytes;
+use crate::util::human_bytes;
 
 fn human(r: &ContextReport<'_>, listing: &Listing, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(

@@ -2,17 +2,12 @@
 //! `pyproject.toml` (looked for inside the same project, never across a template folder),
 //! `requirements*.txt` pins, Terraform module sources.
 
-use std::sync::LazyLock;
-
 use regex::Regex;
 
 use super::refs::{contains_full_sha, is_full_sha};
 use super::shell::pip_pinned;
 use super::{Cx, Detect};
-
-fn regex(p: &str) -> Regex {
-    Regex::new(p).unwrap_or_else(|e| panic!("invalid built-in pattern {p}: {e}"))
-}
+use crate::static_regex;
 
 fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
@@ -51,9 +46,10 @@ fn offset_of(text: &str, re: &Regex) -> std::ops::Range<usize> {
     re.find(text).map_or(0..0, |m| m.range())
 }
 
-static CARGO_DEPS: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"(?m)^\[(?:dependencies|dev-dependencies|build-dependencies|target\..+\.dependencies)\]")
-});
+static_regex!(
+    CARGO_DEPS =
+        r"(?m)^\[(?:dependencies|dev-dependencies|build-dependencies|target\..+\.dependencies)\]"
+);
 
 pub(crate) fn cargo(cx: &mut Cx<'_>) {
     let text = cx.text();
@@ -81,8 +77,7 @@ pub(crate) fn cargo(cx: &mut Cx<'_>) {
     );
 }
 
-static NPM_EXACT: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"^=?v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$"));
+static_regex!(NPM_EXACT = r"^=?v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$");
 const NPM_LOCKS: &[&str] = &[
     "package-lock.json",
     "npm-shrinkwrap.json",
@@ -167,7 +162,7 @@ fn workspace_root(cx: &Cx<'_>, dir: &str) -> bool {
         .is_some_and(|f| f.text().contains("\"workspaces\""))
 }
 
-static GO_REQUIRE: LazyLock<Regex> = LazyLock::new(|| regex(r"(?m)^require\b"));
+static_regex!(GO_REQUIRE = r"(?m)^require\b");
 
 pub(crate) fn go_mod(cx: &mut Cx<'_>) {
     let text = cx.text();
@@ -185,14 +180,10 @@ pub(crate) fn go_mod(cx: &mut Cx<'_>) {
     );
 }
 
-static PY_APP: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
-        r"(?m)^\[(?:project\.scripts|project\.gui-scripts|tool\.poetry\.scripts)\]|^\s*package-mode\s*=\s*false|^\s*package\s*=\s*false|^\s*distribution\s*=\s*false",
-    )
-});
-static PY_DEPS: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r#"(?m)^\s*dependencies\s*=\s*\[\s*["']|^\[tool\.poetry\.dependencies\]"#)
-});
+static_regex!(
+    PY_APP = r"(?m)^\[(?:project\.scripts|project\.gui-scripts|tool\.poetry\.scripts)\]|^\s*package-mode\s*=\s*false|^\s*package\s*=\s*false|^\s*distribution\s*=\s*false"
+);
+static_regex!(PY_DEPS = r#"(?m)^\s*dependencies\s*=\s*\[\s*["']|^\[tool\.poetry\.dependencies\]"#);
 
 pub(crate) fn pyproject(cx: &mut Cx<'_>) {
     let text = cx.text();
@@ -306,8 +297,7 @@ pub(crate) fn requirements(cx: &mut Cx<'_>) {
     }
 }
 
-static DEVCONTAINER_IMAGE: LazyLock<Regex> =
-    LazyLock::new(|| regex(r#"(?m)^\s*"image"\s*:\s*"([^"]+)""#));
+static_regex!(DEVCONTAINER_IMAGE = r#"(?m)^\s*"image"\s*:\s*"([^"]+)""#);
 
 /// A dev container's `"image"` (the file is JSON with comments: read line by line).
 pub(crate) fn devcontainer(cx: &mut Cx<'_>) {
@@ -319,14 +309,11 @@ pub(crate) fn devcontainer(cx: &mut Cx<'_>) {
     }
 }
 
-static TF_MODULE: LazyLock<Regex> = LazyLock::new(|| regex(r#"(?m)^\s*module\s+"[^"]*"\s*\{"#));
-static TF_ATTR: LazyLock<Regex> =
-    LazyLock::new(|| regex(r#"(?m)^\s*(source|version)\s*=\s*"([^"]*)""#));
-static TF_REGISTRY: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
-        r"^(?:[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?/)?[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+$",
-    )
-});
+static_regex!(TF_MODULE = r#"(?m)^\s*module\s+"[^"]*"\s*\{"#);
+static_regex!(TF_ATTR = r#"(?m)^\s*(source|version)\s*=\s*"([^"]*)""#);
+static_regex!(
+    TF_REGISTRY = r"^(?:[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?/)?[A-Za-z0-9_-]+/[A-Za-z0-9_-]+/[A-Za-z0-9_-]+$"
+);
 
 pub(crate) fn terraform(cx: &mut Cx<'_>) {
     let text = cx.file.text();

@@ -6,26 +6,19 @@
 //! parse is reported and then checked line by line, so no reference hides behind a tag.
 
 use std::ops::Range;
-use std::sync::LazyLock;
-
-use regex::Regex;
 
 use super::refs::{self, RefKind, Resolved};
-use super::{Cx, Detect, shell};
+use super::shell::{self, EXACT_SEMVER};
+use super::{Cx, Detect};
 use crate::finding::Severity;
 use crate::parse::template;
 use crate::parse::yaml::{self, Node, scalar_range};
+use crate::static_regex;
 
-fn regex(p: &str) -> Regex {
-    Regex::new(p).unwrap_or_else(|e| panic!("invalid built-in pattern {p}: {e}"))
-}
-
-/// The keys this module reads; a YAML file that has none of them is not parsed.
-static RELEVANT: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
-        r#"\b(?:uses|image|jobs|include|rev|dependencies|services|script|container|runs|repository|repos|cmds)["']?[ \t]*:"#,
-    )
-});
+static_regex!(
+    /// The keys this module reads; a YAML file that has none of them is not parsed.
+    RELEVANT = r#"\b(?:uses|image|jobs|include|rev|dependencies|services|script|container|runs|repository|repos|cmds)["']?[ \t]*:"#
+);
 
 pub(crate) fn check(cx: &mut Cx<'_>) {
     let text = cx.text();
@@ -184,9 +177,9 @@ pub(crate) fn image_value(cx: &mut Cx<'_>, value: &str, range: Range<usize>) {
     }
 }
 
-static ENV_VAR: LazyLock<Regex> = LazyLock::new(|| {
-    regex(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
-});
+static_regex!(
+    ENV_VAR = r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
+);
 
 /// Replace `${VAR:-default}` with its default; a leading `$VAR/` registry prefix is dropped.
 /// `Err(var)` when a variable without a default decides the reference.
@@ -317,9 +310,6 @@ fn precommit(cx: &mut Cx<'_>, doc: &Node) {
     }
 }
 
-static EXACT_VERSION: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"^v?\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$"));
-
 fn chart(cx: &mut Cx<'_>, doc: &Node) {
     let Some(deps) = doc.get("dependencies") else {
         return;
@@ -345,7 +335,7 @@ fn chart(cx: &mut Cx<'_>, doc: &Node) {
                 if template::has_template(version) {
                     continue;
                 }
-                if !EXACT_VERSION.is_match(version.trim()) {
+                if !EXACT_SEMVER.is_match(version.trim()) {
                     let msg = format!(
                         "chart dependency `{name}` asks for `{version}`, a range: each `helm dependency update` may pick a different chart"
                     );
@@ -584,11 +574,9 @@ fn image_key(cx: &mut Cx<'_>, v: &Node) {
     }
 }
 
-static LINE_REF: LazyLock<Regex> = LazyLock::new(|| {
-    regex(
-        r#"(?m)^[ \t]*(?:-[ \t]+)?(?:\{[ \t]*)?["']?(uses|image|container|rev)["']?[ \t]*:[ \t]*["']?([^\s"'#,}]+)"#,
-    )
-});
+static_regex!(
+    LINE_REF = r#"(?m)^[ \t]*(?:-[ \t]+)?(?:\{[ \t]*)?["']?(uses|image|container|rev)["']?[ \t]*:[ \t]*["']?([^\s"'#,}]+)"#
+);
 
 /// The fallback for a file that does not parse: `uses:`, `image:`, `container:` and
 /// `rev:` values line by line, and shell commands everywhere.

@@ -7,12 +7,10 @@
 //! falls back to the text rules.
 
 use std::ops::Range;
-use std::sync::LazyLock;
-
-use regex::Regex;
 
 use super::policy;
 use crate::source::SourceFile;
+use crate::static_regex;
 
 /// Lines below a `name:` line searched for its `value:` line.
 const CONTEXT_LINES: u32 = 3;
@@ -32,8 +30,8 @@ macro_rules! rust_type {
     };
 }
 
-static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static_regex!(
+    ASSIGN = concat!(
         r#"(?:^|[\s{(\[,;"'`&?]|\$)(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)["'`]?\]?\s*"#,
         r#"(?:"#,
         // With a type: `PASSWORD: &str = "…"`, `apiKey: string = '…'`, Go's
@@ -44,57 +42,50 @@ static ASSIGN: LazyLock<Regex> = LazyLock::new(|| {
         r#"(?P<typed>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|`[^`\r\n]*`)|"#,
         r#"(?:=>|:=|=|:(?P<path>:)?)\s*(?:\[\s*)?"#,
         r#"(?P<value>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|`[^`\r\n]*`|[^\s,;'"`]+))"#
-    ))
-    .expect("assignment regex")
-});
+    )
+);
 
-/// A quoted name and a literal as the first two arguments of a call: PHP's
-/// `define('DB_PASSWORD', '…')`, `os.getenv("API_KEY", "…")` (a hard-coded fallback),
-/// `headers.put("X-Api-Key", "…")`.
-static CALL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static_regex!(
+    /// A quoted name and a literal as the first two arguments of a call: PHP's
+    /// `define('DB_PASSWORD', '…')`, `os.getenv("API_KEY", "…")` (a hard-coded fallback),
+    /// `headers.put("X-Api-Key", "…")`.
+    CALL = concat!(
         r#"["'](?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)["']\s*,\s*"#,
         r#"(?P<value>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*')"#
-    ))
-    .expect("call regex")
-});
+    )
+);
 
-/// `key=value` pairs of a connection string or a query string, inside another value.
-static PARAM: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?:^|[?&;\s])(?P<key>[A-Za-z_][A-Za-z0-9_. \-]*?)\s*=\s*(?P<value>[^&;\s"']+)"#)
-        .expect("param regex")
-});
+static_regex!(
+    /// `key=value` pairs of a connection string or a query string, inside another value.
+    PARAM = r#"(?:^|[?&;\s])(?P<key>[A-Za-z_][A-Za-z0-9_. \-]*?)\s*=\s*(?P<value>[^&;\s"']+)"#
+);
 
-/// An XML element: `<password>…</password>` (Maven `settings.xml`, .NET configs).
-static ELEMENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"<(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)>(?P<value>[^<>\s]+)</"#)
-        .expect("element regex")
-});
+static_regex!(
+    /// An XML element: `<password>…</password>` (Maven `settings.xml`, .NET configs).
+    ELEMENT = r#"<(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)>(?P<value>[^<>\s]+)</"#);
 
-/// `--password value`, `--api-key=value` on a command line.
-static FLAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static_regex!(
+    /// `--password value`, `--api-key=value` on a command line.
+    FLAG = concat!(
         r#"(?:^|\s)--(?P<key>[A-Za-z][A-Za-z0-9_\-]*)(?:=|\s+)"#,
         r#"(?P<value>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|[^\s,;'"`$-][^\s,;'"`]*)"#
-    ))
-    .expect("flag regex")
-});
+    )
+);
 
-/// A name bound to a raw string (`r"…"`, `r#"…"#`), which [`ASSIGN`] does not read:
-/// `KEY: &str = r#"…`, `let key = r"…`, `key: r"…` in a struct literal.
-static RAW_BINDING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static_regex!(
+    /// A name bound to a raw string (`r"…"`, `r#"…"#`), which [`ASSIGN`] does not read:
+    /// `KEY: &str = r#"…`, `let key = r"…`, `key: r"…` in a struct literal.
+    RAW_BINDING = concat!(
         r#"(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*"#,
         r#"(?:"#,
         rust_type!(),
         r#"\s*=|=|:)\s*&?\s*r#*""#
-    ))
-    .expect("raw binding regex")
-});
+    )
+);
 
-/// Names that hold something about a secret, not the secret itself.
-static NOT_SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static_regex!(
+    /// Names that hold something about a secret, not the secret itself.
+    NOT_SECRET_NAME = concat!(
         r"(?i)(?:file|path|dir|url|uri|endpoint|name|type|length|len|size|count|min|max|",
         r"expires?|expiry|expiration|ttl|timeout|prefix|suffix|header|field|policy|hash|regex|",
         r"pattern|format|id|ids|placeholder|label|hint|description|public|tokenizer|tokens|ref|",
@@ -104,19 +95,17 @@ static NOT_SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| {
         r"(?:next|page|pagination|continuation|change|update|purchase|product|input|output|",
         r"unit|sync|idempotency|request)[_-]?token|last[_-]?used|ciphertext(?:[_-]?blob)?)$|",
         r"(?i)^(?:no|is|has|use|allow|enable|disable|show|hide|validate|check|get|set|on)[_A-Z]"
-    ))
-    .expect("not-secret-name regex")
-});
+    )
+);
 
-/// Keys whose name comes from the line above (`- name: X` / `value: …`, Terraform
-/// `variable "x" { default = … }`).
-static CONTEXT_KEY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^(?:value|default|defaultvalue|val)$").expect("context"));
+static_regex!(
+    /// Keys whose name comes from the line above (`- name: X` / `value: …`, Terraform
+    /// `variable "x" { default = … }`).
+    CONTEXT_KEY = r"(?i)^(?:value|default|defaultvalue|val)$");
 
-static CONTEXT_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"(?i)(?-u:\b)(?:name|key|variable|env)\s*[:=]?\s*["']?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)"#)
-        .expect("context name")
-});
+static_regex!(
+    CONTEXT_NAME = r#"(?i)(?-u:\b)(?:name|key|variable|env)\s*[:=]?\s*["']?(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)"#
+);
 
 /// Extensions of programming languages: a bare word there is a variable, not a value.
 const CODE: &[&str] = &[

@@ -1,11 +1,8 @@
 //! What is not a secret: placeholders, references to the environment or a template
 //! engine, hashes and identifiers. Shared by every detector.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use crate::source::{ceil_char_boundary, floor_char_boundary};
+use crate::static_regex;
 
 /// Shannon entropy of `s` in bits per byte.
 pub fn entropy(s: &str) -> f64 {
@@ -156,30 +153,28 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "qwerty",
 ];
 
-/// Values that are a reference, not a literal: environment, template engines, secret stores.
-static REFERENCE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static_regex!(
+    /// Values that are a reference, not a literal: environment, template engines, secret stores.
+    REFERENCE = concat!(
         r"(?i)^\$[A-Za-z_{(]|\$\{|\$\(|\{\{|\}\}|\{%|%\}|<%|%>|#\{|%\([a-z_]+\)s|^@|",
         r"os\.environ|os\.getenv|getenv\(|process\.env|import\.meta\.env|env::var|env\(|",
         r"ENV\[|environ\[|secrets\.|vars\.|valueFrom|secretKeyRef|(?-u:\b)vault:|(?-u:\b)ssm:|",
         r"arn:aws|^!ref|^!sub|^!getatt|(?-u:\b)SecretsManager|keyvault|^ref\+|^file:|^env:|",
         r"(?-u:\b)(?:lookup\(|var\.|local\.|data\.|module\.)"
-    ))
-    .expect("reference regex")
-});
+    )
+);
 
-/// Hashes, digests and identifiers that look random but are not credentials.
-static NOT_A_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static_regex!(
+    /// Hashes, digests and identifiers that look random but are not credentials.
+    NOT_A_KEY = concat!(
         r"(?i)^(?:[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$|",
         r"^(?:sha1|sha256|sha384|sha512|md5)[:\-=]|",
         r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|",
         r"^v?\d+(?:\.\d+)+(?:[-+][\w.]+)?$|^\d+$|",
         r"^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-\S+) |",
         r"-----BEGIN (?:CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|PGP PUBLIC KEY)"
-    ))
-    .expect("not-a-key regex")
-});
+    )
+);
 
 /// Why `value` is not a secret, or `None` when it may be one. Applies to every detector.
 pub fn not_a_secret(value: &str) -> Option<&'static str> {
@@ -222,21 +217,19 @@ pub fn not_a_secret(value: &str) -> Option<&'static str> {
     None
 }
 
-/// Identifiers (`self.password`, `config.db.secret`, `PASSWORD_FILE`) are not literal values.
-static IDENTIFIER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]*)*(?:\(\))?$")
-        .expect("identifier regex")
-});
+static_regex!(
+    /// Identifiers (`self.password`, `config.db.secret`, `PASSWORD_FILE`) are not literal values.
+    IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]*)*(?:\(\))?$"
+);
 
-/// Words in a value that mark it as prose or a file name rather than a credential.
-static NOT_A_CREDENTIAL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
+static_regex!(
+    /// Words in a value that mark it as prose or a file name rather than a credential.
+    NOT_A_CREDENTIAL = concat!(
         r"(?i)^(?:true|false|null|none|nil|undefined|required|optional|string|bool|int|yes|no)$|",
         r"^https?://[^:@/\s]+(?:[/?#]|$)|^[./~]*/[\w./-]+$|\.(?:pem|key|crt|json|ya?ml|txt|env|p12|pfx|jks)$|",
         r"^\w+(?:\s+\w+){2,}"
-    ))
-    .expect("credential regex")
-});
+    )
+);
 
 /// `my_super_secret_key`, `sensitive-property-value`, `Win32_System`: words joined by
 /// separators are a name or a phrase, not a random credential; so are `StorageEncrypted`
@@ -296,8 +289,7 @@ const DICTIONARY: &[&str] = &[
     "private",
 ];
 
-static PERCENT_ENCODED: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"%[0-9A-Fa-f]{2}").expect("percent regex"));
+static_regex!(PERCENT_ENCODED = r"%[0-9A-Fa-f]{2}");
 
 /// The character classes (lower, upper, digit, other) a value uses.
 pub fn classes(v: &str) -> u32 {

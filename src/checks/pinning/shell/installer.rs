@@ -1,0 +1,188 @@
+//! Package installs without an exact version: which package manager a command runs, and
+//! its family's judgement of the packages it names.
+
+use std::ops::Range;
+
+use super::lex::{Logical, unquote, words};
+use super::{Cx, Detect, cargo, gem, go, npm, nuget, os_packages, pip};
+
+/// An unpinned package: the word, its offset in the line.
+pub(super) struct Loose {
+    pub(super) name: String,
+    pub(super) at: usize,
+}
+
+/// The package managers whose installs are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Installer {
+    /// `pip install`, `python -m pip install`, `uv pip install`, `uv tool install`, `pipx install`.
+    Pip,
+    Uvx,
+    /// `npm install`, `yarn global add`, `pnpm add -g`.
+    Npm,
+    /// `npx`, `bunx`, `pnpm dlx`, `yarn dlx`.
+    Npx,
+    /// `go install`, `go run`, `go get`.
+    Go,
+    Gem,
+    Cargo,
+    Choco,
+    /// `dotnet tool install`.
+    Dotnet,
+    /// `apt-get install`, `apt install`.
+    Apt,
+    Apk,
+    /// `conda`, `mamba`, `micromamba install`.
+    Conda,
+}
+
+impl Installer {
+    /// The package manager a command runs, and where its arguments start in `ws`: the one
+    /// place that reads tool names.
+    fn of(ws: &[(String, usize)]) -> Option<(Installer, usize)> {
+        let word = |i: usize| ws.get(i).map(|(w, _)| w.as_str());
+        let lower = |i: usize| word(i).map(|w| unquote(w).to_ascii_lowercase());
+        let cmd = lower(0)?;
+        let cmd = cmd.rsplit('/').next().unwrap_or(&cmd).to_owned();
+        let cmd = cmd.strip_suffix(".exe").unwrap_or(&cmd).to_owned();
+        let found = match cmd.as_str() {
+            "pip" | "pip3" | "pipx" if lower(1).as_deref() == Some("install") => (Self::Pip, 2),
+            "python" | "python3" | "py"
+                if lower(1).as_deref() == Some("-m")
+                    && matches!(lower(2).as_deref(), Some("pip" | "pipx"))
+                    && lower(3).as_deref() == Some("install") =>
+            {
+                (Self::Pip, 4)
+            }
+            "uv" if lower(1).as_deref() == Some("pip")
+                && lower(2).as_deref() == Some("install") =>
+            {
+                (Self::Pip, 3)
+            }
+            "uv" | "pipx"
+                if matches!(lower(1).as_deref(), Some("tool"))
+                    && lower(2).as_deref() == Some("install") =>
+            {
+                (Self::Pip, 3)
+            }
+            "uvx" => (Self::Uvx, 1),
+            "npm" if matches!(lower(1).as_deref(), Some("install" | "i" | "add" | "in")) => {
+                (Self::Npm, 2)
+            }
+            "yarn"
+                if lower(1).as_deref() == Some("global") && lower(2).as_deref() == Some("add") =>
+            {
+                (Self::Npm, 3)
+            }
+            "pnpm"
+                if matches!(lower(1).as_deref(), Some("add" | "install" | "i"))
+                    && ws[2..].iter().any(|(w, _)| w == "-g" || w == "--global") =>
+            {
+                (Self::Npm, 2)
+            }
+            "npx" | "bunx" => (Self::Npx, 1),
+            "pnpm" | "yarn" if lower(1).as_deref() == Some("dlx") => (Self::Npx, 2),
+            "go" if matches!(lower(1).as_deref(), Some("install" | "run" | "get")) => (Self::Go, 1),
+            "gem" if lower(1).as_deref() == Some("install") => (Self::Gem, 2),
+            "cargo" if lower(1).as_deref() == Some("install") => (Self::Cargo, 2),
+            "cinst" => (Self::Choco, 1),
+            "choco" if matches!(lower(1).as_deref(), Some("install" | "upgrade")) => {
+                (Self::Choco, 2)
+            }
+            "dotnet"
+                if lower(1).as_deref() == Some("tool")
+                    && matches!(lower(2).as_deref(), Some("install" | "update")) =>
+            {
+                (Self::Dotnet, 3)
+            }
+            "apt-get" | "apt" if lower(1).as_deref() == Some("install") => (Self::Apt, 2),
+            "apk" if lower(1).as_deref() == Some("add") => (Self::Apk, 2),
+            "conda" | "mamba" | "micromamba" if lower(1).as_deref() == Some("install") => {
+                (Self::Conda, 2)
+            }
+            _ => return None,
+        };
+        Some(found)
+    }
+
+    /// The packages of `args` installed without an exact version.
+    fn loose(self, cx: &Cx<'_>, args: &[(String, usize)]) -> Vec<Loose> {
+        match self {
+            Self::Pip => pip::pip(args),
+            Self::Uvx => pip::uvx(args),
+            Self::Npm => npm::npm(args),
+            Self::Npx => npm::npx(cx, args),
+            Self::Go => go::go(args),
+            Self::Gem => gem::gem(args),
+            Self::Cargo => cargo::cargo(args),
+            Self::Choco => nuget::choco(args),
+            Self::Dotnet => nuget::dotnet(args),
+            Self::Apt => os_packages::apt(args),
+            Self::Apk => os_packages::apk(args),
+            Self::Conda => os_packages::conda(args),
+        }
+    }
+
+    /// The detection and the message for `loose`, found in `command`.
+    fn report(self, loose: &[Loose], command: &str) -> (Detect, String) {
+        let names: Vec<String> = loose.iter().map(|l| format!("`{}`", l.name)).collect();
+        match self {
+            Self::Apt | Self::Apk => (
+                Detect::OsPackageUnpinned,
+                format!(
+                    "{} installed by `{command}` without a version: the distribution's current package is used",
+                    names.join(", ")
+                ),
+            ),
+            Self::Cargo if loose.iter().all(|l| l.name == "--locked") => (
+                Detect::PackageUnpinned,
+                "`cargo install` without `--locked`: the crate's dependencies resolve to their newest semver-compatible versions".to_owned(),
+            ),
+            _ => (
+                Detect::PackageUnpinned,
+                format!(
+                    "{} installed by `{command}` without an exact version: every run may install a different release",
+                    names.join(", ")
+                ),
+            ),
+        }
+    }
+}
+
+/// Report the unpinned packages of the simple command `seg` of `line`.
+pub(super) fn installs(cx: &mut Cx<'_>, line: &Logical, seg: Range<usize>) {
+    let base = seg.start;
+    let ws = words(&line.text[seg]);
+    let mut k = 0;
+    while k < ws.len() {
+        let w = ws[k].0.as_str();
+        if matches!(
+            w,
+            "sudo" | "exec" | "time" | "command" | "-" | "RUN" | "run" | "run:" | "script:"
+        ) || (w.contains('=') && !w.starts_with('-') && !w.contains('/'))
+            || (w.starts_with('-') && k > 0 && ws[k - 1].0 == "sudo")
+        {
+            k += 1;
+        } else {
+            break;
+        }
+    }
+    let ws = &ws[k..];
+    let Some((installer, start)) = Installer::of(ws) else {
+        return;
+    };
+    let args = &ws[start..];
+    let loose = installer.loose(cx, args);
+    let Some(first) = loose.first() else { return };
+    let at = base + first.at;
+    let range = line.orig_range(at..at + first.name.len().max(1));
+    // `go`'s arguments start with its subcommand: show it.
+    let shown = (start + usize::from(installer == Installer::Go)).min(ws.len());
+    let command = ws[..shown]
+        .iter()
+        .map(|(w, _)| w.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (detect, msg) = installer.report(&loose, &command);
+    cx.report(detect, range, msg);
+}

@@ -1,0 +1,294 @@
+//! Remote code: a download piped to a shell (`curl … | sh`, `iex (iwr …)`), and a file
+//! downloaded and later executed without a checksum check.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+
+use super::lex::{Logical, segments, unquote, words};
+use super::{Cx, Detect};
+use crate::checks::pinning::refs::contains_full_sha;
+use crate::static_regex;
+
+static_regex!(
+    PIPE_TO_SHELL = r"(?i)\b(?:curl|wget|iwr|irm|invoke-webrequest|invoke-restmethod)\b[^|;&]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+(?:\S+=\S*\s+)*)?(?:/\S*/)?(?:sh|bash|zsh|dash|ksh|ash|python3?|perl|ruby|node|iex|invoke-expression|pwsh|powershell)\b"
+);
+static_regex!(
+    PROCESS_SUBST = r"(?:\b(?:sh|bash|zsh|source)|(?:^|\s)\.)\s+<\(\s*(?:curl|wget)\b[^)]*\)"
+);
+static_regex!(
+    COMMAND_SUBST =
+        r#"\b(?:sh|bash|zsh|dash|eval)\b(?:\s+-\w+)*\s+["']?\$\(\s*(?:curl|wget)\b[^)]*\)"#
+);
+static_regex!(
+    PS_IEX = r"(?i)(?:\b(?:iex|invoke-expression)\b|\[scriptblock\]::create)\s*\(?\s*\(?.*?(?:downloadstring|\biwr\b|\birm\b|invoke-webrequest|invoke-restmethod)"
+);
+static_regex!(URL = r#"https?://[^\s"'`)]+"#);
+
+fn remote_pipes(cx: &mut Cx<'_>, line: &Logical) {
+    let t = line.text.as_str();
+    // Start → end of the hits so far, which never overlap: a match overlaps one of them
+    // exactly when it overlaps the last one that starts before its end.
+    let mut hits: BTreeMap<usize, usize> = BTreeMap::new();
+    for re in [&*PIPE_TO_SHELL, &*PROCESS_SUBST, &*COMMAND_SUBST, &*PS_IEX] {
+        for m in re.find_iter(t) {
+            crate::work::add(1);
+            if hits
+                .range(..m.end())
+                .next_back()
+                .is_some_and(|(_, &end)| m.start() < end)
+            {
+                continue;
+            }
+            hits.insert(m.start(), m.end());
+        }
+    }
+    // The first URL at or after a hit, for a hit without one of its own. Hits come in
+    // order, so one search serves every hit up to the URL it found.
+    let mut next_url: Option<Option<Range<usize>>> = None;
+    for (start, end) in hits {
+        let h = start..end;
+        let snippet = &t[h.clone()];
+        let urls: Vec<&str> = if URL.is_match(snippet) {
+            URL.find_iter(snippet).map(|m| m.as_str()).collect()
+        } else {
+            // PowerShell names the URL after the matched `DownloadString(`.
+            let stale = match &next_url {
+                None => true,
+                Some(Some(u)) => u.start < h.start,
+                Some(None) => false,
+            };
+            if stale {
+                let found = URL.find_at(t, h.start).map(|m| m.range());
+                crate::work::add(found.as_ref().map_or(t.len(), |u| u.end) - h.start);
+                next_url = Some(found);
+            }
+            next_url.iter().flatten().map(|u| &t[u.clone()]).collect()
+        };
+        if !urls.is_empty() && urls.iter().all(|u| contains_full_sha(u)) {
+            continue;
+        }
+        let what = urls
+            .first()
+            .map_or_else(|| "a downloaded script".to_owned(), |u| format!("`{u}`"));
+        let r = line.orig_range(h.start..h.start + 1);
+        cx.report(
+            Detect::RemoteScript,
+            r.start..r.start + snippet.trim_end().len().min(line.text.len() - h.start),
+            format!(
+                "{what} is executed straight from the network: whatever the server returns on the day runs"
+            ),
+        );
+    }
+}
+
+struct Download {
+    /// The saved file as written.
+    path: String,
+    url: String,
+    /// Offset of the download in the file.
+    at: usize,
+    line: usize,
+    reported: bool,
+}
+
+static_regex!(CURL = r"(?i)\b(curl|wget)\b([^|;&]*)");
+static_regex!(
+    PS_DOWNLOAD = r#"(?i)\b(?:invoke-webrequest|iwr)\b[^|;]*?-outfile\s+("[^"]+"|'[^']+'|\S+)|downloadfile\(\s*['"]([^'"]+)['"]\s*,\s*("[^"]+"|'[^']+'|[^)\s]+)"#
+);
+static_regex!(
+    VERIFY = r"(?i)\b(?:sha(?:1|224|256|384|512)sum|shasum|b2sum|md5sum|get-filehash|gpg\s+--verify|gpgv|cosign\s+verify|minisign|slsa-verifier|--checksum)\b"
+);
+
+fn find_downloads(line: &Logical, idx: usize, out: &mut Vec<Download>) {
+    let t = line.text.as_str();
+    for c in CURL.captures_iter(t) {
+        let (Some(tool), Some(args_m)) = (c.get(1), c.get(2)) else {
+            continue;
+        };
+        let args = words(args_m.as_str());
+        let is_wget = tool.as_str().eq_ignore_ascii_case("wget");
+        let url = args
+            .iter()
+            .map(|(w, _)| w.as_str())
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"));
+        let Some(url) = url else { continue };
+        let mut path = None;
+        let mut i = 0;
+        while i < args.len() {
+            let w = args[i].0.as_str();
+            let next = args.get(i + 1).map(|(n, _)| n.clone());
+            if w == ">" || w == ">>" {
+                path = next;
+            } else if let Some(v) = w.strip_prefix('>').filter(|v| !v.is_empty() && *v != ">") {
+                path = Some(v.to_owned());
+            } else if let Some(v) = w
+                .strip_prefix("--output=")
+                .or(w.strip_prefix("--output-document="))
+            {
+                path = Some(v.to_owned());
+            } else if w == "--output" || w == "--output-document" {
+                path = next;
+            } else if w.starts_with('-') && !w.starts_with("--") {
+                let flag = if is_wget { 'O' } else { 'o' };
+                if w.ends_with(flag) {
+                    path = next;
+                } else if let Some(pos) = w.find(flag) {
+                    path = Some(w[pos + 1..].to_owned());
+                } else if !is_wget && w.ends_with('O') {
+                    path = url.rsplit('/').next().map(str::to_owned);
+                }
+            }
+            i += 1;
+        }
+        if is_wget && path.is_none() {
+            path = url.rsplit('/').next().map(str::to_owned);
+        }
+        if let Some(p) = path.filter(|p| p != "-" && p != "/dev/null") {
+            out.push(Download {
+                path: unquote(&p).to_owned(),
+                url: url.to_owned(),
+                at: line.orig(tool.start()),
+                line: idx,
+                reported: false,
+            });
+        }
+    }
+    for c in PS_DOWNLOAD.captures_iter(t) {
+        let Some(m) = c.get(0) else { continue };
+        let (url, path) = match (c.get(1), c.get(2), c.get(3)) {
+            (Some(p), _, _) => (URL.find(m.as_str()).map_or("", |u| u.as_str()), p.as_str()),
+            (None, Some(u), Some(p)) => (u.as_str(), p.as_str()),
+            _ => continue,
+        };
+        out.push(Download {
+            path: unquote(path).to_owned(),
+            url: url.to_owned(),
+            at: line.orig(m.start()),
+            line: idx,
+            reported: false,
+        });
+    }
+}
+
+const INTERPRETERS: &[&str] = &[
+    "sh",
+    "bash",
+    "zsh",
+    "dash",
+    "ksh",
+    "source",
+    ".",
+    "python",
+    "python3",
+    "perl",
+    "ruby",
+    "node",
+    "pwsh",
+    "powershell",
+    "powershell.exe",
+    "pwsh.exe",
+    "&",
+];
+
+/// The downloads of a [`super::Session`] so far, to find the command that runs one.
+#[derive(Default)]
+pub(super) struct Downloads {
+    list: Vec<Download>,
+    /// Saved path → downloads (indexes in `list`) that running it would report: looked up
+    /// by the path a command runs, never scanned.
+    by_path: HashMap<String, Vec<usize>>,
+    /// Downloads before this index were verified by a checksum command after them.
+    verified: usize,
+}
+
+impl Downloads {
+    /// The remote code of logical line `idx`: piped to a shell, downloaded, verified, or a
+    /// download executed.
+    pub(super) fn check(&mut self, cx: &mut Cx<'_>, line: &Logical, idx: usize) {
+        remote_pipes(cx, line);
+        let before = self.list.len();
+        find_downloads(line, idx, &mut self.list);
+        for (i, d) in self.list.iter().enumerate().skip(before) {
+            // A download pinned by a commit SHA is never reported.
+            if !contains_full_sha(&d.url) {
+                self.by_path.entry(d.path.clone()).or_default().push(i);
+            }
+        }
+        if VERIFY.is_match(&line.text) {
+            self.verified = self.list.len();
+        }
+        self.executed(cx, line, idx);
+    }
+
+    /// A later command that runs a downloaded file that was not verified.
+    fn executed(&mut self, cx: &mut Cx<'_>, line: &Logical, idx: usize) {
+        if self.by_path.is_empty() {
+            return;
+        }
+        for seg in segments(&line.text) {
+            let ws = words(&line.text[seg.clone()]);
+            let mut k = 0;
+            while k < ws.len() && matches!(ws[k].0.as_str(), "sudo" | "exec" | "time" | "command") {
+                k += 1;
+            }
+            let Some((first, _)) = ws.get(k) else {
+                continue;
+            };
+            let mut cand = Some(first.as_str());
+            if INTERPRETERS.contains(&first.to_ascii_lowercase().as_str()) {
+                cand = ws[k + 1..]
+                    .iter()
+                    .map(|(w, _)| w.as_str())
+                    .find(|w| !w.starts_with('-'));
+            }
+            let Some(cand) = cand else { continue };
+            let cand = unquote(cand);
+            // The saved paths that running `cand` runs: itself, with or without `./`.
+            let keys = [
+                Some(cand.to_owned()),
+                Some(format!("./{cand}")),
+                Some(format!(".\\{cand}")),
+                cand.strip_prefix("./").map(str::to_owned),
+                cand.strip_prefix(".\\").map(str::to_owned),
+            ];
+            let mut hits: Vec<usize> = Vec::new();
+            for key in keys.iter().flatten() {
+                let Some(list) = self.by_path.get_mut(key) else {
+                    continue;
+                };
+                let verified = self.verified;
+                let downloads = &self.list;
+                // Verified and reported downloads leave the index: each is looked at once.
+                crate::work::add(list.len());
+                list.retain(|&i| {
+                    if i < verified || downloads[i].reported {
+                        return false;
+                    }
+                    if downloads[i].line > idx {
+                        return true;
+                    }
+                    hits.push(i);
+                    false
+                });
+                if list.is_empty() {
+                    self.by_path.remove(key);
+                }
+            }
+            hits.sort_unstable();
+            hits.dedup();
+            for i in hits {
+                let d = &mut self.list[i];
+                d.reported = true;
+                let at = d.at;
+                cx.report(
+                    Detect::RemoteScript,
+                    at..at + 4,
+                    format!(
+                        "`{}` is downloaded to `{}` and executed without a checksum check: whatever the server returns on the day runs",
+                        d.url, d.path
+                    ),
+                );
+            }
+        }
+    }
+}
