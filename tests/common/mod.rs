@@ -157,12 +157,14 @@ pub fn diagnostics(doc: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A rule of the built-in pack: id and declared severity.
+/// A rule of the built-in pack as its `[[rule]]` entry declares it.
 #[derive(Debug, Clone)]
 pub struct PackRule {
     pub id: String,
+    pub kind: String,
     pub severity: String,
     pub title: String,
+    pub help: String,
 }
 
 /// The rules of every built-in pack, in the order the tool loads them.
@@ -183,10 +185,27 @@ pub fn pack_rules(pack: &str) -> Vec<PackRule> {
         .iter()
         .map(|r| PackRule {
             id: r["id"].as_str().expect("id").to_owned(),
+            kind: r["kind"].as_str().expect("kind").to_owned(),
             severity: r["severity"].as_str().expect("severity").to_owned(),
             title: r["title"].as_str().expect("title").to_owned(),
+            help: r["help"].as_str().expect("help").to_owned(),
         })
         .collect()
+}
+
+/// Every rule `rules --format json` lists (built-in packs, no configuration), in its order.
+pub fn listed_rules() -> Vec<Value> {
+    let run = run(&["rules", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let doc = run.json();
+    assert_eq!(doc["version"], 1, "the rules listing is versioned");
+    doc["rules"].as_array().expect("rules is an array").clone()
+}
+
+/// `~~` splits provider prefixes in fixtures (`testdata/secrets/detectors.toml`, the
+/// `testdata/rules/secrets/` folders) so that they are not leaks themselves; tests remove it.
+pub fn unsplit(s: &str) -> String {
+    s.replace("~~", "")
 }
 
 /// Copy a folder tree (regular files and folders only).
