@@ -2,76 +2,37 @@
 //! downloads, rate limits and retries against a wiremock server on 127.0.0.1, and safe
 //! extraction of hostile tarballs built in the test.
 
+mod common;
+
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use common::{MockApi, get, github_error};
 use flate2::Compression;
 use tar::{EntryType, Header};
 use template_validator::audit::remote::{Client, ListedRepo, RemoteError, Retry};
 use template_validator::audit::tarball::{self, ExtractError, Limits};
-use wiremock::matchers::{header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::ResponseTemplate;
+use wiremock::matchers::{header, query_param};
 
 const SHA: &str = "4f1c0f7c2a9e8b6d5c3a1f0e9d8c7b6a5f4e3d2c";
 const TOP: &str = "acme-service-template-4f1c0f7";
 
 // ------------------------------------------------------------------ mock server
 
-/// A wiremock server (it runs on its own thread) and a runtime to talk to it, so that the
-/// blocking client is called from plain test code, as the audit calls it.
-struct Server {
-    rt: tokio::runtime::Runtime,
-    mock: MockServer,
+/// Serve the repository tarball once at `url_path`.
+fn serve_tarball(server: &MockApi, url_path: &str) {
+    server.on_get_once(url_path, gzip_response(github_tarball()));
 }
 
-impl Server {
-    fn start() -> Server {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a tokio runtime");
-        let mock = rt.block_on(MockServer::start());
-        assert!(
-            mock.uri().starts_with("http://127.0.0.1:"),
-            "{}",
-            mock.uri()
-        );
-        Server { rt, mock }
-    }
-
-    fn mount(&self, mock: Mock) {
-        self.rt.block_on(mock.mount(&self.mock));
-    }
-
-    /// Serve the repository tarball once at `url_path`.
-    fn serve_tarball(&self, url_path: impl Into<String>) {
-        self.mount(
-            Mock::given(method("GET"))
-                .and(path(url_path.into()))
-                .respond_with(gzip_response(github_tarball()))
-                .expect(1),
-        );
-    }
-
-    fn uri(&self) -> String {
-        self.mock.uri()
-    }
-
-    fn requests(&self) -> Vec<wiremock::Request> {
-        self.rt
-            .block_on(self.mock.received_requests())
-            .unwrap_or_default()
-    }
-
-    /// A client with short backoffs and rate-limit waits.
-    fn client(&self) -> Client {
-        Client::new(&self.uri(), None)
-            .expect("a client for the mock server")
-            .with_retry(fast())
-    }
+/// A client of the mock server with short backoffs and rate-limit waits.
+fn client(server: &MockApi) -> Client {
+    Client::new(&server.uri(), None)
+        .expect("a client for the mock server")
+        .with_retry(fast())
 }
 
 fn fast() -> Retry {
@@ -224,7 +185,7 @@ fn repo_json(
 
 #[test]
 fn lists_every_page_of_an_organisation() {
-    let server = Server::start();
+    let server = MockApi::start();
     let next = |page: u32| {
         format!(
             "<{uri}/organizations/42/repos?per_page=100&page={page}>; rel=\"next\", \
@@ -233,8 +194,7 @@ fn lists_every_page_of_an_organisation() {
         )
     };
     server.mount(
-        Mock::given(method("GET"))
-            .and(path("/orgs/acme/repos"))
+        get("/orgs/acme/repos")
             .and(query_param("per_page", "100"))
             .and(header("authorization", "Bearer s3cret"))
             .respond_with(
@@ -248,8 +208,7 @@ fn lists_every_page_of_an_organisation() {
             .expect(1),
     );
     server.mount(
-        Mock::given(method("GET"))
-            .and(path("/organizations/42/repos"))
+        get("/organizations/42/repos")
             .and(query_param("page", "2"))
             .and(header("authorization", "Bearer s3cret"))
             .respond_with(
@@ -263,8 +222,7 @@ fn lists_every_page_of_an_organisation() {
             .expect(1),
     );
     server.mount(
-        Mock::given(method("GET"))
-            .and(path("/organizations/42/repos"))
+        get("/organizations/42/repos")
             .and(query_param("page", "3"))
             .respond_with(
                 ResponseTemplate::new(200)
@@ -311,16 +269,15 @@ fn lists_every_page_of_an_organisation() {
 
 #[test]
 fn an_unknown_organisation_is_a_clear_error() {
-    let server = Server::start();
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path("/orgs/nope/repos"))
-            .respond_with(ResponseTemplate::new(404).set_body_json(serde_json::json!({
-                "message": "Not Found",
-                "documentation_url": "https://docs.github.com/rest/repos/repos#list-organization-repositories"
-            }))),
+    let server = MockApi::start();
+    server.on_get(
+        "/orgs/nope/repos",
+        ResponseTemplate::new(404).set_body_json(serde_json::json!({
+            "message": "Not Found",
+            "documentation_url": "https://docs.github.com/rest/repos/repos#list-organization-repositories"
+        })),
     );
-    let err = server.client().list_org("nope").unwrap_err();
+    let err = client(&server).list_org("nope").unwrap_err();
     assert!(
         matches!(&err, RemoteError::Http { status: 404, message, .. } if message == "Not Found"),
         "{err:?}"
@@ -340,9 +297,9 @@ fn read(root: &Path, rel: &str) -> String {
 
 #[test]
 fn fetches_the_default_branch_tarball_with_its_sha() {
-    let server = Server::start();
-    server.serve_tarball("/repos/acme/service-template/tarball");
-    let client = server.client();
+    let server = MockApi::start();
+    serve_tarball(&server, "/repos/acme/service-template/tarball");
+    let client = client(&server);
     let fetched = client
         .fetch("acme", "service-template", None, &Limits::default())
         .unwrap();
@@ -380,20 +337,15 @@ fn fetches_the_default_branch_tarball_with_its_sha() {
 
 #[test]
 fn fetches_a_ref_through_a_redirect() {
-    let server = Server::start();
+    let server = MockApi::start();
     let codeload = "/codeload/acme/service-template/legacy.tar.gz/refs/heads/feature/x";
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path("/repos/acme/service-template/tarball/feature/x"))
-            .respond_with(
-                ResponseTemplate::new(302)
-                    .insert_header("location", format!("{}{codeload}", server.uri()).as_str()),
-            )
-            .expect(1),
+    server.on_get_once(
+        "/repos/acme/service-template/tarball/feature/x",
+        ResponseTemplate::new(302)
+            .insert_header("location", format!("{}{codeload}", server.uri()).as_str()),
     );
-    server.serve_tarball(codeload);
-    let fetched = server
-        .client()
+    serve_tarball(&server, codeload);
+    let fetched = client(&server)
         .fetch(
             "acme",
             "service-template",
@@ -407,17 +359,12 @@ fn fetches_a_ref_through_a_redirect() {
 
 #[test]
 fn a_missing_repository_is_a_clear_error() {
-    let server = Server::start();
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path("/repos/acme/gone/tarball/main"))
-            .respond_with(
-                ResponseTemplate::new(404)
-                    .set_body_json(serde_json::json!({"message": "Not Found"})),
-            ),
+    let server = MockApi::start();
+    server.on_get(
+        "/repos/acme/gone/tarball/main",
+        github_error(404, "Not Found"),
     );
-    let err = server
-        .client()
+    let err = client(&server)
         .fetch("acme", "gone", Some("main"), &Limits::default())
         .unwrap_err();
     assert_eq!(
@@ -430,18 +377,13 @@ fn a_missing_repository_is_a_clear_error() {
 
 #[test]
 fn an_oversized_download_is_refused() {
-    let server = Server::start();
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path("/repos/acme/big/tarball"))
-            .respond_with(gzip_response(github_tarball())),
-    );
+    let server = MockApi::start();
+    server.on_get("/repos/acme/big/tarball", gzip_response(github_tarball()));
     let limits = Limits {
         max_compressed_bytes: 100,
         ..Limits::default()
     };
-    let err = server
-        .client()
+    let err = client(&server)
         .fetch("acme", "big", None, &limits)
         .unwrap_err();
     assert!(
@@ -456,16 +398,14 @@ fn an_oversized_download_is_refused() {
 
 #[test]
 fn a_hostile_download_names_the_entry() {
-    let server = Server::start();
+    let server = MockApi::start();
     let mut b = tar::Builder::new(Vec::new());
     raw(&mut b, EntryType::Regular, "../evil", "", b"pwned");
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path("/repos/acme/evil/tarball"))
-            .respond_with(gzip_response(gzip(b.into_inner().unwrap()))),
+    server.on_get(
+        "/repos/acme/evil/tarball",
+        gzip_response(gzip(b.into_inner().unwrap())),
     );
-    let err = server
-        .client()
+    let err = client(&server)
         .fetch("acme", "evil", None, &Limits::default())
         .unwrap_err();
     assert!(matches!(err, RemoteError::Extract { .. }), "{err:?}");
@@ -501,26 +441,17 @@ fn names_that_would_change_the_url_are_refused() {
 
 #[test]
 fn waits_for_the_rate_limit_reset() {
-    let server = Server::start();
+    let server = MockApi::start();
     let reset = now_secs() + 1;
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path("/repos/acme/svc/tarball"))
-            .respond_with(
-                ResponseTemplate::new(403)
-                    .insert_header("x-ratelimit-limit", "60")
-                    .insert_header("x-ratelimit-remaining", "0")
-                    .insert_header("x-ratelimit-reset", reset.to_string().as_str())
-                    .set_body_json(serde_json::json!({
-                        "message": "API rate limit exceeded for 127.0.0.1."
-                    })),
-            )
-            .up_to_n_times(1)
-            .expect(1),
+    server.on_first_get(
+        "/repos/acme/svc/tarball",
+        github_error(403, "API rate limit exceeded for 127.0.0.1.")
+            .insert_header("x-ratelimit-limit", "60")
+            .insert_header("x-ratelimit-remaining", "0")
+            .insert_header("x-ratelimit-reset", reset.to_string().as_str()),
     );
-    server.serve_tarball("/repos/acme/svc/tarball");
-    let fetched = server
-        .client()
+    serve_tarball(&server, "/repos/acme/svc/tarball");
+    let fetched = client(&server)
         .fetch("acme", "svc", None, &Limits::default())
         .unwrap();
     // The retry came after the reset second began.
@@ -531,20 +462,16 @@ fn waits_for_the_rate_limit_reset() {
 
 #[test]
 fn a_far_rate_limit_reset_is_an_error_at_once() {
-    let server = Server::start();
+    let server = MockApi::start();
     let reset = now_secs() + 3600;
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path("/orgs/acme/repos"))
-            .respond_with(
-                ResponseTemplate::new(403)
-                    .insert_header("x-ratelimit-remaining", "0")
-                    .insert_header("x-ratelimit-reset", reset.to_string().as_str())
-                    .set_body_json(serde_json::json!({"message": "API rate limit exceeded"})),
-            ),
+    server.on_get(
+        "/orgs/acme/repos",
+        github_error(403, "API rate limit exceeded")
+            .insert_header("x-ratelimit-remaining", "0")
+            .insert_header("x-ratelimit-reset", reset.to_string().as_str()),
     );
     let started = Instant::now();
-    let err = server.client().list_org("acme").unwrap_err();
+    let err = client(&server).list_org("acme").unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(matches!(err, RemoteError::RateLimited { .. }), "{err:?}");
     let text = err.to_string();
@@ -560,55 +487,36 @@ fn a_far_rate_limit_reset_is_an_error_at_once() {
 
 #[test]
 fn honours_retry_after_on_429() {
-    let server = Server::start();
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path("/orgs/acme/repos"))
-            .respond_with(
-                ResponseTemplate::new(429)
-                    .insert_header("retry-after", "1")
-                    .set_body_json(serde_json::json!({
-                        "message": "You have exceeded a secondary rate limit."
-                    })),
-            )
-            .up_to_n_times(1)
-            .expect(1),
+    let server = MockApi::start();
+    server.on_first_get(
+        "/orgs/acme/repos",
+        github_error(429, "You have exceeded a secondary rate limit.")
+            .insert_header("retry-after", "1"),
     );
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path("/orgs/acme/repos"))
-            .respond_with(
-                ResponseTemplate::new(200).set_body_json(serde_json::json!([repo_json(
-                    "svc",
-                    true,
-                    false,
-                    Some("main")
-                )])),
-            )
-            .expect(1),
+    server.on_get_once(
+        "/orgs/acme/repos",
+        ResponseTemplate::new(200).set_body_json(serde_json::json!([repo_json(
+            "svc",
+            true,
+            false,
+            Some("main")
+        )])),
     );
     let started = Instant::now();
-    let repos = server.client().list_org("acme").unwrap();
+    let repos = client(&server).list_org("acme").unwrap();
     assert!(started.elapsed() >= Duration::from_secs(1));
     assert_eq!(repos.len(), 1);
 }
 
 #[test]
 fn a_forbidden_response_without_rate_limit_is_not_retried() {
-    let server = Server::start();
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path("/repos/acme/private/tarball"))
-            .respond_with(
-                ResponseTemplate::new(403)
-                    .insert_header("x-ratelimit-remaining", "4999")
-                    .set_body_json(serde_json::json!({
-                        "message": "Resource not accessible by integration"
-                    })),
-            ),
+    let server = MockApi::start();
+    server.on_get(
+        "/repos/acme/private/tarball",
+        github_error(403, "Resource not accessible by integration")
+            .insert_header("x-ratelimit-remaining", "4999"),
     );
-    let err = server
-        .client()
+    let err = client(&server)
         .fetch("acme", "private", None, &Limits::default())
         .unwrap_err();
     assert_eq!(
@@ -620,17 +528,10 @@ fn a_forbidden_response_without_rate_limit_is_not_retried() {
 
 #[test]
 fn retries_a_server_error() {
-    let server = Server::start();
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path("/repos/acme/svc/tarball"))
-            .respond_with(ResponseTemplate::new(500))
-            .up_to_n_times(1)
-            .expect(1),
-    );
-    server.serve_tarball("/repos/acme/svc/tarball");
-    let fetched = server
-        .client()
+    let server = MockApi::start();
+    server.on_first_get("/repos/acme/svc/tarball", ResponseTemplate::new(500));
+    serve_tarball(&server, "/repos/acme/svc/tarball");
+    let fetched = client(&server)
         .fetch("acme", "svc", None, &Limits::default())
         .unwrap();
     assert_eq!(read(&fetched.root, "README.md"), "# Service\n");
@@ -638,17 +539,10 @@ fn retries_a_server_error() {
 
 #[test]
 fn gives_up_on_a_server_error_that_lasts() {
-    let server = Server::start();
-    server.mount(
-        Mock::given(method("GET"))
-            .and(path("/orgs/acme/repos"))
-            .respond_with(
-                ResponseTemplate::new(502)
-                    .set_body_json(serde_json::json!({"message": "Server Error"})),
-            ),
-    );
+    let server = MockApi::start();
+    server.on_get("/orgs/acme/repos", github_error(502, "Server Error"));
     let started = Instant::now();
-    let err = server.client().list_org("acme").unwrap_err();
+    let err = client(&server).list_org("acme").unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(
         err.to_string(),
@@ -1091,11 +985,11 @@ fn not_gzip_is_a_read_error() {
 
 #[test]
 fn one_client_serves_many_threads() {
-    let server = Server::start();
+    let server = MockApi::start();
     for i in 0..16 {
-        server.serve_tarball(format!("/repos/acme/svc{i}/tarball"));
+        serve_tarball(&server, &format!("/repos/acme/svc{i}/tarball"));
     }
-    let client = server.client();
+    let client = client(&server);
     let roots: Vec<String> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..16)
             .map(|i| {

@@ -7,7 +7,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{arg, builtin_rules, copy_dir, crate_root, diagnostics, findings, run, verify_json};
+use common::{
+    arg, builtin_rules, copy_dir, crate_root, diagnostics, findings, run, unsplit, verify_json,
+};
 use serde_json::Value;
 use template_validator::engine;
 use template_validator::settings::{RuleArgs, load_config, load_rules};
@@ -31,11 +33,6 @@ fn cases() -> Vec<Case> {
         .expect("the detector cases are readable");
     let cases: Cases = toml::from_str(&text).expect("the detector cases are TOML");
     cases.case
-}
-
-/// `~~` splits provider prefixes in the fixture so that it is not a leak itself.
-fn unsplit(s: &str) -> String {
-    s.replace("~~", "")
 }
 
 fn write(root: &Path, rel: &str, text: &str) {

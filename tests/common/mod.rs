@@ -157,12 +157,14 @@ pub fn diagnostics(doc: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A rule of the built-in pack: id and declared severity.
+/// A rule of the built-in pack as its `[[rule]]` entry declares it.
 #[derive(Debug, Clone)]
 pub struct PackRule {
     pub id: String,
+    pub kind: String,
     pub severity: String,
     pub title: String,
+    pub help: String,
 }
 
 /// The rules of every built-in pack, in the order the tool loads them.
@@ -183,10 +185,27 @@ pub fn pack_rules(pack: &str) -> Vec<PackRule> {
         .iter()
         .map(|r| PackRule {
             id: r["id"].as_str().expect("id").to_owned(),
+            kind: r["kind"].as_str().expect("kind").to_owned(),
             severity: r["severity"].as_str().expect("severity").to_owned(),
             title: r["title"].as_str().expect("title").to_owned(),
+            help: r["help"].as_str().expect("help").to_owned(),
         })
         .collect()
+}
+
+/// Every rule `rules --format json` lists (built-in packs, no configuration), in its order.
+pub fn listed_rules() -> Vec<Value> {
+    let run = run(&["rules", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.describe());
+    let doc = run.json();
+    assert_eq!(doc["version"], 1, "the rules listing is versioned");
+    doc["rules"].as_array().expect("rules is an array").clone()
+}
+
+/// `~~` splits provider prefixes in fixtures (`testdata/secrets/detectors.toml`, the
+/// `testdata/rules/secrets/` folders) so that they are not leaks themselves; tests remove it.
+pub fn unsplit(s: &str) -> String {
+    s.replace("~~", "")
 }
 
 /// Copy a folder tree (regular files and folders only).
@@ -359,4 +378,77 @@ pub fn assert_valid_sarif(doc: &Value, what: &str) {
         "{what}: SARIF does not validate against the 2.1.0 schema:\n{}",
         errors.join("\n")
     );
+}
+
+// ------------------------------------------------------------------ mock GitHub API
+
+/// A wiremock server on 127.0.0.1 (it runs on its own thread) and a runtime to talk to it,
+/// so that blocking code under test (the audit's GitHub client) is called from plain test
+/// code. Expectations (`.expect(n)`) are verified when it is dropped.
+pub struct MockApi {
+    rt: tokio::runtime::Runtime,
+    server: wiremock::MockServer,
+}
+
+impl MockApi {
+    pub fn start() -> MockApi {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        let server = rt.block_on(wiremock::MockServer::start());
+        assert!(
+            server.uri().starts_with("http://127.0.0.1:"),
+            "{}",
+            server.uri()
+        );
+        MockApi { rt, server }
+    }
+
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    pub fn mount(&self, mock: wiremock::Mock) {
+        self.rt.block_on(mock.mount(&self.server));
+    }
+
+    /// Answer every GET of `url_path` with `response`.
+    pub fn on_get(&self, url_path: &str, response: wiremock::ResponseTemplate) {
+        self.mount(get(url_path).respond_with(response));
+    }
+
+    /// Answer GETs of `url_path` with `response`, and expect exactly one.
+    pub fn on_get_once(&self, url_path: &str, response: wiremock::ResponseTemplate) {
+        self.mount(get(url_path).respond_with(response).expect(1));
+    }
+
+    /// Answer the first GET of `url_path` with `response`, and expect it: later ones go to
+    /// the mocks mounted after this one (a failure, then a success).
+    pub fn on_first_get(&self, url_path: &str, response: wiremock::ResponseTemplate) {
+        self.mount(
+            get(url_path)
+                .respond_with(response)
+                .up_to_n_times(1)
+                .expect(1),
+        );
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<wiremock::Request> {
+        self.rt
+            .block_on(self.server.received_requests())
+            .unwrap_or_default()
+    }
+}
+
+/// A mock of GETs of `url_path`, to add matchers to (`.and(query_param(…))`).
+pub fn get(url_path: &str) -> wiremock::MockBuilder {
+    use wiremock::matchers::{method, path};
+    wiremock::Mock::given(method("GET")).and(path(url_path))
+}
+
+/// A GitHub REST error: `status` with the body `{"message": …}`.
+pub fn github_error(status: u16, message: &str) -> wiremock::ResponseTemplate {
+    wiremock::ResponseTemplate::new(status).set_body_json(serde_json::json!({ "message": message }))
 }

@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+set -euo pipefail
+pip install --user ruff==0.6.9

@@ -1,0 +1,3 @@
+module "network" {
+  source = "git::https://github.com/o/m.git?ref=main"
+}

@@ -1,0 +1,1 @@
+curl -u admin:$JENKINS_TOKEN https://jenkins.internal/job/build

@@ -1,0 +1,1 @@
+curl -H 'Authorization: Basic VhewcpSMf4xsT5WkvCi/GPUAyIpqJTwR=' https://api.internal

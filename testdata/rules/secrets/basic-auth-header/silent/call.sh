@@ -1,0 +1,1 @@
+curl -H "Authorization: Basic ${BASIC_AUTH}" https://api.internal

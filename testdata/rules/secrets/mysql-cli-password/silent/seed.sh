@@ -1,0 +1,1 @@
+mysql -h db.internal -u root -p < seed.sql

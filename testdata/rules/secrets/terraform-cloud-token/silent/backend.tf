@@ -1,0 +1,1 @@
+  token = "xxxxxxxxxxxxxx.atlas~~v1.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
