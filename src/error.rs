@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::finding::clip_message;
+use crate::util::clip_message;
 
 /// An error in a configuration file or a rule pack, naming the file, the line and the key.
 #[derive(Debug, Clone, PartialEq, Eq)]

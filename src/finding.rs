@@ -49,14 +49,7 @@ impl fmt::Display for Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RuleIdx(pub u32);
 
-/// A 1-based line/column region. Columns count Unicode scalar values; `end_col` is exclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Region {
-    pub start_line: u32,
-    pub start_col: u32,
-    pub end_line: u32,
-    pub end_col: u32,
-}
+pub use crate::source::Region;
 
 /// Where a finding is: a repository-relative path (`/` separators), or the
 /// repository as a whole (`path == None`), optionally narrowed to a region.
@@ -343,22 +336,7 @@ impl Replaced {
     }
 }
 
-/// The most bytes of a finding's message: a message quoting a megabyte-long token keeps
-/// its beginning and its end.
-pub(crate) const MAX_MESSAGE: usize = 1024;
-const MESSAGE_HEAD: usize = 640;
-const MESSAGE_TAIL: usize = 360;
-
-/// `message` (of a finding or an error) with its middle replaced by `…` when it is longer than [`MAX_MESSAGE`]
-/// bytes, cut on character boundaries.
-pub(crate) fn clip_message(message: &mut String) {
-    if message.len() <= MAX_MESSAGE {
-        return;
-    }
-    let head = floor_char_boundary(message, MESSAGE_HEAD);
-    let tail = ceil_char_boundary(message, message.len() - MESSAGE_TAIL);
-    message.replace_range(head..tail, "…");
-}
+pub(crate) use crate::util::clip_message;
 
 /// The part of `line` a snippet shows: the span (at most [`SNIPPET_SPAN`] bytes of it)
 /// with up to [`SNIPPET_CONTEXT`] bytes either side, on character boundaries.

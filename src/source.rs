@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-use crate::finding::Region;
+pub(crate) use crate::util::{ceil_char_boundary, floor_char_boundary};
 
 /// A text file of the scanned repository, read once.
 #[derive(Debug)]
@@ -136,22 +136,13 @@ fn line_starts(bytes: &[u8]) -> Vec<usize> {
     starts
 }
 
-/// The nearest character boundary at or before `i` (at most the end of `s`).
-pub(crate) fn floor_char_boundary(s: &str, i: usize) -> usize {
-    let mut i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-/// The nearest character boundary at or after `i` (at most the end of `s`).
-pub(crate) fn ceil_char_boundary(s: &str, i: usize) -> usize {
-    let mut i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i += 1;
-    }
-    i
+/// A 1-based line/column region. Columns count Unicode scalar values; `end_col` is exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Region {
+    pub start_line: u32,
+    pub start_col: u32,
+    pub end_line: u32,
+    pub end_col: u32,
 }
 
 #[cfg(test)]

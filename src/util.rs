@@ -50,6 +50,41 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
+/// The most bytes of a finding's message: a message quoting a megabyte-long token keeps
+/// its beginning and its end.
+pub const MAX_MESSAGE: usize = 1024;
+const MESSAGE_HEAD: usize = 640;
+const MESSAGE_TAIL: usize = 360;
+
+/// `message` (of a finding or an error) with its middle replaced by `…` when it is longer
+/// than [`MAX_MESSAGE`] bytes, cut on character boundaries.
+pub fn clip_message(message: &mut String) {
+    if message.len() <= MAX_MESSAGE {
+        return;
+    }
+    let head = floor_char_boundary(message, MESSAGE_HEAD);
+    let tail = ceil_char_boundary(message, message.len() - MESSAGE_TAIL);
+    message.replace_range(head..tail, "…");
+}
+
+/// The nearest character boundary at or before `i` (at most the end of `s`).
+pub fn floor_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The nearest character boundary at or after `i` (at most the end of `s`).
+pub fn ceil_char_boundary(s: &str, i: usize) -> usize {
+    let mut i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
