@@ -284,8 +284,7 @@ fn reported_findings(dir: &Path, stem: &str, strict: bool) -> Option<Vec<Seen>> 
                     fingerprint: f["fingerprint"].as_str()?.to_owned(),
                     family: f["rule_id"].as_str()?.split('/').next()?.to_owned(),
                     severity,
-                    failing: severity == Severity::Error
-                        || (strict && severity == Severity::Warning),
+                    failing: severity.fails(strict),
                 })
             })
             .collect(),
@@ -439,7 +438,7 @@ fn scan_one(
             fingerprint: f.fingerprint.clone(),
             family: rules[f.rule].family.clone(),
             severity: f.severity,
-            failing: f.severity == Severity::Error || (strict && f.severity == Severity::Warning),
+            failing: f.severity.fails(strict),
         })
         .collect();
     Ok(RepoResult {
