@@ -16,8 +16,7 @@ use crate::engine;
 use crate::report::sarif::{self, SarifOptions};
 use crate::report::{self, Format, ListFormat, Report};
 use crate::rules::RuleSet;
-use crate::settings::{self, RuleArgs};
-use crate::walk::WalkOptions;
+use crate::settings::{self, RuleArgs, ScanArgs, Settings};
 
 #[derive(Parser)]
 #[command(name = "template-validator", version, about, propagate_version = true)]
@@ -275,29 +274,22 @@ fn jobs(requested: Option<usize>) -> usize {
     }
 }
 
-/// A finished scan with the rules and configuration it used.
+/// A finished scan with the settings it used.
 struct Scanned {
-    rules: RuleSet,
-    config: crate::config::Config,
+    settings: Settings,
     outcome: engine::Outcome,
 }
 
-fn scan(flags: ScanFlags) -> Result<Scanned, ExitCode> {
-    let rule_args = flags.selection.rule_args();
-    let config = settings::load_config(&rule_args, Some(&flags.path)).map_err(untrusted)?;
-    let rules = settings::load_scan_rules(&rule_args, &config).map_err(untrusted)?;
-    let walk = WalkOptions {
-        git_ignore: !flags.selection.no_ignore,
-        exclude: config.exclude.iter().map(|l| l.value.clone()).collect(),
+fn scan(flags: ScanFlags, strict: bool) -> Result<Scanned, ExitCode> {
+    let args = ScanArgs {
+        rules: flags.selection.rule_args(),
+        no_ignore: flags.selection.no_ignore,
         threads: jobs(flags.jobs),
-        ..WalkOptions::default()
+        strict,
     };
-    let outcome = engine::scan(&flags.path, &rules, &walk).map_err(untrusted)?;
-    Ok(Scanned {
-        rules,
-        config,
-        outcome,
-    })
+    let settings = settings::resolve(&args, Some(&flags.path)).map_err(untrusted)?;
+    let outcome = engine::scan(&flags.path, &settings.rules, &settings.walk).map_err(untrusted)?;
+    Ok(Scanned { settings, outcome })
 }
 
 /// Write to FILE, or to standard output (with colours as chosen) when `path` is `None`.
@@ -340,20 +332,25 @@ fn verify(args: VerifyArgs) -> ExitCode {
     let root = args.scan.path.clone();
     let reproduce = reproduce_command(&args);
     let Scanned {
-        rules,
-        config,
+        settings,
         mut outcome,
-    } = match scan(args.scan) {
+    } = match scan(args.scan, args.strict) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let Settings {
+        rules,
+        config,
+        strict,
+        ..
+    } = &settings;
+    let strict = *strict;
     if let Some(path) = &args.baseline {
         match Baseline::load(path) {
-            Ok(b) => b.apply(&mut outcome, &rules),
+            Ok(b) => b.apply(&mut outcome, rules),
             Err(e) => return untrusted(e),
         }
     }
-    let strict = args.strict || config.strict.unwrap_or(false);
     if !args.quiet {
         let mut err = anstream::stderr();
         for d in &outcome.diagnostics {
@@ -361,7 +358,7 @@ fn verify(args: VerifyArgs) -> ExitCode {
         }
     }
     let report = Report {
-        rules: &rules,
+        rules,
         outcome: &outcome,
         strict,
         quiet: args.quiet,
@@ -493,11 +490,11 @@ fn reproduce_command(args: &VerifyArgs) -> String {
 }
 
 fn baseline(args: BaselineArgs) -> ExitCode {
-    let Scanned { rules, outcome, .. } = match scan(args.scan) {
+    let Scanned { settings, outcome } = match scan(args.scan, false) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let baseline = Baseline::from_outcome(&outcome, &rules);
+    let baseline = Baseline::from_outcome(&outcome, &settings.rules);
     let output = args.output.as_deref();
     let result = write_to(output, ColorChoice::Never, |out| {
         serde_json::to_writer_pretty(&mut *out, &baseline)?;
@@ -586,9 +583,12 @@ fn audit(args: AuditArgs) -> ExitCode {
         out: args.out,
         previous: args.previous,
         jobs,
-        strict: args.strict,
-        no_ignore: args.selection.no_ignore,
-        rule_args: args.selection.rule_args(),
+        scan: ScanArgs {
+            rules: args.selection.rule_args(),
+            no_ignore: args.selection.no_ignore,
+            threads: 1,
+            strict: args.strict,
+        },
     };
     match crate::audit::run(&specs, &opts, client.as_ref()) {
         Ok(summary) => audit_exit(&summary, args.fail_on),

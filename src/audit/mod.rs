@@ -22,9 +22,7 @@ use rayon::prelude::*;
 use crate::engine;
 use crate::finding::Severity;
 use crate::report::{self, Format, Report, sarif::SarifOptions};
-use crate::rules::RuleSet;
-use crate::settings::{self, RuleArgs};
-use crate::walk::WalkOptions;
+use crate::settings::{self, ScanArgs, Settings};
 use source::{Location, RepoSpec};
 use summary::{Counts, RepoSummary, Summary, file_stem};
 
@@ -33,10 +31,9 @@ pub struct AuditOptions {
     pub out: PathBuf,
     pub previous: Option<PathBuf>,
     pub jobs: usize,
-    pub strict: bool,
-    pub no_ignore: bool,
-    /// `--config` (used for every repository), else each repository's own configuration.
-    pub rule_args: RuleArgs,
+    /// Rules and walk of each repository (one walker thread each): `--config` is used for
+    /// every repository, else each repository's own configuration.
+    pub scan: ScanArgs,
 }
 
 /// Progress on a terminal (a bar), plain log lines otherwise.
@@ -132,13 +129,8 @@ pub fn run(
     let repos_dir = opts.out.join("repos");
     std::fs::create_dir_all(&repos_dir)
         .map_err(|e| format!("cannot create `{}`: {e}", repos_dir.display()))?;
-    let shared_rules = match &opts.rule_args.config {
-        Some(_) => {
-            let config = settings::load_config(&opts.rule_args, None).map_err(|e| e.to_string())?;
-            let rules =
-                settings::load_scan_rules(&opts.rule_args, &config).map_err(|e| e.to_string())?;
-            Some((config, rules))
-        }
+    let shared_settings = match &opts.scan.rules.config {
+        Some(_) => Some(settings::resolve(&opts.scan, None).map_err(|e| e.to_string())?),
         None => None,
     };
 
@@ -151,7 +143,7 @@ pub fn run(
         specs
             .par_iter()
             .map(|spec| {
-                let row = audit_one(spec, opts, client, shared_rules.as_ref());
+                let row = audit_one(spec, opts, client, shared_settings.as_ref());
                 progress.finished(&row);
                 row
             })
@@ -191,7 +183,7 @@ fn audit_one(
     spec: &RepoSpec,
     opts: &AuditOptions,
     client: Option<&remote::Client>,
-    shared: Option<&(crate::config::Config, RuleSet)>,
+    shared: Option<&Settings>,
 ) -> RepoSummary {
     let started = Instant::now();
     let mut row = RepoSummary {
@@ -365,7 +357,7 @@ fn scan_one(
     spec: &RepoSpec,
     opts: &AuditOptions,
     client: Option<&remote::Client>,
-    shared: Option<&(crate::config::Config, RuleSet)>,
+    shared: Option<&Settings>,
 ) -> Result<RepoResult, String> {
     let fetched;
     let (root, sha, root_uri) = match &spec.location {
@@ -391,26 +383,17 @@ fn scan_one(
         return Err(format!("`{}` is not a folder", root.display()));
     }
     let owned;
-    let (config, rules) = match shared {
-        Some((c, r)) => (c, r),
+    let settings = match shared {
+        Some(s) => s,
         None => {
-            let config =
-                settings::load_config(&opts.rule_args, Some(&root)).map_err(|e| e.to_string())?;
-            let rules =
-                settings::load_scan_rules(&opts.rule_args, &config).map_err(|e| e.to_string())?;
-            owned = (config, rules);
-            (&owned.0, &owned.1)
+            owned = settings::resolve(&opts.scan, Some(&root)).map_err(|e| e.to_string())?;
+            &owned
         }
     };
-    let walk = WalkOptions {
-        git_ignore: !opts.no_ignore,
-        exclude: config.exclude.iter().map(|l| l.value.clone()).collect(),
-        threads: 1,
-        ..WalkOptions::default()
-    };
-    let mut outcome = engine::scan(&root, rules, &walk).map_err(|e| e.to_string())?;
+    let Settings { rules, strict, .. } = settings;
+    let strict = *strict;
+    let mut outcome = engine::scan(&root, rules, &settings.walk).map_err(|e| e.to_string())?;
     outcome.root = spec.name.clone();
-    let strict = opts.strict || config.strict.unwrap_or(false);
     let report = Report {
         rules,
         outcome: &outcome,
