@@ -31,17 +31,17 @@ pub struct CheckTarget {
 }
 
 impl CheckTarget {
-    pub fn from_env() -> Result<CheckTarget, String> {
-        let var = |name: &str| {
+    pub fn from_env() -> Result<CheckTarget, CheckError> {
+        let var = |name: &'static str| {
             std::env::var(name)
                 .ok()
                 .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| format!("--github-check needs the environment variable {name}"))
+                .ok_or(CheckError::MissingVariable(name))
         };
         let repository = var("GITHUB_REPOSITORY")?;
-        let (owner, repo) = repository
-            .split_once('/')
-            .ok_or_else(|| format!("GITHUB_REPOSITORY `{repository}` is not `owner/repo`"))?;
+        let Some((owner, repo)) = repository.split_once('/') else {
+            return Err(CheckError::Repository(repository));
+        };
         Ok(CheckTarget {
             api_url: std::env::var("GITHUB_API_URL")
                 .ok()
@@ -60,6 +60,10 @@ pub enum CheckError {
     /// The token may not write checks (a pull request from a fork): fall back to annotations.
     #[error("the token cannot create check runs (HTTP 403): {0}")]
     Forbidden(String),
+    #[error("cannot publish the check run: --github-check needs the environment variable {0}")]
+    MissingVariable(&'static str),
+    #[error("cannot publish the check run: GITHUB_REPOSITORY `{0}` is not `owner/repo`")]
+    Repository(String),
     #[error("cannot publish the check run: {0}")]
     Failed(String),
 }
