@@ -1,4 +1,5 @@
-//! Check Runs through the GitHub REST API (octocrab): the only networked, async code.
+//! GitHub: Check Runs here, and [`api`], the REST layer (octocrab) they share with `audit`:
+//! the only networked, async code.
 //!
 //! `verify --github-check` creates a check run named `template-validator` on the commit,
 //! sends every finding as an annotation in batches of at most 50 (create, then update), and
