@@ -41,8 +41,7 @@ impl Outcome {
 
     /// Whether the findings fail the run: any error; any warning too when `strict`.
     pub fn fails(&self, strict: bool) -> bool {
-        self.active()
-            .any(|f| f.severity == Severity::Error || (strict && f.severity == Severity::Warning))
+        self.active().any(|f| f.severity.fails(strict))
     }
 }
 

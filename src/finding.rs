@@ -37,6 +37,16 @@ impl Severity {
             )),
         }
     }
+
+    /// Whether a finding of this severity fails a run: an error always, a warning under
+    /// `strict`, a note never.
+    pub fn fails(self, strict: bool) -> bool {
+        match self {
+            Severity::Error => true,
+            Severity::Warning => strict,
+            Severity::Note => false,
+        }
+    }
 }
 
 impl fmt::Display for Severity {

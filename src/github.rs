@@ -1,24 +1,31 @@
-//! Check Runs through the GitHub REST API (octocrab): the only networked, async code.
+//! GitHub: Check Runs here, and [`api`], the REST layer (octocrab) they share with `audit`:
+//! the only networked, async code.
 //!
 //! `verify --github-check` creates a check run named `template-validator` on the commit,
 //! sends every finding as an annotation in batches of at most 50 (create, then update), and
-//! completes it with `failure` when the run fails, `success` otherwise.
+//! completes it with `failure` when the run fails, `success` otherwise. Requests go through
+//! [`api`], with its retries and rate-limit waits.
 
-use octocrab::Octocrab;
+pub mod api;
+
+use octocrab::models::checks::CheckRun;
 use octocrab::params::checks::{
     CheckRunConclusion, CheckRunOutput, CheckRunOutputAnnotation, CheckRunOutputAnnotationLevel,
     CheckRunStatus,
 };
+use serde::Serialize;
 
 use crate::finding::{Finding, Severity};
 use crate::report::Report;
+use api::{Api, ApiError, Method};
 
 pub const CHECK_NAME: &str = "template-validator";
 /// The Checks API takes at most 50 annotations per request.
 pub const BATCH: usize = 50;
-const DEFAULT_API_URL: &str = "https://api.github.com";
 /// Title, summary and text may hold at most 65,535 characters each.
 const MAX_TEXT: usize = 65_000;
+/// A check run as the API returns it (with the output's title and summary).
+const MAX_RESPONSE: u64 = 16 * 1024 * 1024;
 
 /// Where to publish: from `GITHUB_API_URL`, `GITHUB_TOKEN`, `GITHUB_REPOSITORY`, `GITHUB_SHA`.
 #[derive(Debug, Clone)]
@@ -31,23 +38,20 @@ pub struct CheckTarget {
 }
 
 impl CheckTarget {
-    pub fn from_env() -> Result<CheckTarget, String> {
-        let var = |name: &str| {
+    pub fn from_env() -> Result<CheckTarget, CheckError> {
+        let var = |name: &'static str| {
             std::env::var(name)
                 .ok()
                 .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| format!("--github-check needs the environment variable {name}"))
+                .ok_or(CheckError::MissingVariable(name))
         };
         let repository = var("GITHUB_REPOSITORY")?;
-        let (owner, repo) = repository
-            .split_once('/')
-            .ok_or_else(|| format!("GITHUB_REPOSITORY `{repository}` is not `owner/repo`"))?;
+        let Some((owner, repo)) = repository.split_once('/') else {
+            return Err(CheckError::Repository(repository));
+        };
         Ok(CheckTarget {
-            api_url: std::env::var("GITHUB_API_URL")
-                .ok()
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| DEFAULT_API_URL.to_owned()),
-            token: var("GITHUB_TOKEN")?,
+            api_url: api::api_url_from_env(),
+            token: api::token_from_env().ok_or(CheckError::MissingVariable("GITHUB_TOKEN"))?,
             owner: owner.to_owned(),
             repo: repo.to_owned(),
             sha: var("GITHUB_SHA")?,
@@ -60,25 +64,24 @@ pub enum CheckError {
     /// The token may not write checks (a pull request from a fork): fall back to annotations.
     #[error("the token cannot create check runs (HTTP 403): {0}")]
     Forbidden(String),
+    #[error("cannot publish the check run: --github-check needs the environment variable {0}")]
+    MissingVariable(&'static str),
+    #[error("cannot publish the check run: GITHUB_REPOSITORY `{0}` is not `owner/repo`")]
+    Repository(String),
     #[error("cannot publish the check run: {0}")]
-    Failed(String),
+    Failed(ApiError),
 }
 
-fn failed(e: impl std::fmt::Display) -> CheckError {
-    CheckError::Failed(e.to_string())
-}
-
-fn classify(e: octocrab::Error) -> CheckError {
-    match &e {
-        octocrab::Error::GitHub { source, .. } if source.status_code.as_u16() == 403 => {
-            CheckError::Forbidden(source.message.clone())
+impl From<ApiError> for CheckError {
+    fn from(e: ApiError) -> CheckError {
+        match e {
+            ApiError::Http {
+                status: 403,
+                message,
+                ..
+            } => CheckError::Forbidden(message),
+            e => CheckError::Failed(e),
         }
-        octocrab::Error::GitHub { source, .. } => CheckError::Failed(format!(
-            "HTTP {}: {}",
-            source.status_code.as_u16(),
-            source.message
-        )),
-        _ => failed(e),
     }
 }
 
@@ -133,38 +136,63 @@ fn output(
     }
 }
 
+/// The body of a create (`name`, `head_sha`) or an update.
+#[derive(Serialize)]
+struct CheckRunBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    head_sha: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<CheckRunStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conclusion: Option<CheckRunConclusion>,
+    output: CheckRunOutput,
+}
+
+/// Send a create or an update; returns the check run's id.
+async fn send(
+    api: &Api,
+    method: Method,
+    url: &str,
+    body: &CheckRunBody<'_>,
+) -> Result<u64, ApiError> {
+    let invalid = |message: String| ApiError::InvalidResponse {
+        method,
+        url: url.to_owned(),
+        message,
+    };
+    let body = serde_json::to_value(body).map_err(|e| invalid(e.to_string()))?;
+    let (_, bytes) = api
+        .read(method, url, Some(&body), MAX_RESPONSE, "response")
+        .await?;
+    let run: CheckRun =
+        serde_json::from_slice(&bytes).map_err(|e| invalid(format!("not a check run: {e}")))?;
+    Ok(run.id.into_inner())
+}
+
 /// Publish the report as a check run; returns its id.
 pub fn publish(
     target: &CheckTarget,
     report: &Report<'_>,
     summary: &str,
 ) -> Result<u64, CheckError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(failed)?;
-    runtime.block_on(publish_async(target, report, summary))
+    let api = Api::new(&target.api_url, Some(target.token.clone()))?;
+    Ok(api.block_on(publish_async(&api, target, report, summary))?)
 }
 
 async fn publish_async(
+    api: &Api,
     target: &CheckTarget,
     report: &Report<'_>,
     summary: &str,
-) -> Result<u64, CheckError> {
-    let client = Octocrab::builder()
-        .base_uri(target.api_url.as_str())
-        .map_err(failed)?
-        .personal_token(target.token.clone())
-        .build()
-        .map_err(failed)?;
-    let checks = client.checks(&target.owner, &target.repo);
+) -> Result<u64, ApiError> {
     let o = report.outcome;
-    let fails = o.fails(report.strict);
     let title = format!(
         "{}, {}, {}",
-        crate::report::plural(o.count(Severity::Error), "error"),
-        crate::report::plural(o.count(Severity::Warning), "warning"),
-        crate::report::plural(o.count(Severity::Note), "note")
+        crate::util::plural(o.count(Severity::Error), "error"),
+        crate::util::plural(o.count(Severity::Warning), "warning"),
+        crate::util::plural(o.count(Severity::Note), "note")
     );
     let findings: Vec<&Finding> = o.active().collect();
     let mut batches = findings.chunks(BATCH).map(|chunk| {
@@ -173,34 +201,39 @@ async fn publish_async(
             .map(|f| annotation(report, f))
             .collect::<Vec<_>>()
     });
+    let update = |status, conclusion, annotations| CheckRunBody {
+        name: None,
+        head_sha: None,
+        status,
+        conclusion,
+        output: output(&title, summary, annotations),
+    };
 
-    let created = checks
-        .create_check_run(CHECK_NAME, &target.sha)
-        .status(CheckRunStatus::InProgress)
-        .output(output(&title, summary, batches.next().unwrap_or_default()))
-        .send()
-        .await
-        .map_err(classify)?;
-    let id = created.id;
+    let runs = format!("/repos/{}/{}/check-runs", target.owner, target.repo);
+    let create = CheckRunBody {
+        name: Some(CHECK_NAME),
+        head_sha: Some(&target.sha),
+        ..update(
+            Some(CheckRunStatus::InProgress),
+            None,
+            batches.next().unwrap_or_default(),
+        )
+    };
+    let id = send(api, Method::Post, &runs, &create).await?;
+    let run = format!("{runs}/{id}");
     for batch in batches {
-        checks
-            .update_check_run(id)
-            .output(output(&title, summary, batch))
-            .send()
-            .await
-            .map_err(classify)?;
+        send(api, Method::Patch, &run, &update(None, None, batch)).await?;
     }
-    checks
-        .update_check_run(id)
-        .status(CheckRunStatus::Completed)
-        .conclusion(if fails {
-            CheckRunConclusion::Failure
-        } else {
-            CheckRunConclusion::Success
-        })
-        .output(output(&title, summary, Vec::new()))
-        .send()
-        .await
-        .map_err(classify)?;
-    Ok(id.into_inner())
+    let conclusion = if o.fails(report.strict) {
+        CheckRunConclusion::Failure
+    } else {
+        CheckRunConclusion::Success
+    };
+    let done = update(
+        Some(CheckRunStatus::Completed),
+        Some(conclusion),
+        Vec::new(),
+    );
+    send(api, Method::Patch, &run, &done).await?;
+    Ok(id)
 }

@@ -8,6 +8,7 @@ use crate::config::{self, Config, PackRoot};
 use crate::error::ConfigError;
 use crate::fsread::{self, Scope};
 use crate::rules::{Origin, RuleOverride, RuleSet, selector_matches};
+use crate::walk::WalkOptions;
 
 /// What the command line says about rules and configuration.
 #[derive(Debug, Default, Clone)]
@@ -38,6 +39,50 @@ impl RuleArgs {
             _ => Ok(()),
         }
     }
+}
+
+/// What the command line says about a scan (`verify`, `baseline`, `audit`): the rules, the
+/// files walked and whether warnings fail.
+#[derive(Debug, Default, Clone)]
+pub struct ScanArgs {
+    pub rules: RuleArgs,
+    /// `--no-ignore`: also walk what `.gitignore` excludes.
+    pub no_ignore: bool,
+    /// Walker threads; `0` is one per core.
+    pub threads: usize,
+    /// `--strict`: warnings fail too (the configuration's `strict` may say so as well).
+    pub strict: bool,
+}
+
+/// Everything a scan runs with, resolved once from the configuration and the command line.
+#[derive(Debug)]
+pub struct Settings {
+    pub config: Config,
+    pub rules: RuleSet,
+    pub walk: WalkOptions,
+    /// `--strict`, or `strict = true` in the configuration.
+    pub strict: bool,
+}
+
+/// Read the configuration (see [`load_config`]; `root` is the scanned repository) and load
+/// the rules for a scan (see [`load_scan_rules`]), then derive the walk options and the
+/// strictness from both.
+pub fn resolve(args: &ScanArgs, root: Option<&Path>) -> Result<Settings, ConfigError> {
+    let config = load_config(&args.rules, root)?;
+    let rules = load_scan_rules(&args.rules, &config)?;
+    let walk = WalkOptions {
+        git_ignore: !args.no_ignore,
+        exclude: config.exclude.iter().map(|l| l.value.clone()).collect(),
+        threads: args.threads,
+        ..WalkOptions::default()
+    };
+    let strict = args.strict || config.strict.unwrap_or(false);
+    Ok(Settings {
+        config,
+        rules,
+        walk,
+        strict,
+    })
 }
 
 /// Find and read the configuration file. `root` is the scanned repository (or the folder

@@ -71,9 +71,10 @@ fn modules_import_each_other_without_a_cycle() {
     for file in &files {
         let from = module_of(&src, file);
         let text = std::fs::read_to_string(file).expect("read a source file");
-        let to = imports(&text)
+        let to: Vec<String> = imports(&text)
             .into_iter()
-            .filter(|m| *m != from && modules.contains(m));
+            .filter(|m| *m != from && modules.contains(m))
+            .collect();
         graph.entry(from).or_default().extend(to);
     }
 

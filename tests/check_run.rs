@@ -5,7 +5,8 @@
 //! Covered: one create (POST) with the first 50 annotations, updates (PATCH) with the rest in
 //! batches of at most 50, a final update with the conclusion; request bodies and levels; the
 //! 403 of a fork's token (warn once, fall back to workflow commands, keep the exit code);
-//! missing variables and server errors (exit 2, no panic).
+//! missing variables and server errors (exit 2, no panic); a create retried after a 502 and
+//! a secondary rate limit.
 
 mod common;
 
@@ -739,4 +740,54 @@ async fn annotation_paths_are_relative_to_the_repository_root() {
             "{paths:?}"
         );
     }
+}
+
+/// A create answered with a 502, then with a secondary rate limit (`Retry-After`), is sent
+/// again until it succeeds: one check run completes, and the exit code is the findings'.
+#[tokio::test]
+async fn a_create_is_retried_after_a_502_and_a_secondary_rate_limit() {
+    let server = accepting_server().await;
+    Mock::given(method("POST"))
+        .and(path(CREATE))
+        .respond_with(ResponseTemplate::new(502).set_body_string("Bad Gateway"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(CREATE))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("retry-after", "1")
+                .set_body_json(json!({
+                    "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                })),
+        )
+        .up_to_n_times(1)
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let run = verify_check(&[BAD_OWNER], github_env(&server.uri())).await;
+    assert_eq!(run.code, 1, "{}", run.describe());
+    assert!(!run.stderr.contains("error:"), "{}", run.stderr);
+    assert!(!run.stderr.contains("403"), "no fallback: {}", run.stderr);
+    assert!(
+        !run.stdout.contains("::error"),
+        "no fallback: {}",
+        run.stdout
+    );
+    let reqs = requests(&server).await;
+    let methods: Vec<&str> = reqs.iter().map(|r| r.method.as_str()).collect();
+    assert_eq!(methods, ["POST", "POST", "POST", "PATCH"]);
+    for post in &reqs[..3] {
+        assert_eq!(body(post)["head_sha"], SHA);
+        assert_eq!(
+            annotations(&body(post)).len(),
+            8,
+            "every try sends the batch"
+        );
+    }
+    let last = body(&reqs[3]);
+    assert_eq!(last["status"], "completed", "{last}");
+    assert_eq!(last["conclusion"], "failure", "{last}");
 }

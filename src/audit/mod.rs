@@ -19,12 +19,11 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::engine;
+use crate::engine::{self, ScanError};
+use crate::error::ConfigError;
 use crate::finding::Severity;
 use crate::report::{self, Format, Report, sarif::SarifOptions};
-use crate::rules::RuleSet;
-use crate::settings::{self, RuleArgs};
-use crate::walk::WalkOptions;
+use crate::settings::{self, ScanArgs, Settings};
 use source::{Location, RepoSpec};
 use summary::{Counts, RepoSummary, Summary, file_stem};
 
@@ -33,10 +32,68 @@ pub struct AuditOptions {
     pub out: PathBuf,
     pub previous: Option<PathBuf>,
     pub jobs: usize,
-    pub strict: bool,
-    pub no_ignore: bool,
-    /// `--config` (used for every repository), else each repository's own configuration.
-    pub rule_args: RuleArgs,
+    /// Rules and walk of each repository (one walker thread each): `--config` is used for
+    /// every repository, else each repository's own configuration.
+    pub scan: ScanArgs,
+}
+
+/// Why an audit, or a merge, stops (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("--previous and --out are the same folder: write tonight's run elsewhere")]
+    SameFolder,
+    #[error("--previous `{}` holds no summary.json", .0.display())]
+    NoPreviousSummary(PathBuf),
+    /// `--dir` or `--manifest` cannot be read.
+    #[error("{0}")]
+    Source(String),
+    /// A shard's `summary.json` cannot be read.
+    #[error("{0}")]
+    Summary(String),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot start worker threads: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
+    #[error("`{name}` is in more than one shard (again in `{}`)", dir.display())]
+    InTwoShards { name: String, dir: PathBuf },
+    /// `action` is `create`, `write` or `copy`.
+    #[error("cannot {action} `{}`: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> AuditError {
+    let path = path.to_owned();
+    move |source| AuditError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// Why one repository is not audited (its row's `error`; the audit goes on).
+#[derive(Debug, thiserror::Error)]
+enum RepoError {
+    #[error("no GitHub client for a GitHub repository")]
+    NoClient,
+    #[error(transparent)]
+    Remote(#[from] remote::RemoteError),
+    #[error("`{}` is not a folder", .0.display())]
+    NotAFolder(PathBuf),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+    #[error("cannot write `{}`: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the scan failed: internal error ({0})")]
+    Panic(String),
 }
 
 /// Progress on a terminal (a bar), plain log lines otherwise.
@@ -110,48 +167,35 @@ pub fn run(
     specs: &[RepoSpec],
     opts: &AuditOptions,
     client: Option<&remote::Client>,
-) -> Result<Summary, String> {
+) -> Result<Summary, AuditError> {
     if let Some(previous) = &opts.previous {
         let same = match (previous.canonicalize(), opts.out.canonicalize()) {
             (Ok(p), Ok(o)) => p == o,
             _ => false,
         };
         if same {
-            return Err(
-                "--previous and --out are the same folder: write tonight's run elsewhere"
-                    .to_owned(),
-            );
+            return Err(AuditError::SameFolder);
         }
         if !previous.join("summary.json").is_file() {
-            return Err(format!(
-                "--previous `{}` holds no summary.json",
-                previous.display()
-            ));
+            return Err(AuditError::NoPreviousSummary(previous.clone()));
         }
     }
     let repos_dir = opts.out.join("repos");
-    std::fs::create_dir_all(&repos_dir)
-        .map_err(|e| format!("cannot create `{}`: {e}", repos_dir.display()))?;
-    let shared_rules = match &opts.rule_args.config {
-        Some(_) => {
-            let config = settings::load_config(&opts.rule_args, None).map_err(|e| e.to_string())?;
-            let rules =
-                settings::load_scan_rules(&opts.rule_args, &config).map_err(|e| e.to_string())?;
-            Some((config, rules))
-        }
+    std::fs::create_dir_all(&repos_dir).map_err(io_error("create", &repos_dir))?;
+    let shared_settings = match &opts.scan.rules.config {
+        Some(_) => Some(settings::resolve(&opts.scan, None)?),
         None => None,
     };
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
-        .build()
-        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+        .build()?;
     let progress = Progress::new(specs.len());
     let rows: Vec<RepoSummary> = pool.install(|| {
         specs
             .par_iter()
             .map(|spec| {
-                let row = audit_one(spec, opts, client, shared_rules.as_ref());
+                let row = audit_one(spec, opts, client, shared_settings.as_ref());
                 progress.finished(&row);
                 row
             })
@@ -165,8 +209,8 @@ pub fn run(
     Ok(summary)
 }
 
-fn write_file(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+fn write_file(path: &Path, text: &str) -> Result<(), AuditError> {
+    std::fs::write(path, text).map_err(io_error("write", path))
 }
 
 /// Fingerprints of the failing-or-not findings a previous run reported for a repository.
@@ -191,7 +235,7 @@ fn audit_one(
     spec: &RepoSpec,
     opts: &AuditOptions,
     client: Option<&remote::Client>,
-    shared: Option<&(crate::config::Config, RuleSet)>,
+    shared: Option<&Settings>,
 ) -> RepoSummary {
     let started = Instant::now();
     let mut row = RepoSummary {
@@ -217,7 +261,7 @@ fn audit_one(
                 .map(|p| previous_fingerprints(p, &file_stem(&spec.name)));
             tally(&mut row, &result.findings, previous.as_ref());
         }
-        Err(e) => row.error = Some(e),
+        Err(e) => row.error = Some(e.to_string()),
     }
     row.duration_ms = started.elapsed().as_millis() as u64;
     row
@@ -226,14 +270,14 @@ fn audit_one(
 /// `scan`, with a panic as its error: a panic in one repository's scan is that
 /// repository's error, not the end of the audit, and what the scan owned (an extracted
 /// tarball's temporary folder) is dropped, and removed, as the panic unwinds.
-fn contained<T>(scan: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+fn contained<T>(scan: impl FnOnce() -> Result<T, RepoError>) -> Result<T, RepoError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(scan)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown cause".to_owned());
-        Err(format!("the scan failed: internal error ({what})"))
+        Err(RepoError::Panic(what))
     })
 }
 
@@ -284,8 +328,7 @@ fn reported_findings(dir: &Path, stem: &str, strict: bool) -> Option<Vec<Seen>> 
                     fingerprint: f["fingerprint"].as_str()?.to_owned(),
                     family: f["rule_id"].as_str()?.split('/').next()?.to_owned(),
                     severity,
-                    failing: severity == Severity::Error
-                        || (strict && severity == Severity::Warning),
+                    failing: severity.fails(strict),
                 })
             })
             .collect(),
@@ -300,29 +343,26 @@ pub fn merge(
     out: &Path,
     previous: Option<&Path>,
     strict: bool,
-) -> Result<Summary, String> {
+) -> Result<Summary, AuditError> {
     let repos_out = out.join("repos");
-    std::fs::create_dir_all(&repos_out)
-        .map_err(|e| format!("cannot create `{}`: {e}", repos_out.display()))?;
+    std::fs::create_dir_all(&repos_out).map_err(io_error("create", &repos_out))?;
     let mut rows = Vec::new();
     let mut seen = HashSet::new();
     for dir in dirs {
-        let summary = Summary::load(dir)?;
+        let summary = Summary::load(dir).map_err(AuditError::Summary)?;
         for row in summary.repositories {
             if !seen.insert(row.name.clone()) {
-                return Err(format!(
-                    "`{}` is in more than one shard (again in `{}`)",
-                    row.name,
-                    dir.display()
-                ));
+                return Err(AuditError::InTwoShards {
+                    name: row.name,
+                    dir: dir.clone(),
+                });
             }
             let stem = file_stem(&row.name);
             for ext in ["json", "sarif"] {
                 let from = dir.join("repos").join(format!("{stem}.{ext}"));
                 if from.is_file() {
                     let to = repos_out.join(format!("{stem}.{ext}"));
-                    std::fs::copy(&from, &to)
-                        .map_err(|e| format!("cannot copy `{}`: {e}", from.display()))?;
+                    std::fs::copy(&from, &to).map_err(io_error("copy", &from))?;
                 }
             }
             rows.push(row);
@@ -366,8 +406,8 @@ fn scan_one(
     spec: &RepoSpec,
     opts: &AuditOptions,
     client: Option<&remote::Client>,
-    shared: Option<&(crate::config::Config, RuleSet)>,
-) -> Result<RepoResult, String> {
+    shared: Option<&Settings>,
+) -> Result<RepoResult, RepoError> {
     let fetched;
     let (root, sha, root_uri) = match &spec.location {
         Location::Local(path) => (
@@ -376,42 +416,31 @@ fn scan_one(
             report::sarif::folder_uri(path),
         ),
         Location::GitHub { owner, repo } => {
-            let client = client.ok_or("no GitHub client for a GitHub repository")?;
-            fetched = client
-                .fetch(
-                    owner,
-                    repo,
-                    spec.git_ref.as_deref(),
-                    &tarball::Limits::default(),
-                )
-                .map_err(|e| e.to_string())?;
+            let client = client.ok_or(RepoError::NoClient)?;
+            fetched = client.fetch(
+                owner,
+                repo,
+                spec.git_ref.as_deref(),
+                &tarball::Limits::default(),
+            )?;
             (fetched.root.clone(), fetched.sha.clone(), None)
         }
     };
     if !root.is_dir() {
-        return Err(format!("`{}` is not a folder", root.display()));
+        return Err(RepoError::NotAFolder(root));
     }
     let owned;
-    let (config, rules) = match shared {
-        Some((c, r)) => (c, r),
+    let settings = match shared {
+        Some(s) => s,
         None => {
-            let config =
-                settings::load_config(&opts.rule_args, Some(&root)).map_err(|e| e.to_string())?;
-            let rules =
-                settings::load_scan_rules(&opts.rule_args, &config).map_err(|e| e.to_string())?;
-            owned = (config, rules);
-            (&owned.0, &owned.1)
+            owned = settings::resolve(&opts.scan, Some(&root))?;
+            &owned
         }
     };
-    let walk = WalkOptions {
-        git_ignore: !opts.no_ignore,
-        exclude: config.exclude.iter().map(|l| l.value.clone()).collect(),
-        threads: 1,
-        ..WalkOptions::default()
-    };
-    let mut outcome = engine::scan(&root, rules, &walk).map_err(|e| e.to_string())?;
+    let Settings { rules, strict, .. } = settings;
+    let strict = *strict;
+    let mut outcome = engine::scan(&root, rules, &settings.walk)?;
     outcome.root = spec.name.clone();
-    let strict = opts.strict || config.strict.unwrap_or(false);
     let report = Report {
         rules,
         outcome: &outcome,
@@ -431,7 +460,7 @@ fn scan_one(
         let mut bytes = Vec::new();
         report::write(format, &report, &mut bytes)
             .and_then(|()| std::fs::write(&path, bytes))
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+            .map_err(|source| RepoError::Write { path, source })?;
     }
     let findings = outcome
         .active()
@@ -439,7 +468,7 @@ fn scan_one(
             fingerprint: f.fingerprint.clone(),
             family: rules[f.rule].family.clone(),
             severity: f.severity,
-            failing: f.severity == Severity::Error || (strict && f.severity == Severity::Warning),
+            failing: f.severity.fails(strict),
         })
         .collect();
     Ok(RepoResult {
@@ -456,16 +485,16 @@ mod tests {
     #[test]
     fn a_panicking_scan_is_an_error_and_its_temporary_folder_is_removed() {
         let mut kept = None;
-        let result: Result<(), String> = contained(|| {
-            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let result: Result<(), RepoError> = contained(|| {
+            let dir = tempfile::tempdir().expect("a temporary folder");
             kept = Some(dir.path().to_path_buf());
-            std::fs::write(dir.path().join("f"), "x").map_err(|e| e.to_string())?;
+            std::fs::write(dir.path().join("f"), "x").expect("a file in it");
             panic!("boom {}", 1);
         });
-        let err = result.expect_err("the panic is an error");
+        let err = result.expect_err("the panic is an error").to_string();
         assert!(err.contains("internal error (boom 1)"), "{err}");
         let dir = kept.expect("the scan ran");
         assert!(!dir.exists(), "{} is left behind", dir.display());
-        assert_eq!(contained(|| Ok::<_, String>(3)), Ok(3));
+        assert_eq!(contained(|| Ok(3)).ok(), Some(3));
     }
 }

@@ -26,6 +26,11 @@ use std::path::{Path, PathBuf};
 
 use tar::EntryType;
 
+use crate::util::is_commit_sha;
+use paths::{relative_path, resolve};
+
+mod paths;
+
 /// Caps on one archive; an archive over any of them is rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -79,8 +84,6 @@ const MAX_GLOBAL_HEADER_BYTES: u64 = 64 * 1024;
 const LINK_CHECK_BUDGET: u64 = 256 * 1024 * 1024;
 /// The longest entry path or link target (Linux `PATH_MAX`).
 const MAX_PATH_BYTES: usize = 4096;
-/// Symbolic links followed when checking where a link resolves (as `MAXSYMLINKS`).
-const MAX_LINK_HOPS: usize = 40;
 
 /// Extract a gzip-compressed tar stream into `dest` (an existing, normally empty folder).
 ///
@@ -570,148 +573,9 @@ fn trim_nul(mut data: Vec<u8>) -> Vec<u8> {
     data
 }
 
-use crate::util::is_commit_sha;
-
-/// The entry path as a relative path of normal components, `None` for `.`.
-fn relative_path(name: &[u8]) -> Result<Option<PathBuf>, String> {
-    if name.len() > MAX_PATH_BYTES {
-        return Err(format!("the path is longer than {MAX_PATH_BYTES} bytes"));
-    }
-    if name.first() == Some(&b'/') {
-        return Err("absolute paths are not allowed".to_owned());
-    }
-    if name.contains(&0) {
-        return Err("the path holds a NUL byte".to_owned());
-    }
-    let mut path = PathBuf::new();
-    for part in name.split(|&b| b == b'/') {
-        match part {
-            b"" | b"." => {}
-            b".." => return Err("`..` components are not allowed".to_owned()),
-            part => path.push(component(part)?),
-        }
-    }
-    Ok((!path.as_os_str().is_empty()).then_some(path))
-}
-
-#[cfg(unix)]
-fn component(part: &[u8]) -> Result<OsString, String> {
-    use std::os::unix::ffi::OsStrExt;
-    Ok(std::ffi::OsStr::from_bytes(part).to_owned())
-}
-
-#[cfg(not(unix))]
-fn component(part: &[u8]) -> Result<OsString, String> {
-    let s = std::str::from_utf8(part).map_err(|_| "the path is not UTF-8".to_owned())?;
-    if s.contains(['\\', ':']) {
-        return Err("`\\` and `:` are not allowed in a path component".to_owned());
-    }
-    Ok(OsString::from(s))
-}
-
-/// Where the link at `link` (relative to the destination) pointing at `target` resolves,
-/// following the archive's other `links`; an error when it leaves the destination.
-/// `budget` bounds the work (bytes of paths looked up) over all the links of an archive.
-fn resolve(
-    link: &Path,
-    target: &[u8],
-    links: &HashMap<PathBuf, Vec<u8>>,
-    budget: &mut u64,
-) -> Result<PathBuf, String> {
-    let shown = String::from_utf8_lossy(target);
-    let escape = || format!("the symbolic link target `{shown}` resolves outside the archive");
-    let mut here = link.parent().map(Path::to_path_buf).unwrap_or_default();
-    let mut depth = here.components().count();
-    let mut pending: Vec<Vec<u8>> = Vec::new();
-    push_target(&mut pending, target).map_err(|()| escape())?;
-    let mut hops = 0;
-    while let Some(part) = pending.pop() {
-        match part.as_slice() {
-            b"" | b"." => {}
-            b".." => {
-                if depth == 0 {
-                    return Err(escape());
-                }
-                here.pop();
-                depth -= 1;
-            }
-            part => {
-                here.push(component(part)?);
-                depth += 1;
-                if links.is_empty() {
-                    continue;
-                }
-                let cost = here.as_os_str().len() as u64 + 1;
-                *budget = budget.checked_sub(cost).ok_or_else(|| {
-                    "the archive's symbolic links are too many or too deep to check".to_owned()
-                })?;
-                if let Some(next) = links.get(&here) {
-                    hops += 1;
-                    if hops > MAX_LINK_HOPS {
-                        return Err(format!(
-                            "the symbolic link target `{shown}` goes through too many links"
-                        ));
-                    }
-                    here.pop();
-                    depth -= 1;
-                    push_target(&mut pending, next).map_err(|()| escape())?;
-                }
-            }
-        }
-    }
-    Ok(here)
-}
-
-/// Push a link target's components on the stack of parts still to resolve (last first).
-fn push_target(pending: &mut Vec<Vec<u8>>, target: &[u8]) -> Result<(), ()> {
-    if target.first() == Some(&b'/') {
-        return Err(());
-    }
-    pending.extend(target.split(|&b| b == b'/').rev().map(<[u8]>::to_vec));
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn relative_paths() {
-        assert_eq!(
-            relative_path(b"a/./b//c").unwrap(),
-            Some(PathBuf::from("a/b/c"))
-        );
-        assert_eq!(relative_path(b"./").unwrap(), None);
-        assert!(relative_path(b"/etc/passwd").is_err());
-        assert!(relative_path(b"a/../../b").is_err());
-    }
-
-    #[test]
-    fn resolve_follows_links() {
-        let mut links = HashMap::new();
-        let mut budget = u64::MAX;
-        let mut resolve = |link: &str, target: &[u8], links: &HashMap<PathBuf, Vec<u8>>| {
-            super::resolve(Path::new(link), target, links, &mut budget)
-        };
-        assert_eq!(resolve("a/l", b"../b", &links).unwrap(), PathBuf::from("b"));
-        assert!(resolve("a/l", b"../../b", &links).is_err());
-        assert!(resolve("l", b"/etc", &links).is_err());
-        // `a/up -> ..` is the root; `b -> a/up/..` is lexically inside but really above it.
-        links.insert(PathBuf::from("a/up"), b"..".to_vec());
-        assert!(resolve("b", b"a/up/..", &links).is_err());
-        assert_eq!(resolve("b", b"a/up/a", &links).unwrap(), PathBuf::from("a"));
-        // A cycle stops.
-        links.insert(PathBuf::from("x"), b"y".to_vec());
-        links.insert(PathBuf::from("y"), b"x".to_vec());
-        assert!(resolve("z", b"x", &links).is_err());
-        // The budget runs out.
-        let mut small = 10;
-        assert!(
-            super::resolve(Path::new("z"), b"long-name/a/b", &links, &mut small)
-                .unwrap_err()
-                .contains("too many or too deep")
-        );
-    }
 
     #[test]
     fn commit_sha() {

@@ -14,7 +14,6 @@ pub mod discover;
 pub mod dockerfile;
 mod gopath;
 mod goregex;
-pub mod report;
 
 use std::ops::Range;
 use std::sync::OnceLock;

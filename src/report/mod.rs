@@ -23,13 +23,6 @@ pub enum Format {
     Github,
 }
 
-/// Formats of listings (`rules`, `context`): for people or for machines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ListFormat {
-    Human,
-    Json,
-}
-
 /// Everything a reporter may use.
 pub struct Report<'a> {
     pub rules: &'a RuleSet,

@@ -3,12 +3,28 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
+use std::process::ExitCode;
 
 use serde::Serialize;
 
-use super::context::{self, ContextFile, ListError, Listing};
-use crate::report::ListFormat as Format;
+use super::args::{ContextArgs, ListFormat as Format};
+use super::{Error, warn_all, written};
+use crate::dockerignore::context::{self, ContextFile, ListError, Listing};
+use crate::util::human_bytes;
 use crate::walk::{DEFAULT_MAX_FILE_SIZE, Diagnostic};
+
+pub(super) fn context(args: ContextArgs) -> Result<ExitCode, Error> {
+    let mut out = anstream::stdout().lock();
+    match run(&args.path, &args.dockerfile, args.format, &mut out) {
+        Ok(diagnostics) => {
+            warn_all(&diagnostics);
+            written(out.flush(), "standard output")?;
+        }
+        Err(RunError::Write(e)) => written(Err(e), "standard output")?,
+        Err(RunError::List(e)) => return Err(e.into()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -95,8 +111,6 @@ fn display(path: &Path) -> String {
     let s = path.to_string_lossy().replace('\\', "/");
     if s.is_empty() { ".".to_owned() } else { s }
 }
-
-use crate::util::human_bytes;
 
 fn human(r: &ContextReport<'_>, listing: &Listing, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
