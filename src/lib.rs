@@ -19,6 +19,7 @@ pub mod github;
 pub mod parse;
 pub mod report;
 pub mod rules;
+pub mod schema;
 pub mod settings;
 pub mod source;
 pub mod suppress;

@@ -118,7 +118,9 @@ impl<P: DeserializeOwned + JsonSchema> AnyKind for Kind<P> {
     }
 
     fn schema(&self) -> Schema {
+        // Inlined (no `$ref`), so a pack's schema can embed it as it is.
         let mut schema = schemars::generate::SchemaSettings::draft07()
+            .with(|s| s.inline_subschemas = true)
             .into_generator()
             .into_root_schema_for::<P>();
         // Unknown keys are errors (serde's `flatten` cannot say so itself).

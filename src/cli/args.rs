@@ -35,6 +35,8 @@ pub(super) enum Command {
     Explain(ExplainArgs),
     /// List the files a Docker build context sends (`COPY . /dst` sees exactly these).
     Context(ContextArgs),
+    /// Print the JSON Schema of the configuration file or of rule packs (for editors).
+    Schema(SchemaArgs),
 }
 
 #[derive(Args)]
@@ -193,8 +195,9 @@ pub(super) struct AuditMergeArgs {
 
 #[derive(Args)]
 pub(super) struct RulesArgs {
-    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
-    pub(super) format: ListFormat,
+    /// `markdown`: one table per family, as README.md shows them.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Human)]
+    pub(super) format: RulesFormat,
     #[command(flatten)]
     pub(super) rules: RuleFlags,
 }
@@ -234,6 +237,29 @@ impl Color {
             Color::Never => ColorChoice::Never,
         }
     }
+}
+
+/// Formats of the `rules` listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(super) enum RulesFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+#[derive(Args)]
+pub(super) struct SchemaArgs {
+    /// Which file's schema.
+    #[arg(value_enum)]
+    pub(super) file: SchemaFile,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(super) enum SchemaFile {
+    /// `.template-validator.toml`.
+    Config,
+    /// A rule pack (`[[rule]]` tables).
+    Rules,
 }
 
 /// Formats of listings (`rules`, `context`): for people or for machines.

@@ -70,6 +70,7 @@ pub fn run() -> Result<ExitCode, Error> {
         Command::Rules(args) => rules::list_rules(args),
         Command::Explain(args) => rules::explain(args),
         Command::Context(args) => context::context(args),
+        Command::Schema(args) => rules::schema(args),
     }
 }
 

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use super::args::{ExplainArgs, ListFormat, RuleFlags, RulesArgs};
+use super::args::{ExplainArgs, RuleFlags, RulesArgs, RulesFormat, SchemaArgs, SchemaFile};
 use super::{Error, written};
 use crate::rules::RuleSet;
 use crate::settings::{self, RuleArgs};
@@ -42,7 +42,7 @@ pub(super) fn list_rules(args: RulesArgs) -> Result<ExitCode, Error> {
     let rules = load_for_listing(args.rules)?;
     let mut out = anstream::stdout().lock();
     let result = match args.format {
-        ListFormat::Json => {
+        RulesFormat::Json => {
             let list: Vec<RuleEntry<'_>> = rules
                 .iter()
                 .map(|(_, r)| RuleEntry {
@@ -65,7 +65,8 @@ pub(super) fn list_rules(args: RulesArgs) -> Result<ExitCode, Error> {
                 .map_err(std::io::Error::from)
                 .and_then(|()| writeln!(out))
         }
-        ListFormat::Human => {
+        RulesFormat::Markdown => out.write_all(markdown(&rules).as_bytes()),
+        RulesFormat::Human => {
             let width = rules.iter().map(|(_, r)| r.id.len()).max().unwrap_or(0);
             rules.iter().try_for_each(|(_, r)| {
                 let sev = if r.enabled() {
@@ -109,6 +110,48 @@ pub(super) fn explain(args: ExplainArgs) -> Result<ExitCode, Error> {
         text.push_str(&format!("\nSee {uri}\n"));
     }
     let result = anstream::stdout().lock().write_all(text.as_bytes());
+    written(result, "standard output")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One table per family, in pack order, each between `<!-- rules:<family> -->` markers so
+/// that README.md can hold them verbatim (a test compares).
+pub fn markdown(rules: &RuleSet) -> String {
+    let mut families: Vec<&str> = Vec::new();
+    for (_, r) in rules.iter() {
+        if !families.contains(&r.family.as_str()) {
+            families.push(&r.family);
+        }
+    }
+    let cell = |s: &str| s.replace('|', "\\|");
+    let mut out = String::new();
+    for family in families {
+        out.push_str(&format!(
+            "<!-- rules:{family} (generated: template-validator rules --format markdown) -->\n"
+        ));
+        out.push_str("| id | severity | title |\n|---|---|---|\n");
+        for (_, r) in rules.iter().filter(|(_, r)| r.family == family) {
+            out.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                r.id,
+                r.default_severity,
+                cell(&r.title)
+            ));
+        }
+        out.push_str(&format!("<!-- /rules:{family} -->\n\n"));
+    }
+    out.pop();
+    out
+}
+
+pub(super) fn schema(args: SchemaArgs) -> Result<ExitCode, Error> {
+    let doc = match args.file {
+        SchemaFile::Rules => crate::schema::rules(),
+        SchemaFile::Config => crate::schema::config(&RuleSet::builtin()?),
+    };
+    let result = anstream::stdout()
+        .lock()
+        .write_all(crate::schema::to_text(&doc).as_bytes());
     written(result, "standard output")?;
     Ok(ExitCode::SUCCESS)
 }

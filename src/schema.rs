@@ -1,0 +1,185 @@
+//! JSON Schemas of the two files users write: the configuration file
+//! (`.template-validator.toml`) and rule packs. Both derive from the code that reads
+//! them — each kind's parameters from its typed parameter struct — so an editor that
+//! validates with them (Even Better TOML / taplo: `#:schema` or its `schema` setting)
+//! accepts what the tool accepts. `template-validator schema config|rules` prints them;
+//! `schemas/` in the repository holds the same text.
+
+use serde_json::{Map, Value, json};
+
+use crate::checks::{self, AnyKind};
+use crate::rules::RuleSet;
+
+/// A rule id: `<family>/<name>`, lowercase kebab-case parts (see [`crate::rules::valid_rule_id`]).
+const RULE_ID: &str = "^[a-z0-9]+(-[a-z0-9]+)*/[a-z0-9]+(-[a-z0-9]+)*$";
+
+/// The kinds a user's pack can declare.
+fn user_kinds() -> impl Iterator<Item = &'static dyn AnyKind> {
+    checks::KINDS.iter().copied().filter(|k| !k.internal())
+}
+
+/// A kind's `params` schema, inlined (no `$ref`), without the meta keys that only a root
+/// schema may carry.
+fn params_schema(kind: &dyn AnyKind) -> Map<String, Value> {
+    let mut schema = match kind.schema().to_value() {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    schema.remove("$schema");
+    schema.remove("title");
+    schema
+}
+
+/// The same parameters with none of them required: a configuration changes some of a
+/// rule's parameters, never declares all of them.
+fn optional(mut params: Map<String, Value>) -> Map<String, Value> {
+    params.remove("required");
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if let Some(Value::Array(parts)) = params.get_mut(key) {
+            for part in parts {
+                if let Value::Object(p) = part {
+                    p.remove("required");
+                }
+            }
+        }
+    }
+    params
+}
+
+fn severity(off: bool) -> Value {
+    let mut levels = vec!["error", "warning", "note"];
+    if off {
+        levels.push("off");
+    }
+    json!({ "type": "string", "enum": levels })
+}
+
+/// The schema of rule packs: `[[rule]]` tables, one shape per kind.
+pub fn rules() -> Value {
+    let shapes: Vec<Value> = user_kinds()
+        .map(|kind| {
+            json!({
+                "type": "object",
+                "description": format!("A rule of kind `{}`.", kind.name()),
+                "required": ["id", "kind", "severity", "title", "help"],
+                "additionalProperties": false,
+                "properties": {
+                    "id": { "type": "string", "pattern": RULE_ID, "description": "`<family>/<name>`, lowercase kebab-case." },
+                    "kind": { "const": kind.name() },
+                    "severity": severity(false),
+                    "title": { "type": "string", "pattern": "^[^\\n]*\\S[^\\n]*$", "description": "One line: what a passing repository has." },
+                    "help": { "type": "string", "pattern": "\\S", "description": "What, why and the fix (Markdown)." },
+                    "help_uri": { "type": "string" },
+                    "tags": { "type": "array", "items": { "type": "string" } },
+                    "precision": { "type": "string", "enum": ["very-high", "high", "medium", "low"] },
+                    "security_severity": { "type": "number", "minimum": 0.1, "maximum": 10.0 },
+                    "params": Value::Object(params_schema(kind)),
+                }
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://github.com/template-validator/template-validator/schemas/rules.schema.json",
+        "title": "template-validator rule pack",
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "rule": { "type": "array", "items": { "oneOf": shapes } }
+        }
+    })
+}
+
+/// The schema of `.template-validator.toml`: its keys, and for `[rules."<id or family>"]`
+/// the severity and the parameters of the built-in rules' kinds.
+pub fn config(rules: &RuleSet) -> Value {
+    // `severity` and every parameter of `kinds`, none required.
+    let settings_of = |kinds: &[&str]| -> Map<String, Value> {
+        let mut properties = Map::new();
+        properties.insert("severity".into(), severity(true));
+        for name in kinds {
+            let Some(kind) = checks::kind(name) else {
+                continue;
+            };
+            let params = optional(params_schema(kind));
+            let nested = params.get("properties").and_then(Value::as_object).cloned();
+            for (k, v) in nested.into_iter().flatten() {
+                properties.entry(k).or_insert(v);
+            }
+        }
+        let mut schema = Map::new();
+        schema.insert("type".into(), "object".into());
+        schema.insert("additionalProperties".into(), false.into());
+        schema.insert("properties".into(), Value::Object(properties));
+        schema
+    };
+    // One definition per kind; each rule id refers to its kind's.
+    let mut definitions = Map::new();
+    let mut known = Map::new();
+    let mut families: Vec<(String, Vec<&str>)> = Vec::new();
+    for (_, rule) in rules.iter() {
+        if !definitions.contains_key(&rule.kind) {
+            definitions.insert(rule.kind.clone(), Value::Object(settings_of(&[&rule.kind])));
+        }
+        known.insert(
+            rule.id.clone(),
+            json!({
+                "description": format!("{} ({}, kind `{}`)", rule.title, rule.default_severity, rule.kind),
+                "allOf": [{ "$ref": format!("#/definitions/{}", rule.kind) }],
+            }),
+        );
+        match families.iter_mut().find(|(f, _)| *f == rule.family) {
+            Some((_, kinds)) if kinds.contains(&rule.kind.as_str()) => {}
+            Some((_, kinds)) => kinds.push(&rule.kind),
+            None => families.push((rule.family.clone(), vec![&rule.kind])),
+        }
+    }
+    for (family, kinds) in &families {
+        let description = format!("Every rule of the `{family}` family.");
+        let schema = match kinds.as_slice() {
+            [kind] => json!({
+                "description": description,
+                "allOf": [{ "$ref": format!("#/definitions/{kind}") }],
+            }),
+            _ => {
+                let mut schema = settings_of(kinds);
+                schema.insert("description".into(), description.into());
+                Value::Object(schema)
+            }
+        };
+        known.insert(family.clone(), schema);
+    }
+    let list = |description: &str| json!({ "type": "array", "items": { "type": "string" }, "description": description });
+    json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://github.com/template-validator/template-validator/schemas/config.schema.json",
+        "title": "template-validator configuration (.template-validator.toml)",
+        "type": "object",
+        "additionalProperties": false,
+        "definitions": definitions,
+        "properties": {
+            "select": list("Rule ids or families to run (default: all)."),
+            "ignore": list("Rule ids or families to skip."),
+            "strict": { "type": "boolean", "description": "Warnings fail the run too." },
+            "packs": list("Extra rule packs, relative to this file."),
+            "exclude": list("Gitignore-style globs of paths never scanned."),
+            "rules": {
+                "type": "object",
+                "description": "Per rule id or family prefix: `severity` and parameters of the rules' kind.",
+                "properties": known,
+                "additionalProperties": {
+                    "type": "object",
+                    "description": "A rule of a pack of your own: `severity` and its kind's parameters.",
+                    "properties": { "severity": severity(true) }
+                }
+            }
+        }
+    })
+}
+
+/// Pretty JSON with a final newline, as `schemas/` holds it.
+pub fn to_text(schema: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
