@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::error::{ConfigError, line_of};
+use crate::error::ConfigError;
 use crate::fsread::{self, Scope};
 use crate::rules::Origin;
 
@@ -117,10 +117,8 @@ impl Config {
         let display = path.display().to_string();
         let raw: RawConfig =
             toml::from_str(text).map_err(|e| ConfigError::from_toml(&display, text, &e))?;
-        let origin = |span: std::ops::Range<usize>| Origin {
-            file: display.clone(),
-            line: Some(line_of(text, span.start)),
-        };
+        let source: std::sync::Arc<str> = text.into();
+        let origin = |span: std::ops::Range<usize>| Origin::in_source(&display, &source, span);
         let located = |v: Option<Vec<Spanned<String>>>| -> Vec<Located<String>> {
             v.unwrap_or_default()
                 .into_iter()
@@ -138,12 +136,16 @@ impl Config {
             let mut params = table.into_inner();
             let severity = match params.remove("severity") {
                 None => None,
-                Some(toml::Value::String(s)) => Some(
-                    crate::finding::Severity::parse_level(&s)
-                        .map_err(|m| at.error(m).key(format!("rules.\"{key}\".severity")))?,
-                ),
+                Some(toml::Value::String(s)) => {
+                    Some(crate::finding::Severity::parse_level(&s).map_err(|m| {
+                        at.at_key("severity")
+                            .error(m)
+                            .key(format!("rules.\"{key}\".severity"))
+                    })?)
+                }
                 Some(other) => {
                     return Err(at
+                        .at_key("severity")
                         .error(format!(
                             "expected a string (error, warning, note or off), found {}",
                             other.type_str()

@@ -7,7 +7,7 @@ fn main() -> ExitCode {
     match template_validator::cli::run() {
         Ok(code) => code,
         Err(e) => {
-            let _ = writeln!(anstream::stderr(), "error: {e}");
+            let _ = writeln!(anstream::stderr(), "{}", e.render());
             ExitCode::from(2)
         }
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::error::{ConfigError, line_of};
+use crate::error::ConfigError;
 use crate::finding::{RuleIdx, Severity};
 
 /// The built-in packs, embedded so the tool runs with zero configuration.
@@ -24,18 +24,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("rules/secrets.toml", include_str!("../rules/secrets.toml")),
 ];
 
-/// Where a value was declared, for error messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    pub file: String,
-    pub line: Option<usize>,
-}
-
-impl Origin {
-    pub fn error(&self, message: impl Into<String>) -> ConfigError {
-        ConfigError::new(&self.file, message).at_line(self.line)
-    }
-}
+pub use crate::error::Origin;
 
 /// Per-rule settings from the configuration file, overlaid on the pack's declaration.
 #[derive(Debug, Clone)]
@@ -190,15 +179,13 @@ impl RuleSet {
     pub fn add_pack(&mut self, origin: &str, text: &str) -> Result<(), ConfigError> {
         let pack: PackFile =
             toml::from_str(text).map_err(|e| ConfigError::from_toml(origin, text, &e))?;
+        let source: std::sync::Arc<str> = text.into();
         for decl in pack.rule {
-            let line = Some(line_of(text, decl.span().start));
+            let at = Origin::in_source(origin, &source, decl.span());
             let decl = decl.into_inner();
-            let at = Origin {
-                file: origin.to_owned(),
-                line,
-            };
             if !valid_rule_id(&decl.id) {
                 return Err(at
+                    .at_key("id")
                     .error(format!(
                         "invalid rule id `{}`: expected `<family>/<name>` in lowercase kebab-case",
                         decl.id
@@ -207,6 +194,7 @@ impl RuleSet {
             }
             if let Some(prev) = self.get(&decl.id) {
                 return Err(at
+                    .at_key("id")
                     .error(format!(
                         "rule `{}` is already declared at {}:{}",
                         decl.id,
@@ -217,11 +205,13 @@ impl RuleSet {
             }
             if decl.title.trim().is_empty() || decl.title.contains('\n') {
                 return Err(at
+                    .at_key("title")
                     .error("the title must be one non-empty line")
                     .key("title"));
             }
             if decl.help.trim().is_empty() {
                 return Err(at
+                    .at_key("help")
                     .error("the help must say how to fix the finding")
                     .key("help"));
             }
@@ -229,14 +219,12 @@ impl RuleSet {
                 && !(0.1..=10.0).contains(&score)
             {
                 return Err(at
+                    .at_key("security_severity")
                     .error("`security_severity` must be between 0.1 and 10.0")
                     .key("security_severity"));
             }
             let family = decl.id.split('/').next().unwrap_or_default().to_owned();
-            let kind_origin = Origin {
-                file: origin.to_owned(),
-                line: Some(line_of(text, decl.kind.span().start)),
-            };
+            let kind_origin = Origin::in_source(origin, &source, decl.kind.span());
             let idx = RuleIdx(self.rules.len() as u32);
             self.by_id.insert(decl.id.clone(), idx);
             self.rules.push(Rule {

@@ -233,6 +233,7 @@ fn apply_rule_settings(rules: &mut RuleSet, config: &Config) -> Result<(), Confi
             if !accepted && !exact {
                 return Err(entry
                     .origin
+                    .at_key(key)
                     .error("no rule it applies to takes this parameter")
                     .key(format!("rules.\"{}\".{key}", entry.key)));
             }
@@ -269,10 +270,7 @@ struct Selector {
 }
 
 fn cli_origin(flag: &str) -> Origin {
-    Origin {
-        file: flag.to_owned(),
-        line: None,
-    }
+    Origin::named(flag, None)
 }
 
 fn split(values: &[String]) -> impl Iterator<Item = String> + '_ {

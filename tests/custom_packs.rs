@@ -278,7 +278,7 @@ fn family_prefix_with_an_unknown_parameter_exits_2() {
     assert_eq!(r.code, 2, "{}", r.describe());
     assert!(
         r.stderr
-            .contains("testdata/config/family-bad-param.toml:3: `rules.\"org\".nmaes`"),
+            .contains("testdata/config/family-bad-param.toml:4: `rules.\"org\".nmaes`"),
         "{}",
         r.stderr
     );

@@ -53,6 +53,8 @@ pub struct Declared<'a, P> {
 pub struct BuildError {
     pub rule: RuleIdx,
     pub message: String,
+    /// The parameter at fault, when one is.
+    pub param: Option<String>,
 }
 
 impl BuildError {
@@ -60,6 +62,7 @@ impl BuildError {
         BuildError {
             rule,
             message: message.into(),
+            param: None,
         }
     }
 }
@@ -222,27 +225,38 @@ pub fn build(
         let names = kind.param_names();
         let unknown = inputs.iter().find_map(|(idx, _, params)| {
             let key = params.keys().find(|k| !names.contains(k))?;
-            Some(BuildError::new(
-                *idx,
-                format!(
-                    "unknown parameter `{key}` for kind `{}` (expected one of: {})",
-                    kind.name(),
-                    names.join(", ")
-                ),
-            ))
+            Some(BuildError {
+                param: Some(key.clone()),
+                ..BuildError::new(
+                    *idx,
+                    format!(
+                        "unknown parameter `{key}` for kind `{}` (expected one of: {})",
+                        kind.name(),
+                        names.join(", ")
+                    ),
+                )
+            })
         });
         let built = unknown
             .map_or_else(|| kind.build_rules(inputs), Err)
             .map_err(|e| {
                 let rule = &rules[e.rule];
-                // Blame the configuration when it changed the parameters, else the pack.
-                match rule.overrides.iter().rev().find(|o| !o.params.is_empty()) {
+                // Blame the configuration when it set the parameter (or, for an error about
+                // the parameters as a whole, changed any), else the pack; point at the key.
+                let set_by_config = rule.overrides.iter().rev().find(|o| match &e.param {
+                    Some(p) => o.params.contains_key(p),
+                    None => !o.params.is_empty(),
+                });
+                let key = e.param.as_deref();
+                match set_by_config {
                     Some(o) => o
                         .origin
+                        .at_key(key.unwrap_or_default())
                         .error(format!("{} (rule `{}`)", e.message, rule.id))
                         .key(format!("rules.\"{}\"", o.key)),
                     None => rule
                         .origin
+                        .at_key(key.unwrap_or("params"))
                         .error(e.message)
                         .key(format!("{}: params", rule.id)),
                 }

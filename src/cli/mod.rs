@@ -22,6 +22,17 @@ use crate::error::ConfigError;
 use args::Command;
 pub use args::{Cli, ListFormat};
 
+impl Error {
+    /// The error as printed once, on standard error: a configuration or pack error shows
+    /// the line it is about with the value underlined.
+    pub fn render(&self) -> String {
+        match self {
+            Error::Config(e) => e.render(),
+            other => format!("error: {other}"),
+        }
+    }
+}
+
 /// Why a run cannot be trusted (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -288,14 +288,11 @@ fn build_secrets(inputs: Vec<Declared<'_, Params>>) -> Built {
         });
     }
     let first = detectors.first().map_or(RuleIdx(0), |d| d.rule);
-    let keywords_ac = keywords::Keywords::new(&keywords).map_err(|e| BuildError {
-        rule: first,
-        message: format!("cannot build the keyword prefilter: {e}"),
-    })?;
-    let exclude = globs.build().map_err(|e| BuildError {
-        rule: first,
-        message: e.to_string(),
-    })?;
+    let keywords_ac = keywords::Keywords::new(&keywords)
+        .map_err(|e| BuildError::new(first, format!("cannot build the keyword prefilter: {e}")))?;
+    let exclude = globs
+        .build()
+        .map_err(|e| BuildError::new(first, e.to_string()))?;
     Ok(vec![Box::new(Secrets {
         detectors,
         keywords: keywords_ac,
