@@ -4,7 +4,7 @@
 
 use regex::Regex;
 
-use super::refs::{contains_full_sha, is_full_sha};
+use super::refs::{contains_full_sha, is_commit_sha};
 use super::shell::pip_pinned;
 use super::{Cx, Detect};
 use crate::static_regex;
@@ -387,7 +387,7 @@ fn terraform_source(src: &str, version: Option<&str>) -> Option<String> {
             .find_map(|p| p.strip_prefix("ref="))
             .map(|r| r.split(['&', '/']).next().unwrap_or(r));
         return match r {
-            Some(r) if is_full_sha(r) => None,
+            Some(r) if is_commit_sha(r) => None,
             Some(r) => Some(format!(
                 "the module `{s}` is fetched at `ref={r}`, a tag or branch that can move; use `?ref=<commit sha>`"
             )),

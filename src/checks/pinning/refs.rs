@@ -6,12 +6,12 @@ use std::ops::Range;
 use super::{Cx, Detect};
 use crate::parse::template;
 
-pub use crate::util::is_commit_sha as is_full_sha;
+pub use crate::util::is_commit_sha;
 
 /// Whether `s` contains a 40-hex commit SHA as a whole word (e.g. in a URL path).
 pub fn contains_full_sha(s: &str) -> bool {
     s.split(|c: char| !c.is_ascii_alphanumeric())
-        .any(is_full_sha)
+        .any(is_commit_sha)
 }
 
 /// How a reference resolves.
@@ -35,7 +35,7 @@ pub fn action(uses: &str) -> Verdict {
             "`{uses}` names no ref at all: it runs the default branch"
         ));
     };
-    if is_full_sha(r) {
+    if is_commit_sha(r) {
         return Verdict::Pinned;
     }
     let hexish = r.len() >= 7 && r.bytes().all(|b| b.is_ascii_hexdigit());

@@ -2,7 +2,7 @@
 
 use super::installer::Loose;
 use super::lex::{Flags, is_var_or_template, positionals, unquote};
-use crate::checks::pinning::refs::is_full_sha;
+use crate::util::is_commit_sha;
 
 pub(super) fn cargo(args: &[(String, usize)]) -> Vec<Loose> {
     let has = |f: &str| {
@@ -43,7 +43,7 @@ pub(super) fn cargo(args: &[(String, usize)]) -> Vec<Loose> {
     let git_pinned = has("--git")
         && args
             .windows(2)
-            .any(|p| p[0].0 == "--rev" && is_full_sha(unquote(&p[1].0)));
+            .any(|p| p[0].0 == "--rev" && is_commit_sha(unquote(&p[1].0)));
     let versioned = has("--version")
         || has("--vers")
         || git_pinned

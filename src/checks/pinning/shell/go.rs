@@ -2,7 +2,7 @@
 
 use super::installer::Loose;
 use super::lex::{Flags, is_var_or_template, positionals, unquote};
-use crate::checks::pinning::refs::is_full_sha;
+use crate::util::is_commit_sha;
 use crate::static_regex;
 
 static_regex!(GO_VERSION = r"^v\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$");
@@ -45,7 +45,7 @@ pub(super) fn go(args: &[(String, usize)]) -> Vec<Loose> {
             continue;
         }
         let pinned = match p.rsplit_once('@') {
-            Some((_, v)) => GO_VERSION.is_match(v) || is_full_sha(v) || v == "none",
+            Some((_, v)) => GO_VERSION.is_match(v) || is_commit_sha(v) || v == "none",
             // `go run pkg` and `go get pkg` resolve through go.mod.
             None => sub != "install",
         };
