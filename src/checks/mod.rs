@@ -5,6 +5,9 @@
 //! kind (with their parameters) into [`Check`]s. Adding a rule of an existing kind touches
 //! only its pack; adding a kind is one builder here plus its module.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 use schemars::{JsonSchema, Schema};
 use serde::de::DeserializeOwned;
 
@@ -101,9 +104,16 @@ pub trait AnyKind: Sync {
     /// Deserialise each rule's parameters and build the checks.
     fn build_rules(&self, rules: Vec<(RuleIdx, &Rule, toml::Table)>) -> Built;
 
-    /// The parameter names the kind accepts, from its schema.
-    fn param_names(&self) -> Vec<String> {
-        property_names(&self.schema())
+    /// The parameter names the kind accepts, from its schema (derived once per kind).
+    fn param_names(&self) -> &'static [String] {
+        static NAMES: OnceLock<Mutex<HashMap<&'static str, &'static [String]>>> = OnceLock::new();
+        let mut names = NAMES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        names
+            .entry(self.name())
+            .or_insert_with(|| property_names(&self.schema()).leak())
     }
 
     fn accepts(&self, key: &str) -> bool {
