@@ -70,10 +70,10 @@ pub enum ExtractError {
     TooManyEntries { limit: u64 },
     #[error("the archive unpacks to more than {limit} bytes (stopped at entry `{entry}`)")]
     TooLarge { entry: String, limit: u64 },
-    #[error("cannot read the archive: {message}")]
-    Read { message: String },
-    #[error("cannot write `{}`: {message}", path.display())]
-    Write { path: PathBuf, message: String },
+    #[error("cannot read the archive: {source}")]
+    Read { source: io::Error },
+    #[error("cannot write `{}`: {source}", path.display())]
+    Write { path: PathBuf, source: io::Error },
 }
 
 /// The largest pax or GNU long-name header read into memory.
@@ -101,16 +101,14 @@ pub fn extract(reader: impl Read, dest: &Path, limits: &Limits) -> Result<Extrac
     x.finish()
 }
 
-fn read_error(e: io::Error) -> ExtractError {
-    ExtractError::Read {
-        message: e.to_string(),
-    }
+fn read_error(source: io::Error) -> ExtractError {
+    ExtractError::Read { source }
 }
 
-fn unsafe_entry(entry: &[u8], reason: impl Into<String>) -> ExtractError {
+fn unsafe_entry(entry: &[u8], reason: impl std::fmt::Display) -> ExtractError {
     ExtractError::Unsafe {
         entry: String::from_utf8_lossy(entry).into_owned(),
-        reason: reason.into(),
+        reason: reason.to_string(),
     }
 }
 
@@ -519,10 +517,10 @@ impl<'a> Extractor<'a> {
     }
 }
 
-fn write_error(path: &Path, e: io::Error) -> ExtractError {
+fn write_error(path: &Path, source: io::Error) -> ExtractError {
     ExtractError::Write {
         path: path.to_owned(),
-        message: e.to_string(),
+        source,
     }
 }
 
