@@ -420,9 +420,7 @@ impl<'a> Extractor<'a> {
         name: &[u8],
         target: Option<Vec<u8>>,
     ) -> Result<(), ExtractError> {
-        let target = target
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| unsafe_entry(name, "the symbolic link has no target"))?;
+        let target = link_target(name, target, "symbolic")?;
         if target.contains(&0) {
             return Err(unsafe_entry(name, "the link target holds a NUL byte"));
         }
@@ -453,9 +451,7 @@ impl<'a> Extractor<'a> {
         name: &[u8],
         target: Option<Vec<u8>>,
     ) -> Result<(), ExtractError> {
-        let target = target
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| unsafe_entry(name, "the hard link has no target"))?;
+        let target = link_target(name, target, "hard")?;
         let shown = String::from_utf8_lossy(&target).into_owned();
         let target_rel = match relative_path(&target) {
             Ok(Some(t)) => t,
@@ -515,6 +511,14 @@ impl<'a> Extractor<'a> {
     fn create_symlink(&self, _link: &Link) -> Result<(), ExtractError> {
         Ok(())
     }
+}
+
+/// The target of the `kind` (`symbolic` or `hard`) link entry `name`: an error when it has
+/// none.
+fn link_target(name: &[u8], target: Option<Vec<u8>>, kind: &str) -> Result<Vec<u8>, ExtractError> {
+    target
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unsafe_entry(name, format!("the {kind} link has no target")))
 }
 
 fn write_error(path: &Path, source: io::Error) -> ExtractError {
