@@ -380,19 +380,11 @@ mod tests {
         assert_eq!(specs[2].git_ref.as_deref(), Some("v2"));
         assert_eq!(specs[3].git_ref.as_deref(), Some("main"));
         assert!(matches!(specs[0].location, Location::Local(_)));
-        std::fs::write(&manifest, "repositories = [\"not a repo\"]").unwrap();
-        assert!(
-            from_manifest(&manifest)
-                .unwrap_err()
-                .to_string()
-                .contains("repositories[0]")
-        );
-        std::fs::write(&manifest, "repositories = [\"a/b\", \"a/b\"]").unwrap();
-        assert!(
-            from_manifest(&manifest)
-                .unwrap_err()
-                .to_string()
-                .contains("two repositories")
-        );
+        let error = |text: &str| {
+            std::fs::write(&manifest, text).unwrap();
+            from_manifest(&manifest).unwrap_err().to_string()
+        };
+        assert!(error("repositories = [\"not a repo\"]").contains("repositories[0]"));
+        assert!(error("repositories = [\"a/b\", \"a/b\"]").contains("two repositories"));
     }
 }
