@@ -6,13 +6,13 @@
 //! close and reopen their alerts) and reports entries that are gone as notes.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Outcome;
 use crate::finding::{Finding, clip_message, fnv1a64};
-use crate::fsread::{self, Scope};
+use crate::fsread::{self, ReadError, Scope};
 use crate::rules::RuleSet;
 
 pub const FIXED_RULE: &str = "core/baseline-fixed";
@@ -20,6 +20,30 @@ pub const FIXED_RULE: &str = "core/baseline-fixed";
 /// The version `baseline` writes: fingerprints of version 2, where no secret material
 /// enters a fingerprint. Version 1 files are still read (see [`Baseline::apply`]).
 pub const VERSION: u32 = 2;
+
+/// Why a baseline file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Read { path: PathBuf, source: ReadError },
+    #[error("{}:{}: not a baseline file: {}", path.display(), source.line(), short(source))]
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error(
+        "{}: baseline version {version} is not supported (expected 1 or {VERSION}); record it again with `template-validator baseline PATH --output FILE`",
+        path.display()
+    )]
+    Version { path: PathBuf, version: u32 },
+}
+
+/// A parse error, clipped: it may quote the input (an unknown field).
+fn short(e: &serde_json::Error) -> String {
+    let mut detail = e.to_string();
+    clip_message(&mut detail);
+    detail
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,21 +77,23 @@ impl Baseline {
         }
     }
 
-    pub fn load(path: &Path) -> Result<Baseline, String> {
-        let shown = path.display();
-        let text = fsread::read_to_string(path, Scope::Anywhere, fsread::USER_DATA_MAX)
-            .map_err(|e| format!("{shown}: cannot read: {e}"))?;
-        let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
-            // The error may quote the input (an unknown field): keep it short.
-            let mut detail = e.to_string();
-            clip_message(&mut detail);
-            format!("{shown}:{}: not a baseline file: {detail}", e.line())
-        })?;
+    pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
+        let text = fsread::read_to_string(path, Scope::Anywhere, fsread::USER_DATA_MAX).map_err(
+            |source| BaselineError::Read {
+                path: path.to_owned(),
+                source,
+            },
+        )?;
+        let baseline: Baseline =
+            serde_json::from_str(&text).map_err(|source| BaselineError::Parse {
+                path: path.to_owned(),
+                source,
+            })?;
         if !(1..=VERSION).contains(&baseline.version) {
-            return Err(format!(
-                "{shown}: baseline version {} is not supported (expected 1 or {VERSION}); record it again with `template-validator baseline PATH --output FILE`",
-                baseline.version
-            ));
+            return Err(BaselineError::Version {
+                path: path.to_owned(),
+                version: baseline.version,
+            });
         }
         Ok(baseline)
     }

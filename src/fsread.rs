@@ -44,6 +44,9 @@ pub enum ReadError {
     NotRegular(&'static str),
     #[error("{size} bytes is over the {limit} byte limit")]
     TooLarge { size: u64, limit: u64 },
+    /// Read as text, and not UTF-8 from this byte on.
+    #[error("invalid UTF-8 at byte {0}")]
+    NotUtf8(usize),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -61,7 +64,7 @@ impl ReadError {
             ReadError::Outside => format!("not read: {self}"),
             ReadError::LinkOutside | ReadError::BrokenLink(_) => format!("not followed: {self}"),
             ReadError::NotRegular(_) | ReadError::TooLarge { .. } => format!("not checked: {self}"),
-            ReadError::Io(_) => format!("cannot read: {self}"),
+            ReadError::NotUtf8(_) | ReadError::Io(_) => format!("cannot read: {self}"),
         }
     }
 }
@@ -210,12 +213,7 @@ pub fn read(path: &Path, scope: Scope<'_>, limit: u64) -> Result<Vec<u8>, ReadEr
 /// Read `path` whole under `scope` as UTF-8 text (a leading BOM kept).
 pub fn read_to_string(path: &Path, scope: Scope<'_>, limit: u64) -> Result<String, ReadError> {
     let bytes = read(path, scope, limit)?;
-    String::from_utf8(bytes).map_err(|e| {
-        ReadError::Io(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
-        ))
-    })
+    String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8(e.utf8_error().valid_up_to()))
 }
 
 /// Whether something (a file, a folder, a link, even a dangling one) is at `path`

@@ -796,7 +796,11 @@ fn fuzz_baseline() {
             let path = dir.path().join("baseline.json");
             std::fs::write(&path, bytes.as_slice()).expect("write the baseline");
             if let Err(message) = Baseline::load(&path) {
-                assert_short_error(&message.replace(&*path.to_string_lossy(), "PATH"))?;
+                assert_short_error(
+                    &message
+                        .to_string()
+                        .replace(&*path.to_string_lossy(), "PATH"),
+                )?;
             }
             Ok(())
         },

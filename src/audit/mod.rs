@@ -45,11 +45,11 @@ pub enum AuditError {
     #[error("--previous `{}` holds no summary.json", .0.display())]
     NoPreviousSummary(PathBuf),
     /// `--dir` or `--manifest` cannot be read.
-    #[error("{0}")]
-    Source(String),
+    #[error(transparent)]
+    Source(#[from] source::SourceError),
     /// A shard's `summary.json` cannot be read.
-    #[error("{0}")]
-    Summary(String),
+    #[error(transparent)]
+    Summary(#[from] summary::SummaryError),
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error("cannot start worker threads: {0}")]
@@ -349,7 +349,7 @@ pub fn merge(
     let mut rows = Vec::new();
     let mut seen = HashSet::new();
     for dir in dirs {
-        let summary = Summary::load(dir).map_err(AuditError::Summary)?;
+        let summary = Summary::load(dir)?;
         for row in summary.repositories {
             if !seen.insert(row.name.clone()) {
                 return Err(AuditError::InTwoShards {

@@ -188,10 +188,10 @@ impl Client {
         let dir = tempfile::Builder::new()
             .prefix("template-validator-audit-")
             .tempdir()
-            .map_err(|e| {
+            .map_err(|source| {
                 Failure::Fatal(RemoteError::Io {
-                    context: "cannot create a temporary folder".to_owned(),
-                    message: e.to_string(),
+                    context: "cannot create a temporary folder",
+                    source,
                 })
             })?;
         // Extracted on this thread while the body arrives.

@@ -6,8 +6,54 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::fsread::{self, Scope};
+use crate::error::ConfigError;
+use crate::fsread::{self, ReadError, Scope};
 use crate::walk::DEFAULT_MAX_FILE_SIZE;
+
+/// Why `--dir` or `--manifest` names no list of repositories.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("cannot read `{}`: {source}", dir.display())]
+    ReadDir {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: cannot read: {source}", path.display())]
+    Read { path: PathBuf, source: ReadError },
+    /// A JSON manifest that is not one.
+    #[error("{}:{}: {source}", path.display(), source.line())]
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    /// A TOML manifest that is not one.
+    #[error(transparent)]
+    Toml(#[from] ConfigError),
+    #[error("{}: repositories[{index}]: {reason}", path.display())]
+    Entry {
+        path: PathBuf,
+        index: usize,
+        reason: EntryError,
+    },
+    #[error("{}: two repositories are named `{name}`; give one a `name`", path.display())]
+    SameName { path: PathBuf, name: String },
+}
+
+/// Why one entry of a manifest names no repository.
+#[derive(Debug, thiserror::Error)]
+pub enum EntryError {
+    #[error("`{0}` is not `owner/repo[@ref]`")]
+    NotGitHub(String),
+    #[error("give exactly one of `path` or `github`")]
+    PathOrGitHub,
+    #[error("`{0}` is neither an existing folder nor `owner/repo[@ref]`")]
+    Unknown(String),
+}
+
+/// A `--shard` that is not `I/N` with 1 <= I <= N.
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not a shard `I/N` with 1 <= I <= N")]
+pub struct ShardError(String);
 
 /// One repository to audit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,12 +142,15 @@ pub fn git_sha(repo: &Path) -> Option<String> {
 }
 
 /// Every immediate subfolder of `dir` is one repository (hidden folders are skipped).
-pub fn from_dir(dir: &Path) -> Result<Vec<RepoSpec>, String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+pub fn from_dir(dir: &Path) -> Result<Vec<RepoSpec>, SourceError> {
+    let unreadable = |source| SourceError::ReadDir {
+        dir: dir.to_owned(),
+        source,
+    };
+    let entries = std::fs::read_dir(dir).map_err(unreadable)?;
     let mut specs = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+        let entry = entry.map_err(unreadable)?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') {
             continue;
@@ -149,20 +198,31 @@ struct FullEntry {
 ///   { path = "/srv/templates/java", name = "java-template" },
 /// ]
 /// ```
-pub fn from_manifest(path: &Path) -> Result<Vec<RepoSpec>, String> {
-    let shown = path.display().to_string();
-    let text = fsread::read_to_string(path, Scope::Anywhere, fsread::USER_DATA_MAX)
-        .map_err(|e| format!("{shown}: cannot read: {e}"))?;
+pub fn from_manifest(path: &Path) -> Result<Vec<RepoSpec>, SourceError> {
+    let text =
+        fsread::read_to_string(path, Scope::Anywhere, fsread::USER_DATA_MAX).map_err(|source| {
+            SourceError::Read {
+                path: path.to_owned(),
+                source,
+            }
+        })?;
     let manifest: Manifest = if path.extension().is_some_and(|e| e == "json") {
-        serde_json::from_str(&text).map_err(|e| format!("{shown}:{}: {e}", e.line()))?
+        serde_json::from_str(&text).map_err(|source| SourceError::Json {
+            path: path.to_owned(),
+            source,
+        })?
     } else {
-        toml::from_str(&text)
-            .map_err(|e| crate::error::ConfigError::from_toml(&shown, &text, &e).to_string())?
+        let shown = path.display().to_string();
+        toml::from_str(&text).map_err(|e| ConfigError::from_toml(&shown, &text, &e))?
     };
     let base = path.parent().unwrap_or(Path::new("."));
     let mut specs = Vec::new();
-    for (i, entry) in manifest.repositories.into_iter().enumerate() {
-        let at = |m: String| format!("{shown}: repositories[{i}]: {m}");
+    for (index, entry) in manifest.repositories.into_iter().enumerate() {
+        let at = |reason| SourceError::Entry {
+            path: path.to_owned(),
+            index,
+            reason,
+        };
         let spec = match entry {
             ManifestEntry::Short(s) => short_entry(base, &s).map_err(at)?,
             ManifestEntry::Full(f) => match (f.path, f.github) {
@@ -177,14 +237,15 @@ pub fn from_manifest(path: &Path) -> Result<Vec<RepoSpec>, String> {
                 }
                 (None, Some(g)) => {
                     let (full, inline_ref) = split_ref(&g);
-                    let mut spec = RepoSpec::github(full, f.git_ref.or(inline_ref))
-                        .ok_or_else(|| at(format!("`{g}` is not `owner/repo[@ref]`")))?;
+                    let Some(mut spec) = RepoSpec::github(full, f.git_ref.or(inline_ref)) else {
+                        return Err(at(EntryError::NotGitHub(g)));
+                    };
                     if let Some(name) = f.name {
                         spec.name = name;
                     }
                     spec
                 }
-                _ => return Err(at("give exactly one of `path` or `github`".to_owned())),
+                _ => return Err(at(EntryError::PathOrGitHub)),
             },
         };
         specs.push(spec);
@@ -192,10 +253,10 @@ pub fn from_manifest(path: &Path) -> Result<Vec<RepoSpec>, String> {
     let mut seen = BTreeSet::new();
     for s in &specs {
         if !seen.insert(s.name.clone()) {
-            return Err(format!(
-                "{shown}: two repositories are named `{}`; give one a `name`",
-                s.name
-            ));
+            return Err(SourceError::SameName {
+                path: path.to_owned(),
+                name: s.name.clone(),
+            });
         }
     }
     Ok(specs)
@@ -214,15 +275,14 @@ fn folder_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-fn short_entry(base: &Path, s: &str) -> Result<RepoSpec, String> {
+fn short_entry(base: &Path, s: &str) -> Result<RepoSpec, EntryError> {
     let looks_local = s.starts_with('.') || s.starts_with('/') || s.starts_with('~');
     let path = base.join(s);
     if looks_local || path.is_dir() {
         return Ok(RepoSpec::local(folder_name(&path), path));
     }
     let (full, git_ref) = split_ref(s);
-    RepoSpec::github(full, git_ref)
-        .ok_or_else(|| format!("`{s}` is neither an existing folder nor `owner/repo[@ref]`"))
+    RepoSpec::github(full, git_ref).ok_or_else(|| EntryError::Unknown(s.to_owned()))
 }
 
 /// `I/N`: the I-th of N shards (1-based).
@@ -233,9 +293,9 @@ pub struct Shard {
 }
 
 impl std::str::FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Shard, String> {
-        let bad = || format!("`{s}` is not a shard `I/N` with 1 <= I <= N");
+    type Err = ShardError;
+    fn from_str(s: &str) -> Result<Shard, ShardError> {
+        let bad = || ShardError(s.to_owned());
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let index: usize = i.trim().parse().map_err(|_| bad())?;
         let count: usize = n.trim().parse().map_err(|_| bad())?;
@@ -320,17 +380,11 @@ mod tests {
         assert_eq!(specs[2].git_ref.as_deref(), Some("v2"));
         assert_eq!(specs[3].git_ref.as_deref(), Some("main"));
         assert!(matches!(specs[0].location, Location::Local(_)));
-        std::fs::write(&manifest, "repositories = [\"not a repo\"]").unwrap();
-        assert!(
-            from_manifest(&manifest)
-                .unwrap_err()
-                .contains("repositories[0]")
-        );
-        std::fs::write(&manifest, "repositories = [\"a/b\", \"a/b\"]").unwrap();
-        assert!(
-            from_manifest(&manifest)
-                .unwrap_err()
-                .contains("two repositories")
-        );
+        let error = |text: &str| {
+            std::fs::write(&manifest, text).unwrap();
+            from_manifest(&manifest).unwrap_err().to_string()
+        };
+        assert!(error("repositories = [\"not a repo\"]").contains("repositories[0]"));
+        assert!(error("repositories = [\"a/b\", \"a/b\"]").contains("two repositories"));
     }
 }

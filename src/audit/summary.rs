@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -76,6 +76,23 @@ pub struct Summary {
     pub totals: Totals,
 }
 
+/// Why a `summary.json` (of a shard, for `audit-merge`) cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SummaryError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}:{}: not an audit summary: {source}", path.display(), source.line())]
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{}: summary version {version} is not supported", path.display())]
+    Version { path: PathBuf, version: u32 },
+}
+
 /// When the audit's exit code is 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FailOn {
@@ -125,18 +142,21 @@ impl Summary {
         }
     }
 
-    pub fn load(dir: &Path) -> Result<Summary, String> {
+    pub fn load(dir: &Path) -> Result<Summary, SummaryError> {
         let path = dir.join("summary.json");
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        let summary: Summary = serde_json::from_str(&text)
-            .map_err(|e| format!("{}:{}: not an audit summary: {e}", path.display(), e.line()))?;
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(source) => return Err(SummaryError::Read { path, source }),
+        };
+        let summary: Summary = match serde_json::from_str(&text) {
+            Ok(summary) => summary,
+            Err(source) => return Err(SummaryError::Parse { path, source }),
+        };
         if summary.version != 1 {
-            return Err(format!(
-                "{}: summary version {} is not supported",
-                path.display(),
-                summary.version
-            ));
+            return Err(SummaryError::Version {
+                path,
+                version: summary.version,
+            });
         }
         Ok(summary)
     }

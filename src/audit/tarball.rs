@@ -70,10 +70,10 @@ pub enum ExtractError {
     TooManyEntries { limit: u64 },
     #[error("the archive unpacks to more than {limit} bytes (stopped at entry `{entry}`)")]
     TooLarge { entry: String, limit: u64 },
-    #[error("cannot read the archive: {message}")]
-    Read { message: String },
-    #[error("cannot write `{}`: {message}", path.display())]
-    Write { path: PathBuf, message: String },
+    #[error("cannot read the archive: {source}")]
+    Read { source: io::Error },
+    #[error("cannot write `{}`: {source}", path.display())]
+    Write { path: PathBuf, source: io::Error },
 }
 
 /// The largest pax or GNU long-name header read into memory.
@@ -101,16 +101,14 @@ pub fn extract(reader: impl Read, dest: &Path, limits: &Limits) -> Result<Extrac
     x.finish()
 }
 
-fn read_error(e: io::Error) -> ExtractError {
-    ExtractError::Read {
-        message: e.to_string(),
-    }
+fn read_error(source: io::Error) -> ExtractError {
+    ExtractError::Read { source }
 }
 
-fn unsafe_entry(entry: &[u8], reason: impl Into<String>) -> ExtractError {
+fn unsafe_entry(entry: &[u8], reason: impl std::fmt::Display) -> ExtractError {
     ExtractError::Unsafe {
         entry: String::from_utf8_lossy(entry).into_owned(),
-        reason: reason.into(),
+        reason: reason.to_string(),
     }
 }
 
@@ -422,9 +420,7 @@ impl<'a> Extractor<'a> {
         name: &[u8],
         target: Option<Vec<u8>>,
     ) -> Result<(), ExtractError> {
-        let target = target
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| unsafe_entry(name, "the symbolic link has no target"))?;
+        let target = link_target(name, target, "symbolic")?;
         if target.contains(&0) {
             return Err(unsafe_entry(name, "the link target holds a NUL byte"));
         }
@@ -455,9 +451,7 @@ impl<'a> Extractor<'a> {
         name: &[u8],
         target: Option<Vec<u8>>,
     ) -> Result<(), ExtractError> {
-        let target = target
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| unsafe_entry(name, "the hard link has no target"))?;
+        let target = link_target(name, target, "hard")?;
         let shown = String::from_utf8_lossy(&target).into_owned();
         let target_rel = match relative_path(&target) {
             Ok(Some(t)) => t,
@@ -519,10 +513,18 @@ impl<'a> Extractor<'a> {
     }
 }
 
-fn write_error(path: &Path, e: io::Error) -> ExtractError {
+/// The target of the `kind` (`symbolic` or `hard`) link entry `name`: an error when it has
+/// none.
+fn link_target(name: &[u8], target: Option<Vec<u8>>, kind: &str) -> Result<Vec<u8>, ExtractError> {
+    target
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unsafe_entry(name, format!("the {kind} link has no target")))
+}
+
+fn write_error(path: &Path, source: io::Error) -> ExtractError {
     ExtractError::Write {
         path: path.to_owned(),
-        message: e.to_string(),
+        source,
     }
 }
 

@@ -11,6 +11,7 @@ use schemars::JsonSchema;
 
 use super::{Built, Check, Declared, Kind, each};
 use crate::finding::{Finding, RuleIdx};
+use crate::source::SourceFile;
 use crate::static_regex;
 use crate::walk::Repo;
 
@@ -24,9 +25,11 @@ fn build_located<C: Check + 'static>(
     })
 }
 
-/// The effective file: the first non-blank match (blank ones are `file-exists`' business).
-fn effective<'r>(locate: &Locate, repo: &'r Repo) -> Option<&'r crate::walk::FileEntry> {
-    locate.find_non_blank(repo).ok()
+/// The effective file, read as text: the first non-blank match (blank ones are
+/// `file-exists`' business), unless it is not text.
+fn effective_text(locate: &Locate, repo: &Repo) -> Option<SourceFile> {
+    let entry = locate.find_non_blank(repo).ok()?;
+    repo.read_text(entry)
 }
 
 // ---------------------------------------------------------------------------- license-text
@@ -140,20 +143,15 @@ fn identify(text: &str, min_confidence: f32) -> Result<String, String> {
 
 impl Check for LicenseText {
     fn check_repo(&self, repo: &Repo, out: &mut Vec<Finding>) {
-        let Some(entry) = effective(&self.locate, repo) else {
-            return;
-        };
-        let Some(file) = repo.read_text(entry) else {
+        let Some(file) = effective_text(&self.locate, repo) else {
             return;
         };
         if let Err(closest) = identify(file.text(), self.min_confidence) {
+            let path = file.path();
             out.push(Finding::file(
                 self.rule,
-                &entry.path,
-                format!(
-                    "`{}` is not a recognisable license text ({closest})",
-                    entry.path
-                ),
+                path,
+                format!("`{path}` is not a recognisable license text ({closest})"),
             ));
         }
     }
@@ -211,10 +209,7 @@ fn security_contact(text: &str) -> Result<(), Vec<String>> {
 
 impl Check for SecurityContact {
     fn check_repo(&self, repo: &Repo, out: &mut Vec<Finding>) {
-        let Some(entry) = effective(&self.locate, repo) else {
-            return;
-        };
-        let Some(file) = repo.read_text(entry) else {
+        let Some(file) = effective_text(&self.locate, repo) else {
             return;
         };
         if let Err(placeholders) = security_contact(file.text()) {
@@ -223,13 +218,11 @@ impl Check for SecurityContact {
             } else {
                 format!("only placeholder contacts ({})", placeholders.join(", "))
             };
+            let path = file.path();
             out.push(Finding::file(
                 self.rule,
-                &entry.path,
-                format!(
-                    "`{}` gives no way to report a vulnerability: {detail}",
-                    entry.path
-                ),
+                path,
+                format!("`{path}` gives no way to report a vulnerability: {detail}"),
             ));
         }
     }
@@ -371,10 +364,7 @@ fn codeowners_line(line: &str) -> Vec<LineProblem> {
 
 impl Check for CodeownersSyntax {
     fn check_repo(&self, repo: &Repo, out: &mut Vec<Finding>) {
-        let Some(entry) = effective(&self.locate, repo) else {
-            return;
-        };
-        let Some(file) = repo.read_text(entry) else {
+        let Some(file) = effective_text(&self.locate, repo) else {
             return;
         };
         for (_, start, line) in file.lines() {

@@ -48,11 +48,12 @@ pub(super) fn audit(args: AuditArgs) -> Result<ExitCode, Error> {
 /// The repositories `--dir`, `--manifest` or `--github-org` name, with the client that
 /// listed them (for `--github-org`).
 fn repositories(args: &AuditArgs) -> Result<(Vec<RepoSpec>, Option<Client>), Error> {
-    let source = |e| Error::Audit(AuditError::Source(e));
     if let Some(dir) = &args.dir {
-        Ok((audit_source::from_dir(dir).map_err(source)?, None))
+        let specs = audit_source::from_dir(dir).map_err(AuditError::from)?;
+        Ok((specs, None))
     } else if let Some(manifest) = &args.manifest {
-        Ok((audit_source::from_manifest(manifest).map_err(source)?, None))
+        let specs = audit_source::from_manifest(manifest).map_err(AuditError::from)?;
+        Ok((specs, None))
     } else if let Some(org) = &args.github_org {
         let list_org = |source| Error::ListOrg {
             org: org.clone(),

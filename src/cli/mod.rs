@@ -41,8 +41,8 @@ pub enum Error {
     #[error(transparent)]
     Scan(#[from] crate::engine::ScanError),
     /// A baseline file that cannot be read or is not one.
-    #[error("{0}")]
-    Baseline(String),
+    #[error(transparent)]
+    Baseline(#[from] crate::baseline::BaselineError),
     #[error("cannot write to {target}: {source}")]
     Write {
         target: String,

@@ -64,9 +64,7 @@ fn apply_baseline(
     rules: &RuleSet,
 ) -> Result<(), Error> {
     if let Some(path) = path {
-        Baseline::load(path)
-            .map_err(Error::Baseline)?
-            .apply(outcome, rules);
+        Baseline::load(path)?.apply(outcome, rules);
     }
     Ok(())
 }

@@ -137,8 +137,11 @@ pub enum ApiError {
         url: String,
         error: Box<dyn std::error::Error + Send + Sync>,
     },
-    #[error("{context}: {message}")]
-    Io { context: String, message: String },
+    #[error("{context}: {source}")]
+    Io {
+        context: &'static str,
+        source: io::Error,
+    },
 }
 
 impl ApiError {
@@ -424,7 +427,7 @@ impl Api {
         status: u16,
         head: &Head,
         message: &str,
-    ) -> Option<Result<Duration, String>> {
+    ) -> Option<Result<Duration, LongWait>> {
         if status != 403 && status != 429 {
             return None;
         }
@@ -448,15 +451,11 @@ impl Api {
             _ => return None,
         };
         if wait > self.retry.max_wait {
-            let at = match head.reset {
-                Some(reset) if head.retry_after.is_none() => format!(" (at Unix time {reset})"),
-                _ => String::new(),
-            };
-            return Some(Err(format!(
-                "it resets in {} s{at}, longer than the {} s this run waits",
-                wait.as_secs(),
-                self.retry.max_wait.as_secs()
-            )));
+            return Some(Err(LongWait {
+                wait: wait.as_secs(),
+                reset: head.reset.filter(|_| head.retry_after.is_none()),
+                max_wait: self.retry.max_wait.as_secs(),
+            }));
         }
         Some(Ok(wait))
     }
@@ -480,6 +479,18 @@ impl Api {
             }
         }
     }
+}
+
+/// A rate limit that resets later than the run waits (in seconds; `reset`: the Unix time).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "it resets in {wait} s{}, longer than the {max_wait} s this run waits",
+    reset.map_or(String::new(), |r| format!(" (at Unix time {r})"))
+)]
+struct LongWait {
+    wait: u64,
+    reset: Option<u64>,
+    max_wait: u64,
 }
 
 /// What a response said besides its body.

@@ -10,22 +10,47 @@ use super::MAX_PATH_BYTES;
 /// Symbolic links followed when checking where a link resolves (as `MAXSYMLINKS`).
 const MAX_LINK_HOPS: usize = 40;
 
+/// Why an entry path or a link target is refused (the reason of an unsafe entry).
+#[derive(Debug, thiserror::Error)]
+pub(super) enum PathError {
+    #[error("the path is longer than {MAX_PATH_BYTES} bytes")]
+    TooLong,
+    #[error("absolute paths are not allowed")]
+    Absolute,
+    #[error("the path holds a NUL byte")]
+    Nul,
+    #[error("`..` components are not allowed")]
+    Parent,
+    #[cfg(not(unix))]
+    #[error("the path is not UTF-8")]
+    NotUtf8,
+    #[cfg(not(unix))]
+    #[error("`\\` and `:` are not allowed in a path component")]
+    Separator,
+    #[error("the symbolic link target `{0}` resolves outside the archive")]
+    Escapes(String),
+    #[error("the symbolic link target `{0}` goes through too many links")]
+    TooManyHops(String),
+    #[error("the archive's symbolic links are too many or too deep to check")]
+    OverBudget,
+}
+
 /// The entry path as a relative path of normal components, `None` for `.`.
-pub(super) fn relative_path(name: &[u8]) -> Result<Option<PathBuf>, String> {
+pub(super) fn relative_path(name: &[u8]) -> Result<Option<PathBuf>, PathError> {
     if name.len() > MAX_PATH_BYTES {
-        return Err(format!("the path is longer than {MAX_PATH_BYTES} bytes"));
+        return Err(PathError::TooLong);
     }
     if name.first() == Some(&b'/') {
-        return Err("absolute paths are not allowed".to_owned());
+        return Err(PathError::Absolute);
     }
     if name.contains(&0) {
-        return Err("the path holds a NUL byte".to_owned());
+        return Err(PathError::Nul);
     }
     let mut path = PathBuf::new();
     for part in name.split(|&b| b == b'/') {
         match part {
             b"" | b"." => {}
-            b".." => return Err("`..` components are not allowed".to_owned()),
+            b".." => return Err(PathError::Parent),
             part => path.push(component(part)?),
         }
     }
@@ -33,16 +58,16 @@ pub(super) fn relative_path(name: &[u8]) -> Result<Option<PathBuf>, String> {
 }
 
 #[cfg(unix)]
-fn component(part: &[u8]) -> Result<OsString, String> {
+fn component(part: &[u8]) -> Result<OsString, PathError> {
     use std::os::unix::ffi::OsStrExt;
     Ok(std::ffi::OsStr::from_bytes(part).to_owned())
 }
 
 #[cfg(not(unix))]
-fn component(part: &[u8]) -> Result<OsString, String> {
-    let s = std::str::from_utf8(part).map_err(|_| "the path is not UTF-8".to_owned())?;
+fn component(part: &[u8]) -> Result<OsString, PathError> {
+    let s = std::str::from_utf8(part).map_err(|_| PathError::NotUtf8)?;
     if s.contains(['\\', ':']) {
-        return Err("`\\` and `:` are not allowed in a path component".to_owned());
+        return Err(PathError::Separator);
     }
     Ok(OsString::from(s))
 }
@@ -55,9 +80,9 @@ pub(super) fn resolve(
     target: &[u8],
     links: &HashMap<PathBuf, Vec<u8>>,
     budget: &mut u64,
-) -> Result<PathBuf, String> {
-    let shown = String::from_utf8_lossy(target);
-    let escape = || format!("the symbolic link target `{shown}` resolves outside the archive");
+) -> Result<PathBuf, PathError> {
+    let shown = || String::from_utf8_lossy(target).into_owned();
+    let escape = || PathError::Escapes(shown());
     let mut here = link.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut depth = here.components().count();
     let mut pending: Vec<Vec<u8>> = Vec::new();
@@ -80,15 +105,11 @@ pub(super) fn resolve(
                     continue;
                 }
                 let cost = here.as_os_str().len() as u64 + 1;
-                *budget = budget.checked_sub(cost).ok_or_else(|| {
-                    "the archive's symbolic links are too many or too deep to check".to_owned()
-                })?;
+                *budget = budget.checked_sub(cost).ok_or(PathError::OverBudget)?;
                 if let Some(next) = links.get(&here) {
                     hops += 1;
                     if hops > MAX_LINK_HOPS {
-                        return Err(format!(
-                            "the symbolic link target `{shown}` goes through too many links"
-                        ));
+                        return Err(PathError::TooManyHops(shown()));
                     }
                     here.pop();
                     depth -= 1;
@@ -147,6 +168,7 @@ mod tests {
         assert!(
             super::resolve(Path::new("z"), b"long-name/a/b", &links, &mut small)
                 .unwrap_err()
+                .to_string()
                 .contains("too many or too deep")
         );
     }
