@@ -62,7 +62,7 @@ impl Origin {
 
     pub fn error(&self, message: impl Into<String>) -> ConfigError {
         let mut e = ConfigError::new(&self.file, message).at_line(self.line);
-        e.source = self.source.clone();
+        e.source = self.source.clone().map(Box::new);
         e
     }
 }
@@ -117,7 +117,7 @@ pub struct ConfigError {
     pub key: Option<String>,
     pub message: String,
     /// The text and the span the error is about, shown under the message.
-    pub source: Option<Located>,
+    pub source: Option<Box<Located>>,
 }
 
 impl ConfigError {
@@ -152,9 +152,11 @@ impl ConfigError {
         let start = err.span().map(|s| s.start);
         let mut e = ConfigError::new(origin, err.message().trim())
             .at_line(start.map(|s| line_of(source, s)));
-        e.source = err.span().map(|span| Located {
-            text: source.into(),
-            span,
+        e.source = err.span().map(|span| {
+            Box::new(Located {
+                text: source.into(),
+                span,
+            })
         });
         // A type error points at the value: name the key written before it on its line.
         if let Some(mut key) = start.and_then(|s| key_before(source, s))

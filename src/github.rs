@@ -7,6 +7,7 @@
 //! [`api`], with its retries and rate-limit waits.
 
 pub mod api;
+pub mod body;
 
 use octocrab::models::checks::CheckRun;
 use octocrab::params::checks::{

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use common::crate_root;
 
-const MAX_LINES: usize = 700;
+const MAX_LINES: usize = 699;
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("read a source folder") {

@@ -16,13 +16,15 @@
 //! - A successful body is streamed through a bounded channel ([`Body`]), capped in size.
 
 use std::fmt;
-use std::io::{self, Read};
+use std::io;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http_body_util::BodyExt;
 use octocrab::Octocrab;
 use serde::Deserialize;
+
+pub use super::body::{Body, BodyReader, Cut};
 
 /// The REST API of github.com; `GITHUB_API_URL` names another (GitHub Enterprise Server).
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -522,84 +524,6 @@ impl Head {
 pub struct Response {
     pub head: Head,
     pub body: Body,
-}
-
-/// A response body, pumped by a task on the runtime into a bounded channel.
-pub struct Body {
-    rx: tokio::sync::mpsc::Receiver<Result<Vec<u8>, Cut>>,
-    pump: tokio::task::AbortHandle,
-}
-
-/// Why a body stopped before its end.
-pub enum Cut {
-    TooLarge,
-    Transport(String),
-}
-
-impl Body {
-    async fn read_all(&mut self) -> Result<Vec<u8>, Cut> {
-        let mut out = Vec::new();
-        while let Some(chunk) = self.rx.recv().await {
-            out.extend_from_slice(&chunk?);
-        }
-        Ok(out)
-    }
-
-    /// A reader for a thread outside the runtime, which it blocks.
-    pub fn into_reader(self) -> BodyReader {
-        BodyReader {
-            body: self,
-            chunk: Vec::new(),
-            pos: 0,
-            cut: None,
-        }
-    }
-}
-
-impl Drop for Body {
-    fn drop(&mut self) {
-        self.pump.abort();
-    }
-}
-
-/// Reads a [`Body`] on a thread outside the runtime, blocking it.
-pub struct BodyReader {
-    body: Body,
-    chunk: Vec<u8>,
-    pos: usize,
-    cut: Option<Cut>,
-}
-
-impl BodyReader {
-    /// Why the body stopped before its end, if it did.
-    pub fn take_cut(&mut self) -> Option<Cut> {
-        self.cut.take()
-    }
-}
-
-impl Read for BodyReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            if self.cut.is_some() {
-                return Err(io::Error::other("the download stopped"));
-            }
-            let rest = self.chunk.get(self.pos..).unwrap_or_default();
-            if !rest.is_empty() {
-                let n = rest.len().min(buf.len());
-                buf[..n].copy_from_slice(&rest[..n]);
-                self.pos += n;
-                return Ok(n);
-            }
-            match self.body.rx.blocking_recv() {
-                None => return Ok(0),
-                Some(Ok(chunk)) => {
-                    self.chunk = chunk;
-                    self.pos = 0;
-                }
-                Some(Err(cut)) => self.cut = Some(cut),
-            }
-        }
-    }
 }
 
 /// GitHub's `message` from an error body, or the body itself, or the status reason.

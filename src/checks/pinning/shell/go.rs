@@ -2,8 +2,8 @@
 
 use super::installer::Loose;
 use super::lex::{Flags, is_var_or_template, positionals, unquote};
-use crate::util::is_commit_sha;
 use crate::static_regex;
+use crate::util::is_commit_sha;
 
 static_regex!(GO_VERSION = r"^v\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?$");
 
