@@ -317,11 +317,12 @@ impl Repo {
     /// Read a file for the per-file checks, which look at every file they want: binary
     /// files are skipped silently (a repository is full of images); invalid UTF-8 is
     /// replaced with U+FFFD, one character per bad byte, so lines and columns stay right.
-    /// Oversized and unreadable files become a diagnostic.
+    /// Oversized and unreadable files become a diagnostic. A binary file is not read past
+    /// its first [`SNIFF`] bytes: the scan never holds a large archive or image whole.
     pub fn read_for_scan(&self, entry: &FileEntry) -> Option<SourceFile> {
-        match self.read_bytes(entry) {
-            Ok(bytes) if is_binary(&bytes) => None,
-            Ok(bytes) => {
+        match self.read_unless_binary(entry) {
+            Ok(None) => None,
+            Ok(Some(bytes)) => {
                 let text = match String::from_utf8(bytes) {
                     Ok(text) => text,
                     Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
@@ -333,6 +334,34 @@ impl Repo {
                 None
             }
         }
+    }
+
+    /// Read a walked file whole (as [`fsread::read`] does), unless its first [`SNIFF`]
+    /// bytes say it is binary.
+    fn read_unless_binary(&self, entry: &FileEntry) -> Result<Option<Vec<u8>>, String> {
+        let limit = self.max_file_size;
+        let (file, size) = fsread::open(&entry.abs, Scope::Walked(&self.root), Some(limit))
+            .map_err(|e| e.diagnostic())?;
+        let io = |e| ReadError::Io(e).diagnostic();
+        let mut file = file.take(limit + 1);
+        let mut bytes = Vec::with_capacity(size.min(SNIFF) as usize);
+        if size > SNIFF {
+            (&mut file)
+                .take(SNIFF)
+                .read_to_end(&mut bytes)
+                .map_err(io)?;
+            if is_binary(&bytes) {
+                return Ok(None);
+            }
+            bytes.reserve_exact(size as usize - bytes.len());
+        }
+        file.read_to_end(&mut bytes).map_err(io)?;
+        if bytes.len() as u64 > limit {
+            // It grew after it was measured.
+            let size = bytes.len() as u64;
+            return Err(ReadError::TooLarge { size, limit }.diagnostic());
+        }
+        Ok((!is_binary(&bytes)).then_some(bytes))
     }
 
     fn read_bytes(&self, entry: &FileEntry) -> Result<Vec<u8>, String> {
@@ -385,9 +414,12 @@ impl Repo {
     }
 }
 
+/// How much of a file tells whether it is binary.
+const SNIFF: u64 = 8192;
+
 /// A NUL byte in the first 8 KiB, as git and ripgrep decide.
 fn is_binary(bytes: &[u8]) -> bool {
-    memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+    memchr::memchr(0, &bytes[..bytes.len().min(SNIFF as usize)]).is_some()
 }
 
 fn strip_bom(text: String) -> String {
