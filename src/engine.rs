@@ -1,8 +1,10 @@
-//! The pipeline: walk → per-file checks (parallel) → repository checks → sorted,
+//! The pipeline: walk → per-file checks (parallel, while the walk runs) → what needs the
+//! whole listing (repository checks; files of checks that look at other files) → sorted,
 //! fingerprinted findings.
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Mutex, OnceLock};
 
 use rayon::prelude::*;
 
@@ -10,7 +12,7 @@ use crate::checks::{self, Check};
 use crate::error::ConfigError;
 use crate::finding::{Finding, Fnv, SecretMarks, Severity, clip_message, fnv1a64};
 use crate::rules::RuleSet;
-use crate::walk::{Diagnostic, FileEntry, Repo, RootError, WalkOptions};
+use crate::walk::{Diagnostic, FileEntry, Repo, RootError, WalkOptions, Walked, Walker};
 
 /// The result of scanning one repository.
 #[derive(Debug)]
@@ -61,98 +63,247 @@ pub enum ScanError {
 /// what `audit` uses inside its own workers, so that a worker waiting for a scan never
 /// picks up another repository.
 pub fn scan(root: &Path, rules: &RuleSet, walk: &WalkOptions) -> Result<Outcome, ScanError> {
-    if walk.threads == 1 {
-        return scan_with(root, rules, walk, false);
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(walk.threads)
-        .build()?;
-    pool.install(|| scan_with(root, rules, walk, true))
+    let walker = match Walker::new(root, walk) {
+        Ok(w) => w,
+        Err(e) => {
+            // A configuration error is reported before a bad root.
+            checks::build(rules, |r| r.enabled())?;
+            return Err(e.into());
+        }
+    };
+    let (repo, findings) = if walk.threads == 1 {
+        scan_serial(&walker, rules)?
+    } else {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(walk.threads)
+            .build()?;
+        scan_pipelined(&walker, rules, &pool)?
+    };
+    Ok(conclude(root, rules, &repo, findings))
 }
 
-fn scan_with(
-    root: &Path,
+/// Findings of one file (in the order of the checks), or of one repository-level check;
+/// sorted by key, they come in the order a serial scan makes them.
+type Batch = (Source, Vec<Finding>);
+
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    /// A file, by path.
+    File(String),
+    /// The repository-level part of the n-th check, after every file.
+    Repo(usize),
+}
+
+/// Walk, then check every file in path order, then the repository: one thread.
+fn scan_serial(walker: &Walker, rules: &RuleSet) -> Result<(Repo, Vec<Finding>), ScanError> {
+    let checks = checks::build(rules, |r| r.enabled())?;
+    let repo = walker.walk(read_limit(&checks));
+    let mut findings = Vec::new();
+    for entry in repo.files() {
+        check_file(&wanting(&checks, entry), &repo, entry, &mut findings);
+    }
+    for c in &checks {
+        c.check_repo(&repo, &mut findings);
+    }
+    Ok((repo, findings))
+}
+
+/// Walk and check at once, as ripgrep searches: every thread of the walk checks the files
+/// it finds (the checks are compiled while the walk starts: the secret detectors' regexes).
+/// What needs the whole listing waits for the end of the walk: the files a check wants
+/// that looks at other files ([`Check::needs_listing`]), and the repository-level checks.
+/// The findings are put in the order a serial scan makes them.
+fn scan_pipelined(
+    walker: &Walker,
     rules: &RuleSet,
-    walk: &WalkOptions,
-    parallel: bool,
-) -> Result<Outcome, ScanError> {
-    // Compiling the rules (the secret detectors' regexes) and walking the tree are
-    // independent: do both at once.
-    let (checks, repo) = if parallel {
+    pool: &rayon::ThreadPool,
+) -> Result<(Repo, Vec<Finding>), ScanError> {
+    let build = || match checks::build(rules, |r| r.enabled()) {
+        Ok(checks) => {
+            let repo = walker.repo(read_limit(&checks));
+            Ready::Checks(checks, repo)
+        }
+        Err(e) => Ready::Failed(e),
+    };
+    let ready: OnceLock<Ready> = OnceLock::new();
+    let found = Mutex::new(Found::default());
+    pool.install(|| {
         rayon::join(
-            || checks::build(rules, |r| r.enabled()),
-            || Repo::walk(root, walk),
+            || ready.get_or_init(build),
+            || walker.run(|| Visitor::start(&ready, &build, &found)),
         )
-    } else {
-        (
-            checks::build(rules, |r| r.enabled()),
-            Repo::walk(root, walk),
-        )
+    });
+    // Built by now: `rayon::join` returns once both sides are done.
+    let (checks, repo) = match ready.into_inner().unwrap_or_else(build) {
+        Ready::Checks(checks, repo) => (checks, repo),
+        Ready::Failed(e) => return Err(e.into()),
     };
-    let (checks, mut repo) = (checks?, repo?);
-    if let Some(limit) = checks.iter().filter_map(|c| c.read_limit()).max() {
-        repo.raise_read_limit(limit);
+    let found = found.into_inner().unwrap_or_else(|p| p.into_inner());
+    for d in found.diagnostics {
+        repo.push_diagnostic(d);
+    }
+    repo.set_files(found.files);
+    let mut batches = found.batches;
+    batches.extend(pool.install(|| after_walk(&checks, &repo)));
+    batches.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let findings = batches.into_iter().flat_map(|(_, f)| f).collect();
+    Ok((repo, findings))
+}
+
+/// The checks, once built, and the repository they read from.
+enum Ready {
+    Checks(Vec<Box<dyn Check>>, Repo),
+    Failed(ConfigError),
+}
+
+/// What the threads of the walk found and checked.
+#[derive(Default)]
+struct Found {
+    /// The listing, in no order.
+    files: Vec<FileEntry>,
+    diagnostics: Vec<Diagnostic>,
+    batches: Vec<Batch>,
+}
+
+/// One thread of the walk: checks each file it finds that no check needing the listing
+/// wants; adds its part to the shared [`Found`] when its thread is done.
+struct Visitor<'a, B> {
+    ready: &'a OnceLock<Ready>,
+    build: &'a B,
+    shared: &'a Mutex<Found>,
+    mine: Found,
+}
+
+impl<'a, B: Fn() -> Ready + Sync> Visitor<'a, B> {
+    /// The visitor of one thread of the walk.
+    fn start(
+        ready: &'a OnceLock<Ready>,
+        build: &'a B,
+        shared: &'a Mutex<Found>,
+    ) -> impl FnMut(Walked) -> bool + Send + 'a {
+        let mut v = Visitor {
+            ready,
+            build,
+            shared,
+            mine: Found::default(),
+        };
+        move |w| v.found(w)
     }
 
-    let per_file = |out: &mut Vec<Finding>, entry: &FileEntry| {
-        let wanting: Vec<&dyn Check> = checks
-            .iter()
-            .map(|c| c.as_ref())
-            .filter(|c| c.wants_file(entry))
-            .collect();
-        if !wanting.is_empty()
-            && let Some(file) = repo.read_for_scan(entry)
-        {
-            for c in wanting {
-                c.check_file(&file, &repo, out);
+    fn found(&mut self, w: Walked) -> bool {
+        let entry = match w {
+            Walked::File(entry) => entry,
+            Walked::Diag(d) => {
+                self.mine.diagnostics.push(d);
+                return true;
             }
+        };
+        // The first files wait for the checks (or build them, if the pool has not begun).
+        match self.ready.get_or_init(self.build) {
+            Ready::Failed(_) => return false,
+            Ready::Checks(checks, repo) => self.check(checks, repo, &entry),
         }
-    };
-    let per_repo = |out: &mut Vec<Finding>, check: &dyn Check| check.check_repo(&repo, out);
+        self.mine.files.push(entry);
+        true
+    }
 
-    let mut findings: Vec<Finding> = Vec::new();
-    if parallel {
-        findings = repo
-            .files()
-            .par_iter()
-            .fold(Vec::new, |mut out, entry| {
-                per_file(&mut out, entry);
-                out
-            })
-            .flatten()
-            .collect();
-        let repo_findings: Vec<Finding> = checks
-            .par_iter()
-            .flat_map_iter(|c| {
-                let mut out = Vec::new();
-                per_repo(&mut out, c.as_ref());
-                out
-            })
-            .collect();
-        findings.extend(repo_findings);
-    } else {
-        for entry in repo.files() {
-            per_file(&mut findings, entry);
-        }
-        for c in &checks {
-            per_repo(&mut findings, c.as_ref());
+    fn check(&mut self, checks: &[Box<dyn Check>], repo: &Repo, entry: &FileEntry) {
+        let wanting = wanting(checks, entry);
+        if !wanting.iter().any(|c| c.needs_listing()) {
+            self.mine.batches.extend(batch(&wanting, repo, entry));
         }
     }
+}
+
+impl<B> Drop for Visitor<'_, B> {
+    fn drop(&mut self) {
+        let mine = std::mem::take(&mut self.mine);
+        let mut all = self.shared.lock().unwrap_or_else(|p| p.into_inner());
+        all.files.extend(mine.files);
+        all.diagnostics.extend(mine.diagnostics);
+        all.batches.extend(mine.batches);
+    }
+}
+
+/// What waits for the end of the walk: the files of the checks that need the listing, and
+/// the repository-level checks.
+fn after_walk(checks: &[Box<dyn Check>], repo: &Repo) -> Vec<Batch> {
+    let (mut files, repo_level): (Vec<Batch>, Vec<Batch>) = rayon::join(
+        || {
+            repo.files()
+                .par_iter()
+                .filter(|entry| {
+                    checks
+                        .iter()
+                        .any(|c| c.needs_listing() && c.wants_file(entry))
+                })
+                .filter_map(|entry| batch(&wanting(checks, entry), repo, entry))
+                .collect()
+        },
+        || {
+            checks
+                .par_iter()
+                .enumerate()
+                .filter_map(|(i, c)| {
+                    let mut out = Vec::new();
+                    c.check_repo(repo, &mut out);
+                    (!out.is_empty()).then_some((Source::Repo(i), out))
+                })
+                .collect()
+        },
+    );
+    files.extend(repo_level);
+    files
+}
+
+/// The findings of the checks `wanting` on `entry`, if any.
+fn batch(wanting: &[&dyn Check], repo: &Repo, entry: &FileEntry) -> Option<Batch> {
+    let mut out = Vec::new();
+    check_file(wanting, repo, entry, &mut out);
+    (!out.is_empty()).then(|| (Source::File(entry.path.clone()), out))
+}
+
+/// The checks that want `entry`, in order.
+fn wanting<'c>(checks: &'c [Box<dyn Check>], entry: &FileEntry) -> Vec<&'c dyn Check> {
+    checks
+        .iter()
+        .map(|c| c.as_ref())
+        .filter(|c| c.wants_file(entry))
+        .collect()
+}
+
+/// Read `entry` once (when a check wants it) and hand it to each check.
+fn check_file(wanting: &[&dyn Check], repo: &Repo, entry: &FileEntry, out: &mut Vec<Finding>) {
+    if !wanting.is_empty()
+        && let Some(file) = repo.read_for_scan(entry)
+    {
+        for c in wanting {
+            c.check_file(&file, repo, out);
+        }
+    }
+}
+
+fn read_limit(checks: &[Box<dyn Check>]) -> Option<u64> {
+    checks.iter().filter_map(|c| c.read_limit()).max()
+}
+
+/// Suppressions, secrets hidden, severities, order and fingerprints.
+fn conclude(root: &Path, rules: &RuleSet, repo: &Repo, mut findings: Vec<Finding>) -> Outcome {
     // A secret is hidden in every finding of its file, including the findings of secrets
     // a suppression drops and the warnings about those suppressions.
     let secrets = SecretMarks::take(&mut findings);
-    crate::suppress::apply(rules, &repo, &mut findings);
+    crate::suppress::apply(rules, repo, &mut findings);
     secrets.hide(&mut findings);
 
     finish(rules, &mut findings);
-    Ok(Outcome {
+    Outcome {
         root: display_root(root),
         files_scanned: repo.files().len(),
         findings,
         diagnostics: repo.take_diagnostics(),
-        anchor: anchor(&repo),
+        anchor: anchor(repo),
         baselined: false,
-    })
+    }
 }
 
 fn anchor(repo: &Repo) -> Option<String> {

@@ -80,22 +80,34 @@ pub enum RootError {
 }
 
 /// The walked repository: its files, sorted by path, and a way to read them.
+///
+/// The listing is complete only once the walk ends: a [`Repo`] can read files, and collect
+/// diagnostics, while the walk still runs (the per-file checks start as files are found),
+/// and lists them ([`Repo::files`], [`Repo::file`], [`Repo::files_in`]) after it.
 #[derive(Debug)]
 pub struct Repo {
     root: PathBuf,
-    files: Vec<FileEntry>,
+    files: OnceLock<Vec<FileEntry>>,
     max_file_size: u64,
     by_dir: OnceLock<HashMap<String, Vec<u32>>>,
     diagnostics: Mutex<Vec<Diagnostic>>,
 }
 
-enum Walked {
+/// What the walk finds: a file to check, or something it could not walk.
+pub enum Walked {
     File(FileEntry),
     Diag(Diagnostic),
 }
 
-impl Repo {
-    pub fn walk(root: &Path, opts: &WalkOptions) -> Result<Repo, RootError> {
+/// A walk of one root, ready to run: the root is checked and the walker configured.
+pub struct Walker {
+    root: PathBuf,
+    builder: WalkBuilder,
+    max_file_size: u64,
+}
+
+impl Walker {
+    pub fn new(root: &Path, opts: &WalkOptions) -> Result<Walker, RootError> {
         let shown = root.display().to_string();
         let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => RootError::Missing(shown.clone()),
@@ -131,88 +143,133 @@ impl Repo {
             .overrides(overrides)
             .threads(opts.threads)
             .filter_entry(|e| e.file_name() != ".git");
+        Ok(Walker {
+            root: canonical,
+            builder,
+            max_file_size: opts.max_file_size,
+        })
+    }
 
-        let (tx, rx) = mpsc::channel::<Walked>();
-        let root_for_walk = canonical.clone();
-        builder.build_parallel().run(|| {
-            let tx = tx.clone();
-            let root = root_for_walk.clone();
+    /// The repository to be walked, its listing still empty, reading files of up to
+    /// `read_limit` bytes when that is more than the walk's own limit.
+    pub fn repo(&self, read_limit: Option<u64>) -> Repo {
+        Repo {
+            root: self.root.clone(),
+            files: OnceLock::new(),
+            max_file_size: self.max_file_size.max(read_limit.unwrap_or(0)),
+            by_dir: OnceLock::new(),
+            diagnostics: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Walk in parallel. Every thread of the walk makes a visitor with `visitor` and hands
+    /// it everything it finds, as it finds it; the walk stops early when a visitor returns
+    /// `false`. A visitor is dropped when its thread is done.
+    pub fn run<'s, V>(&'s self, mut visitor: impl FnMut() -> V)
+    where
+        V: FnMut(Walked) -> bool + Send + 's,
+    {
+        self.builder.build_parallel().run(|| {
+            let root = &self.root;
+            let mut found = visitor();
             Box::new(move |entry| {
-                if let Some(w) = visit(&root, entry) {
-                    // The receiver outlives the walk; a send cannot fail.
-                    let _ = tx.send(w);
+                if visit(root, entry).is_some_and(|w| !found(w)) {
+                    WalkState::Quit
+                } else {
+                    WalkState::Continue
                 }
-                WalkState::Continue
             })
         });
+    }
+
+    /// Walk the whole tree, then return the repository with its listing.
+    pub fn walk(&self, read_limit: Option<u64>) -> Repo {
+        let (tx, rx) = mpsc::channel::<Walked>();
+        // The receiver outlives the walk; a send cannot fail.
+        self.run(|| {
+            let tx = tx.clone();
+            move |w| tx.send(w).is_ok()
+        });
         drop(tx);
+        let repo = self.repo(read_limit);
         let mut files = Vec::new();
-        let mut diagnostics = Vec::new();
         for w in rx {
             match w {
                 Walked::File(f) => files.push(f),
-                Walked::Diag(d) => diagnostics.push(d),
+                Walked::Diag(d) => repo.push_diagnostic(d),
             }
         }
+        repo.set_files(files);
+        repo
+    }
+}
+
+impl Repo {
+    /// Complete the listing (once; a second listing is ignored). Sorts by path.
+    pub fn set_files(&self, mut files: Vec<FileEntry>) {
         files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-        Ok(Repo {
-            root: canonical,
-            files,
-            max_file_size: opts.max_file_size,
-            by_dir: OnceLock::new(),
-            diagnostics: Mutex::new(diagnostics),
-        })
+        let _ = self.files.set(files);
     }
 
     pub fn root(&self) -> &Path {
         &self.root
     }
 
-    /// Read files up to `limit` bytes when that is more than the walk's own limit.
-    pub fn raise_read_limit(&mut self, limit: u64) {
-        self.max_file_size = self.max_file_size.max(limit);
-    }
-
-    /// All files, sorted by path.
+    /// All files, sorted by path. Only once the walk has ended: a check that lists files
+    /// in [`crate::checks::Check::check_file`] declares
+    /// [`crate::checks::Check::needs_listing`].
     pub fn files(&self) -> &[FileEntry] {
-        &self.files
+        debug_assert!(
+            self.files.get().is_some(),
+            "the listing is asked for before the walk has ended"
+        );
+        self.files.get().map_or(&[], Vec::as_slice)
     }
 
     /// Files directly inside `dir` (`""` for the root), sorted by path.
     pub fn files_in(&self, dir: &str) -> impl Iterator<Item = &FileEntry> {
-        let index = self.by_dir.get_or_init(|| {
-            let mut m: HashMap<String, Vec<u32>> = HashMap::new();
-            for (i, f) in self.files.iter().enumerate() {
-                match m.get_mut(f.dir()) {
-                    Some(v) => v.push(i as u32),
-                    None => {
-                        m.insert(f.dir().to_owned(), vec![i as u32]);
+        let files = self.files();
+        // No index of a listing not yet complete.
+        let index = self.files.get().map(|_| {
+            self.by_dir.get_or_init(|| {
+                let mut m: HashMap<String, Vec<u32>> = HashMap::new();
+                for (i, f) in files.iter().enumerate() {
+                    match m.get_mut(f.dir()) {
+                        Some(v) => v.push(i as u32),
+                        None => {
+                            m.insert(f.dir().to_owned(), vec![i as u32]);
+                        }
                     }
                 }
-            }
-            m
+                m
+            })
         });
         let dir = normalize_dir(dir);
         index
-            .get(dir)
+            .and_then(|index| index.get(dir))
             .into_iter()
             .flatten()
-            .map(|&i| &self.files[i as usize])
+            .map(move |&i| &files[i as usize])
     }
 
     pub fn file(&self, path: &str) -> Option<&FileEntry> {
-        self.files
+        let files = self.files();
+        files
             .binary_search_by(|f| f.path.as_str().cmp(path))
             .ok()
-            .map(|i| &self.files[i])
+            .map(|i| &files[i])
     }
 
     /// Record something that could not be checked; duplicates are merged when reported.
     pub fn diagnose(&self, path: &str, message: impl Into<String>) {
-        let d = Diagnostic {
+        self.push_diagnostic(Diagnostic {
             path: path.to_owned(),
             message: message.into(),
-        };
+        });
+    }
+
+    /// Record something the walk could not walk.
+    pub fn push_diagnostic(&self, d: Diagnostic) {
         self.diagnostics
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -260,11 +317,12 @@ impl Repo {
     /// Read a file for the per-file checks, which look at every file they want: binary
     /// files are skipped silently (a repository is full of images); invalid UTF-8 is
     /// replaced with U+FFFD, one character per bad byte, so lines and columns stay right.
-    /// Oversized and unreadable files become a diagnostic.
+    /// Oversized and unreadable files become a diagnostic. A binary file is not read past
+    /// its first [`SNIFF`] bytes: the scan never holds a large archive or image whole.
     pub fn read_for_scan(&self, entry: &FileEntry) -> Option<SourceFile> {
-        match self.read_bytes(entry) {
-            Ok(bytes) if is_binary(&bytes) => None,
-            Ok(bytes) => {
+        match self.read_unless_binary(entry) {
+            Ok(None) => None,
+            Ok(Some(bytes)) => {
                 let text = match String::from_utf8(bytes) {
                     Ok(text) => text,
                     Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
@@ -276,6 +334,34 @@ impl Repo {
                 None
             }
         }
+    }
+
+    /// Read a walked file whole (as [`fsread::read`] does), unless its first [`SNIFF`]
+    /// bytes say it is binary.
+    fn read_unless_binary(&self, entry: &FileEntry) -> Result<Option<Vec<u8>>, String> {
+        let limit = self.max_file_size;
+        let (file, size) = fsread::open(&entry.abs, Scope::Walked(&self.root), Some(limit))
+            .map_err(|e| e.diagnostic())?;
+        let io = |e| ReadError::Io(e).diagnostic();
+        let mut file = file.take(limit + 1);
+        let mut bytes = Vec::with_capacity(size.min(SNIFF) as usize);
+        if size > SNIFF {
+            (&mut file)
+                .take(SNIFF)
+                .read_to_end(&mut bytes)
+                .map_err(io)?;
+            if is_binary(&bytes) {
+                return Ok(None);
+            }
+            bytes.reserve_exact(size as usize - bytes.len());
+        }
+        file.read_to_end(&mut bytes).map_err(io)?;
+        if bytes.len() as u64 > limit {
+            // It grew after it was measured.
+            let size = bytes.len() as u64;
+            return Err(ReadError::TooLarge { size, limit }.diagnostic());
+        }
+        Ok((!is_binary(&bytes)).then_some(bytes))
     }
 
     fn read_bytes(&self, entry: &FileEntry) -> Result<Vec<u8>, String> {
@@ -328,9 +414,12 @@ impl Repo {
     }
 }
 
+/// How much of a file tells whether it is binary.
+const SNIFF: u64 = 8192;
+
 /// A NUL byte in the first 8 KiB, as git and ripgrep decide.
 fn is_binary(bytes: &[u8]) -> bool {
-    memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some()
+    memchr::memchr(0, &bytes[..bytes.len().min(SNIFF as usize)]).is_some()
 }
 
 fn strip_bom(text: String) -> String {

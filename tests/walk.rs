@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{arg, findings_of, rule_ids, temp_copy, verify_json};
+use common::{arg, findings_of, rule_ids, run, temp_copy, verify_json};
 
 const PACK: &str = "testdata/config/org-pack.toml";
 
@@ -122,4 +122,28 @@ fn git_info_exclude_is_respected_like_gitignore() {
     );
     let (_, doc) = verify_json(arg(&repo), &[&args[..], &["--no-ignore"]].concat());
     assert_eq!(findings_of(&doc, "org/no-template-todo").len(), 1);
+}
+
+/// Files are checked while the walk runs, by the thread of the walk that found them, and
+/// pinning's files (it looks up lockfiles and template variables next to them) after the
+/// walk: the report is the one a single thread makes checking in path order, byte for byte.
+#[test]
+fn checking_during_the_walk_reports_what_one_thread_does() {
+    for tree in [
+        "testdata/pinning",
+        "testdata/secrets",
+        "testdata/dockerignore",
+        "testdata/required-files",
+    ] {
+        let one = run(&["verify", tree, "--format", "json", "--jobs", "1"]);
+        for jobs in ["2", "4"] {
+            let many = run(&["verify", tree, "--format", "json", "--jobs", jobs]);
+            assert_eq!(one.code, many.code, "{tree} --jobs {jobs}");
+            assert!(one.stdout.len() > 1000, "{tree}: {}", one.stdout);
+            assert!(
+                one.stdout == many.stdout,
+                "{tree}: --jobs {jobs} reports differently"
+            );
+        }
+    }
 }

@@ -34,6 +34,13 @@ pub trait Check: Send + Sync {
     /// other files and to [`Repo::diagnose`] for what cannot be checked.
     fn check_file(&self, _file: &SourceFile, _repo: &Repo, _out: &mut Vec<Finding>) {}
 
+    /// Whether [`Check::check_file`] looks at the repository's listing ([`Repo::files`],
+    /// [`Repo::file`], [`Repo::files_in`]), complete only once the walk has ended: the files
+    /// such a check wants are checked after the walk, the others as the walk finds them.
+    fn needs_listing(&self) -> bool {
+        false
+    }
+
     /// Check the repository as a whole, once, after the walk.
     fn check_repo(&self, _repo: &Repo, _out: &mut Vec<Finding>) {}
 

@@ -152,6 +152,11 @@ impl Check for Pinning {
         classify(&file.path).is_some()
     }
 
+    /// Lockfiles, `cookiecutter.json` and `package.json` are looked up next to a file.
+    fn needs_listing(&self) -> bool {
+        true
+    }
+
     fn check_file(&self, file: &SourceFile, repo: &Repo, out: &mut Vec<Finding>) {
         let Some(kind) = classify(file.path()) else {
             return;
