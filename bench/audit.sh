@@ -42,12 +42,7 @@ command -v cargo >/dev/null || [[ -n ${BENCH_NO_BUILD:-} ]] ||
 # --------------------------------------------------------------------- 2. binary
 
 cd "$repo_root"
-if [[ -z ${BENCH_NO_BUILD:-} ]]; then
-    log "cargo build --release"
-    cargo build --release
-fi
-tv=${TV_BIN:-$repo_root/target/release/template-validator}
-[[ -x $tv ]] || die "no binary at $tv"
+tv=$(tv_binary)
 
 # ------------------------------------------------------------------ 3. fake GitHub
 

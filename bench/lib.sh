@@ -39,3 +39,17 @@ ensure_tools() {
         apt_install "${missing[@]}"
     fi
 }
+
+# tv_binary: build the release binary (unless BENCH_NO_BUILD) and print its path: TV_BIN, or
+# target/release/template-validator of the repository these scripts are in.
+tv_binary() {
+    local root
+    root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    if [[ -z ${BENCH_NO_BUILD:-} ]]; then
+        log "cargo build --release"
+        (cd "$root" && cargo build --release --locked --quiet)
+    fi
+    local bin=${TV_BIN:-$root/target/release/template-validator}
+    [[ -x $bin ]] || die "no binary at $bin"
+    printf '%s\n' "$bin"
+}

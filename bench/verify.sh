@@ -31,11 +31,7 @@ mkdir -p "$OUT"
 
 ensure_tools hyperfine:hyperfine rg:ripgrep python3:python3 /usr/bin/time:time
 
-if [[ -z ${BENCH_NO_BUILD:-} ]]; then
-    cargo build --release --locked --quiet
-fi
-BIN=${TV_BIN:-$PWD/target/release/template-validator}
-[[ -x $BIN ]] || die "no binary at $BIN"
+BIN=$(tv_binary)
 
 BYTES=$(du -sb "$TREE" | cut -f1)
 FILES=$(find "$TREE" -type f | wc -l)

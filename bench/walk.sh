@@ -126,12 +126,7 @@ PY
 # --------------------------------------------------------------- 3. build and check
 
 cd "$repo_root"
-if [[ -z ${BENCH_NO_BUILD:-} ]]; then
-    log "cargo build --release"
-    cargo build --release
-fi
-tv=${TV_BIN:-$repo_root/target/release/template-validator}
-[[ -x $tv ]] || die "no binary at $tv"
+tv=$(tv_binary)
 
 # rg needs --no-require-git to apply .gitignore outside a git repository (the validator
 # applies it without one); --hidden because the validator also walks dot-files (.github/).

@@ -297,7 +297,7 @@ fn conclude(root: &Path, rules: &RuleSet, repo: &Repo, mut findings: Vec<Finding
 
     finish(rules, &mut findings);
     Outcome {
-        root: display_root(root),
+        root: crate::util::display_path(root),
         files_scanned: repo.files().len(),
         findings,
         diagnostics: repo.take_diagnostics(),
@@ -366,9 +366,4 @@ fn finish(rules: &RuleSet, findings: &mut Vec<Finding>) {
     for (f, fp) in findings.iter_mut().zip(fingerprints) {
         f.fingerprint = fp;
     }
-}
-
-fn display_root(root: &Path) -> String {
-    let s = root.to_string_lossy().replace('\\', "/");
-    if s.is_empty() { ".".to_owned() } else { s }
 }

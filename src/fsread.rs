@@ -169,6 +169,20 @@ fn kind(meta: &Metadata) -> &'static str {
 /// most `limit` bytes (`None`: any size, for a caller that streams). Returns the file and
 /// its size.
 pub fn open(path: &Path, scope: Scope<'_>, limit: Option<u64>) -> Result<(File, u64), ReadError> {
+    // A walked path that is not a link opens as it is, without a look first: `O_NOFOLLOW`
+    // refuses a link (ELOOP), which is then resolved inside the root as below.
+    #[cfg(unix)]
+    if let Scope::Walked(_) = scope {
+        match open_nonblocking_with(path, libc::O_NOFOLLOW) {
+            Ok(file) => {
+                let meta = file.metadata()?;
+                check(&meta, limit)?;
+                return Ok((file, meta.len()));
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     let real = resolve(path, scope)?;
     // A FIFO or a device is not even opened: the walk saw what its files are, anything
     // else is looked at first.
@@ -185,14 +199,20 @@ pub fn open(path: &Path, scope: Scope<'_>, limit: Option<u64>) -> Result<(File, 
 /// Open for reading without waiting: opening a FIFO with no writer returns at once (and
 /// the check of the opened file refuses it) instead of blocking the scan.
 fn open_nonblocking(path: &Path) -> std::io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    options.open(path)
+    return open_nonblocking_with(path, 0);
+    #[cfg(not(unix))]
+    return std::fs::File::open(path);
+}
+
+/// [`open_nonblocking`] with more `open(2)` flags.
+#[cfg(unix)]
+fn open_nonblocking_with(path: &Path, flags: i32) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | flags)
+        .open(path)
 }
 
 /// Read `path` whole under `scope`: a regular file of at most `limit` bytes.

@@ -85,6 +85,12 @@ pub fn ceil_char_boundary(s: &str, i: usize) -> usize {
     i
 }
 
+/// A path as reports show it: `/` between components, `.` for the empty path.
+pub fn display_path(path: &std::path::Path) -> String {
+    let s = path.to_string_lossy().replace('\\', "/");
+    if s.is_empty() { ".".to_owned() } else { s }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,7 +78,7 @@ pub fn run(
         });
     }
     let report = ContextReport {
-        context: display(path),
+        context: crate::util::display_path(path),
         dockerfile: dockerfile.clone(),
         ignore_file: ignore_rel,
         files: listing.files.iter().map(|f| f.path.as_str()).collect(),
@@ -105,11 +105,6 @@ pub fn run(
         Format::Human => human(&report, &listing, out)?,
     }
     Ok(diagnostics)
-}
-
-fn display(path: &Path) -> String {
-    let s = path.to_string_lossy().replace('\\', "/");
-    if s.is_empty() { ".".to_owned() } else { s }
 }
 
 fn human(r: &ContextReport<'_>, listing: &Listing, out: &mut dyn Write) -> std::io::Result<()> {
