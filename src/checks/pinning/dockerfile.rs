@@ -177,9 +177,34 @@ fn substitute(s: &str, args: &HashMap<String, Option<String>>) -> Result<String,
     Ok(out)
 }
 
+/// `ONBUILD RUN …` (and `ADD`, `COPY`) runs in every image built `FROM` this one: it is
+/// checked as the instruction it wraps, at its own place.
+fn unwrap_onbuild(text: &str, inst: Instruction) -> Instruction {
+    if inst.keyword != "ONBUILD" {
+        return inst;
+    }
+    let args = &text[inst.args.clone()];
+    let lead = args.len() - args.trim_start().len();
+    let rest = &args[lead..];
+    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    let inner = rest[..end].to_ascii_uppercase();
+    if !matches!(inner.as_str(), "RUN" | "ADD" | "COPY") {
+        return inst;
+    }
+    let after = &rest[end..];
+    let skip = lead + end + (after.len() - after.trim_start().len());
+    Instruction {
+        keyword: inner,
+        args: inst.args.start + skip..inst.args.end,
+    }
+}
+
 pub(crate) fn check(cx: &mut Cx<'_>) {
     let text = cx.file.text();
-    let insts = instructions(text);
+    let insts: Vec<Instruction> = instructions(text)
+        .into_iter()
+        .map(|i| unwrap_onbuild(text, i))
+        .collect();
     let mut global_args: HashMap<String, Option<String>> = HashMap::new();
     let mut stages: HashSet<String> = HashSet::new();
     let mut seen_from = false;
