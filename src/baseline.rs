@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::Outcome;
-use crate::finding::{Finding, clip_message, fnv1a64};
+use crate::finding::{Finding, fnv1a64};
 use crate::fsread::{self, ReadError, Scope};
 use crate::rules::RuleSet;
+use crate::util::clip_message;
 
 pub const FIXED_RULE: &str = "core/baseline-fixed";
 

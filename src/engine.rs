@@ -10,8 +10,9 @@ use rayon::prelude::*;
 
 use crate::checks::{self, Check};
 use crate::error::ConfigError;
-use crate::finding::{Finding, Fnv, SecretMarks, Severity, clip_message, fnv1a64};
+use crate::finding::{Finding, Fnv, SecretMarks, Severity, fnv1a64};
 use crate::rules::RuleSet;
+use crate::util::clip_message;
 use crate::walk::{Diagnostic, FileEntry, Repo, RootError, WalkOptions, Walked, Walker};
 
 /// The result of scanning one repository.

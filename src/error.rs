@@ -198,13 +198,12 @@ impl ConfigError {
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         let line = &text[line_start..line_end];
-        // Only the first line of a longer span; a long line is shown as the error alone.
+        // A long line (minified) is not shown: the message says where.
         if line.len() > 400 {
             return format!("error: {title}");
         }
-        let end = src.span.end.clamp(start, line_end);
-        let underline = (start - line_start)..(end - line_start).max(start - line_start + 1);
-        let underline = underline.start..underline.end.min(line.len().max(underline.start));
+        // The span's part on its first line; an empty one is still marked with a caret.
+        let underline = start - line_start..src.span.end.clamp(start, line_end) - line_start;
         let group = Level::ERROR.primary_title(title.as_str()).element(
             Snippet::source(line)
                 .line_start(line_of(text, start))

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::source::{SourceFile, ceil_char_boundary, floor_char_boundary};
+use crate::source::SourceFile;
+use crate::util::{ceil_char_boundary, floor_char_boundary};
 
 /// How serious a finding is. Ordered: `Note < Warning < Error`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -59,7 +60,7 @@ impl fmt::Display for Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RuleIdx(pub u32);
 
-pub use crate::source::Region;
+use crate::source::Region;
 
 /// Where a finding is: a repository-relative path (`/` separators), or the
 /// repository as a whole (`path == None`), optionally narrowed to a region.
@@ -345,8 +346,6 @@ impl Replaced {
         (p as isize + delta).max(0) as usize
     }
 }
-
-pub(crate) use crate::util::clip_message;
 
 /// The part of `line` a snippet shows: the span (at most [`SNIPPET_SPAN`] bytes of it)
 /// with up to [`SNIPPET_CONTEXT`] bytes either side, on character boundaries.

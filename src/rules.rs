@@ -40,8 +40,6 @@ pub struct Rule {
     pub id: String,
     pub family: String,
     pub kind: String,
-    /// Where `kind` is written (an unknown kind is reported there).
-    pub kind_origin: Origin,
     /// Severity declared by the pack.
     pub default_severity: Severity,
     /// Effective severity after configuration; `None` when turned `off`.
@@ -105,7 +103,7 @@ struct PackFile {
 #[serde(deny_unknown_fields)]
 struct RuleDecl {
     id: String,
-    kind: Spanned<String>,
+    kind: String,
     severity: Severity,
     title: String,
     help: String,
@@ -224,14 +222,12 @@ impl RuleSet {
                     .key("security_severity"));
             }
             let family = decl.id.split('/').next().unwrap_or_default().to_owned();
-            let kind_origin = Origin::in_source(origin, &source, decl.kind.span());
             let idx = RuleIdx(self.rules.len() as u32);
             self.by_id.insert(decl.id.clone(), idx);
             self.rules.push(Rule {
                 id: decl.id,
                 family,
-                kind: decl.kind.into_inner(),
-                kind_origin,
+                kind: decl.kind,
                 default_severity: decl.severity,
                 severity: Some(decl.severity),
                 severity_configured: false,

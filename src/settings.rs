@@ -201,7 +201,8 @@ fn check_kinds(rules: &RuleSet, first: usize) -> Result<(), ConfigError> {
     for (_, rule) in rules.iter().skip(first) {
         if checks::kind(&rule.kind).is_none_or(|k| k.internal()) {
             return Err(rule
-                .kind_origin
+                .origin
+                .at_key("kind")
                 .error(format!(
                     "unknown kind `{}` (known kinds: {})",
                     rule.kind,

@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex, OnceLock};
 
-pub(crate) use crate::util::{ceil_char_boundary, floor_char_boundary};
+use crate::util::floor_char_boundary;
 
 /// A text file of the scanned repository, read once.
 #[derive(Debug)]

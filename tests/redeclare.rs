@@ -8,7 +8,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use common::{arg, copy_dir, crate_root, findings, run};
+use common::{arg, copy_dir, crate_root, detector_cases, findings, run, unsplit};
 use serde_json::Value;
 
 /// The org id that re-declares a built-in rule: `pinning/image-latest` → `org/pinning-image-latest`.
@@ -78,25 +78,13 @@ fn write(root: &Path, rel: &str, text: &[u8]) {
 
 /// A repository with a secret of every case of `testdata/secrets/detectors.toml`.
 fn secrets_repo(root: &Path) {
-    let text = std::fs::read_to_string(crate_root().join("testdata/secrets/detectors.toml"))
-        .expect("the detector cases");
-    let doc: toml::Table = toml::from_str(&text).expect("TOML");
-    for (i, case) in doc["case"].as_array().expect("cases").iter().enumerate() {
-        let file = case
-            .get("file")
-            .and_then(|f| f.as_str())
-            .unwrap_or("app.env");
-        for (j, p) in case["positive"]
-            .as_array()
-            .expect("positives")
-            .iter()
-            .enumerate()
-        {
-            let value = p.as_str().expect("a string").replace("~~", "");
+    for (i, case) in detector_cases().iter().enumerate() {
+        let file = case.file.as_deref().unwrap_or("app.env");
+        for (j, p) in case.positive.iter().enumerate() {
             write(
                 root,
                 &format!("s{i}/{j}/{file}"),
-                format!("{value}\n").as_bytes(),
+                format!("{}\n", unsplit(p)).as_bytes(),
             );
         }
     }
@@ -224,18 +212,34 @@ fn every_rule_redeclared_under_an_org_id_fires_beside_the_builtin() {
     );
 }
 
+/// `verify --format json --rules PACK EXTRA…` on a repository holding `file` (path, text):
+/// the run and its findings by rule.
+fn verify_with_pack(
+    file: (&str, &[u8]),
+    pack: &str,
+    extra: &[&str],
+) -> (common::Run, BTreeMap<String, BTreeSet<Place>>) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let repo = tmp.path().join("repo");
+    write(&repo, file.0, file.1);
+    let pack_path = tmp.path().join("org.toml");
+    std::fs::write(&pack_path, pack).expect("write the pack");
+    let mut args = vec!["verify", arg(&repo), "--format", "json"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--rules", arg(&pack_path)]);
+    let out = run(&args);
+    let found = places(&out.json());
+    (out, found)
+}
+
 /// `require_hashes` is a rule's own: an advisory organisation rule asking for hashes does
 /// not make the built-in `requirement-unpinned` report missing hashes (which would fail a
 /// `--strict` run).
 #[test]
 fn require_hashes_applies_to_the_rule_that_sets_it() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let repo = tmp.path().join("repo");
-    write(&repo, "requirements.txt", b"requests==2.32.3\n");
-    write(
-        &repo,
-        "org.toml",
-        br#"[[rule]]
+    let (out, found) = verify_with_pack(
+        ("requirements.txt", b"requests==2.32.3\n"),
+        r#"[[rule]]
 id = "org/requirement-hashes"
 kind = "pinning"
 severity = "note"
@@ -243,19 +247,8 @@ title = "Requirements carry hashes"
 help = "Add `--hash` to every requirement (`pip-compile --generate-hashes`)."
 params = { detect = "requirement-unpinned", require_hashes = true }
 "#,
+        &["--strict", "--select", "pinning/requirement-unpinned,org"],
     );
-    let out = run(&[
-        "verify",
-        arg(&repo),
-        "--format",
-        "json",
-        "--strict",
-        "--select",
-        "pinning/requirement-unpinned,org",
-        "--rules",
-        arg(&repo.join("org.toml")),
-    ]);
-    let found = places(&out.json());
     assert_eq!(
         out.code,
         0,
@@ -278,13 +271,9 @@ params = { detect = "requirement-unpinned", require_hashes = true }
 /// another message reports that message.
 #[test]
 fn each_redeclared_rule_uses_its_own_parameters() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let repo = tmp.path().join("repo");
-    write(&repo, "README.md", b"# x\n");
-    write(
-        &repo,
-        "org.toml",
-        br#"[[rule]]
+    let (out, found) = verify_with_pack(
+        ("README.md", b"# x\n"),
+        r#"[[rule]]
 id = "org/changelog"
 kind = "file-exists"
 severity = "warning"
@@ -300,18 +289,8 @@ title = "A changelog exists"
 help = "Add CHANGELOG.md."
 params = { names = ["CHANGELOG.md"], message = "strict org: no changelog" }
 "#,
+        &["--select", "org"],
     );
-    let out = run(&[
-        "verify",
-        arg(&repo),
-        "--format",
-        "json",
-        "--select",
-        "org",
-        "--rules",
-        arg(&repo.join("org.toml")),
-    ]);
-    let found = places(&out.json());
     let messages = |id: &str| -> Vec<String> { found[id].iter().map(|p| p.3.clone()).collect() };
     assert_eq!(messages("org/changelog"), ["org: no changelog"]);
     assert_eq!(

@@ -28,7 +28,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Run, arg, crate_root, files_under, findings, listed_rules, run_offline, unsplit};
+use common::{
+    Run, arg, crate_root, detector_cases, files_under, findings, listed_rules, run_offline, unsplit,
+};
 use serde::Serialize;
 
 /// Where the per-rule folders are, relative to the crate root.
@@ -268,29 +270,13 @@ fn every_builtin_rule_has_fires_and_silent_folders() {
 
 // ------------------------------------------------------------------ secrets folders
 
-#[derive(serde::Deserialize)]
-struct Cases {
-    case: Vec<Case>,
-}
-
-#[derive(serde::Deserialize)]
-struct Case {
-    rule: String,
-    file: Option<String>,
-    positive: Vec<String>,
-    negative: Vec<String>,
-}
-
 /// The files of `testdata/rules/secrets/`, relative to it, made from the detector cases:
 /// the positives in `<name>/fires/`, the negatives in `<name>/silent/`, each in the case's
 /// file (`app.env` unless it names one), in a numbered folder when there are several. The
 /// text keeps its `~~` splits.
 fn secrets_folders() -> BTreeMap<String, String> {
-    let path = crate_root().join("testdata/secrets/detectors.toml");
-    let text = std::fs::read_to_string(path).expect("the detector cases are readable");
-    let cases: Cases = toml::from_str(&text).expect("the detector cases are TOML");
     let mut files = BTreeMap::new();
-    for case in cases.case {
+    for case in detector_cases() {
         let name = case.rule.strip_prefix("secrets/").expect("a secrets/ rule");
         let file = case.file.as_deref().unwrap_or("app.env");
         for (folder, texts) in [("fires", &case.positive), ("silent", &case.negative)] {

@@ -8,32 +8,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::{
-    arg, builtin_rules, copy_dir, crate_root, diagnostics, findings, run, unsplit, verify_json,
+    arg, builtin_rules, copy_dir, crate_root, detector_cases, diagnostics, findings, run, unsplit,
+    verify_json,
 };
 use serde_json::Value;
 use template_validator::engine;
 use template_validator::settings::{RuleArgs, load_config, load_rules};
 use template_validator::walk::WalkOptions;
-
-#[derive(serde::Deserialize)]
-struct Cases {
-    case: Vec<Case>,
-}
-
-#[derive(serde::Deserialize)]
-struct Case {
-    rule: String,
-    file: Option<String>,
-    positive: Vec<String>,
-    negative: Vec<String>,
-}
-
-fn cases() -> Vec<Case> {
-    let text = std::fs::read_to_string(crate_root().join("testdata/secrets/detectors.toml"))
-        .expect("the detector cases are readable");
-    let cases: Cases = toml::from_str(&text).expect("the detector cases are TOML");
-    cases.case
-}
 
 fn write(root: &Path, rel: &str, text: &str) {
     let path = root.join(rel);
@@ -55,8 +36,8 @@ fn by_location(doc: &Value) -> BTreeMap<(String, u64), Vec<String>> {
 }
 
 #[test]
-fn every_secrets_rule_has_positive_and_negative_cases() {
-    let cases = cases();
+fn every_secrets_rule_has_positive_and_negative_detector_cases() {
+    let cases = detector_cases();
     for rule in builtin_rules()
         .iter()
         .filter(|r| r.id.starts_with("secrets/"))
@@ -81,7 +62,7 @@ fn detectors_find_positives_and_skip_negatives() {
     let root = tmp.path();
     let mut positives = Vec::new();
     let mut negatives = Vec::new();
-    for case in cases() {
+    for case in detector_cases() {
         let name = case.rule.trim_start_matches("secrets/");
         let file = case.file.as_deref().unwrap_or("app.env");
         for (i, p) in case.positive.iter().enumerate() {

@@ -131,9 +131,9 @@ impl Progress {
                 format!(
                     "{}: {}, {}, {}",
                     if row.passed { "passed" } else { "failed" },
-                    report::plural(c.error, "error"),
-                    report::plural(c.warning, "warning"),
-                    report::plural(c.note, "note")
+                    crate::util::plural(c.error, "error"),
+                    crate::util::plural(c.warning, "warning"),
+                    crate::util::plural(c.note, "note")
                 )
             }
         };

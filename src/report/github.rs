@@ -102,10 +102,10 @@ fn summary_line(report: &Report<'_>) -> String {
     let baselined = o.findings.iter().filter(|f| f.suppressed).count();
     let mut line = format!(
         "template-validator {verdict}: {}, {}, {} in {}",
-        super::plural(o.count(Severity::Error), "error"),
-        super::plural(o.count(Severity::Warning), "warning"),
-        super::plural(o.count(Severity::Note), "note"),
-        super::plural(o.files_scanned, "file")
+        crate::util::plural(o.count(Severity::Error), "error"),
+        crate::util::plural(o.count(Severity::Warning), "warning"),
+        crate::util::plural(o.count(Severity::Note), "note"),
+        crate::util::plural(o.files_scanned, "file")
     );
     if baselined > 0 {
         let _ = write!(line, " ({baselined} accepted by the baseline)");

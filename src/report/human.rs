@@ -10,8 +10,9 @@ use std::io::{self, Write};
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
-use super::{Report, plural};
+use super::Report;
 use crate::finding::{Finding, Severity};
+use crate::util::plural;
 
 fn level(severity: Severity) -> Level<'static> {
     match severity {
@@ -84,7 +85,7 @@ fn render(report: &Report<'_>, f: &Finding) -> String {
 }
 
 /// `--> path:line:col`.
-fn origin(path: &str, r: crate::finding::Region) -> Origin<'_> {
+fn origin(path: &str, r: crate::source::Region) -> Origin<'_> {
     Origin::path(path)
         .line(r.start_line as usize)
         .char_column(r.start_col as usize)

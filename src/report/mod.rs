@@ -38,8 +38,6 @@ pub struct Report<'a> {
     pub repo_prefix: String,
 }
 
-pub use crate::util::plural;
-
 pub fn write(format: Format, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Human => human::write(report, out),

@@ -452,3 +452,25 @@ pub fn get(url_path: &str) -> wiremock::MockBuilder {
 pub fn github_error(status: u16, message: &str) -> wiremock::ResponseTemplate {
     wiremock::ResponseTemplate::new(status).set_body_json(serde_json::json!({ "message": message }))
 }
+
+/// One `[[case]]` of `testdata/secrets/detectors.toml`: a secrets rule, the file name its
+/// examples are written to (`app.env` when absent), and examples it must find and skip.
+#[derive(serde::Deserialize)]
+pub struct DetectorCase {
+    pub rule: String,
+    pub file: Option<String>,
+    pub positive: Vec<String>,
+    pub negative: Vec<String>,
+}
+
+/// Every case of `testdata/secrets/detectors.toml`, in file order (`~~` splits kept).
+pub fn detector_cases() -> Vec<DetectorCase> {
+    #[derive(serde::Deserialize)]
+    struct Cases {
+        case: Vec<DetectorCase>,
+    }
+    let text = std::fs::read_to_string(crate_root().join("testdata/secrets/detectors.toml"))
+        .expect("the detector cases are readable");
+    let cases: Cases = toml::from_str(&text).expect("the detector cases are TOML");
+    cases.case
+}

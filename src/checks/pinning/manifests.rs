@@ -4,10 +4,11 @@
 
 use regex::Regex;
 
-use super::refs::{contains_full_sha, is_commit_sha};
+use super::refs::contains_full_sha;
 use super::shell::pip_pinned;
 use super::{Cx, Detect};
 use crate::static_regex;
+use crate::util::is_commit_sha;
 
 fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)

@@ -6,7 +6,7 @@ use std::ops::Range;
 use super::{Cx, Detect};
 use crate::parse::template;
 
-pub use crate::util::is_commit_sha;
+use crate::util::is_commit_sha;
 
 /// Whether `s` contains a 40-hex commit SHA as a whole word (e.g. in a URL path).
 pub fn contains_full_sha(s: &str) -> bool {

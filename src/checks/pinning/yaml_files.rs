@@ -14,6 +14,7 @@ use crate::finding::Severity;
 use crate::parse::template;
 use crate::parse::yaml::{self, Node, scalar_range};
 use crate::static_regex;
+use crate::util::is_commit_sha;
 
 static_regex!(
     /// The keys this module reads; a YAML file that has none of them is not parsed.
@@ -298,7 +299,7 @@ fn precommit(cx: &mut Cx<'_>, doc: &Node) {
                 continue;
             }
         };
-        if !refs::is_commit_sha(judged.trim()) {
+        if !is_commit_sha(judged.trim()) {
             cx.report(
                 Detect::PrecommitRevMutable,
                 range,
@@ -420,7 +421,7 @@ fn gitlab_include(cx: &mut Cx<'_>, item: &Node) {
                     "the include from `{project}` has no `ref:`: it follows the project's default branch; set `ref:` to a commit SHA"
                 ),
             ),
-            Some((rf, _)) if refs::is_commit_sha(rf.trim()) => {}
+            Some((rf, _)) if is_commit_sha(rf.trim()) => {}
             Some((rf, _)) => {
                 let rf = rf.to_owned();
                 cx.report(
@@ -440,7 +441,7 @@ fn gitlab_include(cx: &mut Cx<'_>, item: &Node) {
     if let Some((component, r)) = item.get("component").and_then(|p| val(text, p)) {
         let version = component.rsplit_once('@').map(|(_, v)| v);
         match version {
-            Some(v) if refs::is_commit_sha(v) => {}
+            Some(v) if is_commit_sha(v) => {}
             _ => {
                 let msg = format!(
                     "the CI/CD component `{component}` is not pinned to a commit SHA: `~latest`, tags and branches move"
@@ -600,7 +601,7 @@ fn line_scan(cx: &mut Cx<'_>) {
             "image" | "container" if looks_like_image(&value) && !value.ends_with(':') => {
                 image_value(cx, &value, range)
             }
-            "rev" if precommit && !refs::is_commit_sha(&value) => cx.report(
+            "rev" if precommit && !is_commit_sha(&value) => cx.report(
                 Detect::PrecommitRevMutable,
                 range,
                 format!("`rev: {value}` is a tag or branch, not a commit SHA"),

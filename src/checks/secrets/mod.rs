@@ -28,7 +28,8 @@ use super::{BuildError, Built, Check, Declared, Kind};
 use std::sync::Arc;
 
 use crate::finding::{Finding, RuleIdx, SecretMark, replace_ranges};
-use crate::source::{SourceFile, ceil_char_boundary, floor_char_boundary};
+use crate::source::SourceFile;
+use crate::util::{ceil_char_boundary, floor_char_boundary};
 use crate::walk::{FileEntry, Repo};
 
 /// Files above this size are not searched for secrets (a rule parameter).

@@ -1,8 +1,8 @@
 //! What is not a secret: placeholders, references to the environment or a template
 //! engine, hashes and identifiers. Shared by every detector.
 
-use crate::source::{ceil_char_boundary, floor_char_boundary};
 use crate::static_regex;
+use crate::util::{ceil_char_boundary, floor_char_boundary};
 
 /// Shannon entropy of `s` in bits per byte.
 pub fn entropy(s: &str) -> f64 {
