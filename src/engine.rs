@@ -145,7 +145,7 @@ fn scan_pipelined(
     }
     repo.set_files(found.files);
     let mut batches = found.batches;
-    batches.extend(pool.install(|| after_walk(&checks, &repo)));
+    batches.extend(pool.install(|| after_walk(&checks, &repo, &found.deferred)));
     batches.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let findings = batches.into_iter().flat_map(|(_, f)| f).collect();
     Ok((repo, findings))
@@ -162,6 +162,8 @@ enum Ready {
 struct Found {
     /// The listing, in no order.
     files: Vec<FileEntry>,
+    /// Files a check that needs the listing wants: checked after the walk.
+    deferred: Vec<FileEntry>,
     diagnostics: Vec<Diagnostic>,
     batches: Vec<Batch>,
 }
@@ -210,7 +212,9 @@ impl<'a, B: Fn() -> Ready + Sync> Visitor<'a, B> {
 
     fn check(&mut self, checks: &[Box<dyn Check>], repo: &Repo, entry: &FileEntry) {
         let wanting = wanting(checks, entry);
-        if !wanting.iter().any(|c| c.needs_listing()) {
+        if wanting.iter().any(|c| c.needs_listing()) {
+            self.mine.deferred.push(entry.clone());
+        } else {
             self.mine.batches.extend(batch(&wanting, repo, entry));
         }
     }
@@ -221,23 +225,19 @@ impl<B> Drop for Visitor<'_, B> {
         let mine = std::mem::take(&mut self.mine);
         let mut all = self.shared.lock().unwrap_or_else(|p| p.into_inner());
         all.files.extend(mine.files);
+        all.deferred.extend(mine.deferred);
         all.diagnostics.extend(mine.diagnostics);
         all.batches.extend(mine.batches);
     }
 }
 
-/// What waits for the end of the walk: the files of the checks that need the listing, and
-/// the repository-level checks.
-fn after_walk(checks: &[Box<dyn Check>], repo: &Repo) -> Vec<Batch> {
+/// What waits for the end of the walk: the files the walk deferred (a check that wants
+/// them needs the listing), and the repository-level checks.
+fn after_walk(checks: &[Box<dyn Check>], repo: &Repo, deferred: &[FileEntry]) -> Vec<Batch> {
     let (mut files, repo_level): (Vec<Batch>, Vec<Batch>) = rayon::join(
         || {
-            repo.files()
+            deferred
                 .par_iter()
-                .filter(|entry| {
-                    checks
-                        .iter()
-                        .any(|c| c.needs_listing() && c.wants_file(entry))
-                })
                 .filter_map(|entry| batch(&wanting(checks, entry), repo, entry))
                 .collect()
         },
