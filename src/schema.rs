@@ -30,22 +30,6 @@ fn params_schema(kind: &dyn AnyKind) -> Map<String, Value> {
     schema
 }
 
-/// The same parameters with none of them required: a configuration changes some of a
-/// rule's parameters, never declares all of them.
-fn optional(mut params: Map<String, Value>) -> Map<String, Value> {
-    params.remove("required");
-    for key in ["allOf", "anyOf", "oneOf"] {
-        if let Some(Value::Array(parts)) = params.get_mut(key) {
-            for part in parts {
-                if let Value::Object(p) = part {
-                    p.remove("required");
-                }
-            }
-        }
-    }
-    params
-}
-
 fn severity(off: bool) -> Value {
     let mut levels = vec!["error", "warning", "note"];
     if off {
@@ -101,7 +85,8 @@ pub fn config(rules: &RuleSet) -> Value {
             let Some(kind) = checks::kind(name) else {
                 continue;
             };
-            let params = optional(params_schema(kind));
+            // Only the properties: a configuration sets some parameters, never all.
+            let params = params_schema(kind);
             let nested = params.get("properties").and_then(Value::as_object).cloned();
             for (k, v) in nested.into_iter().flatten() {
                 properties.entry(k).or_insert(v);

@@ -162,26 +162,13 @@ impl<P: DeserializeOwned + JsonSchema> AnyKind for Kind<P> {
     }
 }
 
-/// The property names of an object schema, including those of `allOf`/`anyOf` parts (a
-/// flattened struct), in declaration order.
+/// The property names of an object schema (schemars merges a flattened struct's fields into
+/// them), in declaration order.
 fn property_names(schema: &Schema) -> Vec<String> {
-    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
-        if let Some(props) = v.get("properties").and_then(|p| p.as_object()) {
-            for k in props.keys() {
-                if !out.contains(k) {
-                    out.push(k.clone());
-                }
-            }
-        }
-        for key in ["allOf", "anyOf", "oneOf"] {
-            for part in v.get(key).and_then(|p| p.as_array()).into_iter().flatten() {
-                walk(part, out);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(schema.as_value(), &mut out);
-    out
+    schema
+        .get("properties")
+        .and_then(|p| p.as_object())
+        .map_or_else(Vec::new, |props| props.keys().cloned().collect())
 }
 
 /// No parameters.
