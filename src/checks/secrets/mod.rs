@@ -501,15 +501,27 @@ impl Check for Secrets {
                     .iter()
                     .any(|p| p.start < h.secret.end && h.secret.start < p.end)
         });
-        // One finding per secret and pack: the pack's first rule that found it.
-        hits.sort_by_key(|h| (self.detectors[h.detector].pack, h.at, h.detector));
-        hits.dedup_by(|b, a| {
-            self.detectors[a.detector].pack == self.detectors[b.detector].pack
-                && a.secret.start < b.secret.end
-                && b.secret.start < a.secret.end
-                && file.line_of(a.at) == file.line_of(b.at)
-        });
+        // One finding per secret and pack: the pack's first rule that found it. Each pack's
+        // last kept hit: (pack, secret, line).
         hits.sort_by_key(|h| (h.at, h.detector));
+        let mut kept: Vec<(usize, Range<usize>, u32)> = Vec::new();
+        hits.retain(|h| {
+            let pack = self.detectors[h.detector].pack;
+            let line = file.line_of(h.at);
+            let last = kept.iter_mut().find(|k| k.0 == pack);
+            if let Some((_, secret, at_line)) = &last
+                && secret.start < h.secret.end
+                && h.secret.start < secret.end
+                && *at_line == line
+            {
+                return false;
+            }
+            match last {
+                Some(k) => *k = (pack, h.secret.clone(), line),
+                None => kept.push((pack, h.secret.clone(), line)),
+            }
+            true
+        });
 
         // What each finding hides: the whole value of every secret of the file.
         let hidden: Vec<(Range<usize>, String)> = hits
