@@ -217,9 +217,30 @@ fn open_nonblocking_with(path: &Path, flags: i32) -> std::io::Result<File> {
 
 /// Read `path` whole under `scope`: a regular file of at most `limit` bytes.
 pub fn read(path: &Path, scope: Scope<'_>, limit: u64) -> Result<Vec<u8>, ReadError> {
+    // Nothing is rejected: `None` cannot come back.
+    Ok(read_unless(path, scope, limit, 0, |_| false)?.unwrap_or_default())
+}
+
+/// [`read`], unless `reject` refuses the file's first `head` bytes (then `None`, and the rest
+/// is never read; a file of at most `head` bytes is read whole and then asked about).
+pub fn read_unless(
+    path: &Path,
+    scope: Scope<'_>,
+    limit: u64,
+    head: u64,
+    reject: impl Fn(&[u8]) -> bool,
+) -> Result<Option<Vec<u8>>, ReadError> {
     let (file, size) = open(path, scope, Some(limit))?;
-    let mut bytes = Vec::with_capacity(size as usize);
-    file.take(limit + 1).read_to_end(&mut bytes)?;
+    let mut file = file.take(limit + 1);
+    let mut bytes = Vec::with_capacity(size.min(head) as usize);
+    if size > head {
+        (&mut file).take(head).read_to_end(&mut bytes)?;
+        if reject(&bytes) {
+            return Ok(None);
+        }
+        bytes.reserve_exact(size as usize - bytes.len());
+    }
+    file.read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         // It grew after it was measured.
         return Err(ReadError::TooLarge {
@@ -227,7 +248,7 @@ pub fn read(path: &Path, scope: Scope<'_>, limit: u64) -> Result<Vec<u8>, ReadEr
             limit,
         });
     }
-    Ok(bytes)
+    Ok((!reject(&bytes)).then_some(bytes))
 }
 
 /// Read `path` whole under `scope` as UTF-8 text (a leading BOM kept).

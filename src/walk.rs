@@ -339,29 +339,9 @@ impl Repo {
     /// Read a walked file whole (as [`fsread::read`] does), unless its first [`SNIFF`]
     /// bytes say it is binary.
     fn read_unless_binary(&self, entry: &FileEntry) -> Result<Option<Vec<u8>>, String> {
-        let limit = self.max_file_size;
-        let (file, size) = fsread::open(&entry.abs, Scope::Walked(&self.root), Some(limit))
-            .map_err(|e| e.diagnostic())?;
-        let io = |e| ReadError::Io(e).diagnostic();
-        let mut file = file.take(limit + 1);
-        let mut bytes = Vec::with_capacity(size.min(SNIFF) as usize);
-        if size > SNIFF {
-            (&mut file)
-                .take(SNIFF)
-                .read_to_end(&mut bytes)
-                .map_err(io)?;
-            if is_binary(&bytes) {
-                return Ok(None);
-            }
-            bytes.reserve_exact(size as usize - bytes.len());
-        }
-        file.read_to_end(&mut bytes).map_err(io)?;
-        if bytes.len() as u64 > limit {
-            // It grew after it was measured.
-            let size = bytes.len() as u64;
-            return Err(ReadError::TooLarge { size, limit }.diagnostic());
-        }
-        Ok((!is_binary(&bytes)).then_some(bytes))
+        let scope = Scope::Walked(&self.root);
+        fsread::read_unless(&entry.abs, scope, self.max_file_size, SNIFF, is_binary)
+            .map_err(|e| e.diagnostic())
     }
 
     fn read_bytes(&self, entry: &FileEntry) -> Result<Vec<u8>, String> {
