@@ -270,10 +270,6 @@ struct Selector {
     origin: Origin,
 }
 
-fn cli_origin(flag: &str) -> Origin {
-    Origin::named(flag, None)
-}
-
 fn split(values: &[String]) -> impl Iterator<Item = String> + '_ {
     values
         .iter()
@@ -295,7 +291,7 @@ fn apply_selection(
         Some(cli) => selectors.extend(split(cli).map(|text| Selector {
             text,
             select: true,
-            origin: cli_origin("--select"),
+            origin: Origin::named("--select", None),
         })),
         None => selectors.extend(config.select.iter().flatten().map(|l| Selector {
             text: l.value.trim().to_owned(),
@@ -311,7 +307,7 @@ fn apply_selection(
     selectors.extend(split(&args.ignore).map(|text| Selector {
         text,
         select: false,
-        origin: cli_origin("--ignore"),
+        origin: Origin::named("--ignore", None),
     }));
     for s in &selectors {
         let key = if s.select { "select" } else { "ignore" };

@@ -238,7 +238,7 @@ fn yes() -> bool {
 pub const FILE_EXISTS: Kind<ExistsParams> = Kind::new("file-exists", build_exists);
 
 fn build_exists(inputs: Vec<Declared<'_, ExistsParams>>) -> Built {
-    each(inputs, |rule, _, p| {
+    each(inputs, |rule, p| {
         Ok(Box::new(FileExists {
             rule,
             locate: Locate::new(&p.locate)?,
@@ -295,7 +295,7 @@ pub struct AbsentParams {
 pub const FILE_ABSENT: Kind<AbsentParams> = Kind::new("file-absent", build_absent);
 
 fn build_absent(inputs: Vec<Declared<'_, AbsentParams>>) -> Built {
-    each(inputs, |rule, _, p| {
+    each(inputs, |rule, p| {
         Ok(Box::new(FileAbsent {
             rule,
             locate: Locate::new(&p.locate)?,
@@ -343,7 +343,7 @@ pub const FILE_NOT_CONTAINS: Kind<ContentParams> =
     Kind::new("file-not-contains", |rules| build_content(rules, false));
 
 fn build_content(inputs: Vec<Declared<'_, ContentParams>>, must_contain: bool) -> Built {
-    each(inputs, move |rule, _, p| {
+    each(inputs, move |rule, p| {
         let pattern = regex::RegexBuilder::new(&p.pattern)
             .multi_line(true)
             .size_limit(1 << 22)

@@ -271,12 +271,12 @@ pub fn build(
 }
 
 /// Build one check per rule with `f`.
-pub fn each<'a, P>(
-    rules: Vec<Declared<'a, P>>,
-    f: impl Fn(RuleIdx, &'a Rule, P) -> Result<Box<dyn Check>, String>,
+pub fn each<P>(
+    rules: Vec<Declared<'_, P>>,
+    f: impl Fn(RuleIdx, P) -> Result<Box<dyn Check>, String>,
 ) -> Built {
     rules
         .into_iter()
-        .map(|d| f(d.idx, d.rule, d.params).map_err(|message| BuildError::new(d.idx, message)))
+        .map(|d| f(d.idx, d.params).map_err(|message| BuildError::new(d.idx, message)))
         .collect()
 }

@@ -20,7 +20,7 @@ fn build_located<C: Check + 'static>(
     inputs: Vec<Declared<'_, LocateParams>>,
     make: fn(RuleIdx, Locate) -> C,
 ) -> Built {
-    each(inputs, |rule, _, p| {
+    each(inputs, |rule, p| {
         Ok(Box::new(make(rule, Locate::new(&p)?)) as Box<dyn Check>)
     })
 }
@@ -51,7 +51,7 @@ fn default_confidence() -> f32 {
 pub const LICENSE_TEXT: Kind<LicenseParams> = Kind::new("license-text", build_license);
 
 fn build_license(inputs: Vec<Declared<'_, LicenseParams>>) -> Built {
-    each(inputs, |rule, _, p| {
+    each(inputs, |rule, p| {
         if !(0.0..=1.0).contains(&p.min_confidence) {
             return Err("`min_confidence` must be between 0 and 1".to_owned());
         }
