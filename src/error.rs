@@ -93,14 +93,13 @@ fn key_span(text: &str, within: Range<usize>, key: &str) -> Option<Range<usize>>
     while let Some(i) = region[from..].find(key) {
         let at = from + i;
         from = at + key.len();
-        let before = region[..at].trim_end_matches('"').trim_end_matches(' ');
+        let blank = [' ', '\t'];
+        let before = region[..at].trim_end_matches('"').trim_end_matches(blank);
         let after = region[from..]
             .trim_start_matches('"')
-            .trim_start_matches(' ');
-        let starts_key = before.is_empty()
-            || before.ends_with(['\n', '{', ',', '.', '['])
-            || before.ends_with("\n\t");
-        let ends_key = after.starts_with('=') || after.starts_with(']') || after.starts_with('.');
+            .trim_start_matches(blank);
+        let starts_key = before.is_empty() || before.ends_with(['\n', '{', ',', '.', '[']);
+        let ends_key = after.starts_with(['=', ']', '.']);
         if starts_key && ends_key {
             return Some(start + at..start + from);
         }
