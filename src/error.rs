@@ -264,6 +264,10 @@ mod tests {
                 .line,
             Some(1)
         );
+        // Indented with tabs.
+        let t: Arc<str> = "[rules.x]\n\t\tseverity = \"off\"\n".into();
+        let at = Origin::in_source("c.toml", &t, 0..9).at_key("severity");
+        assert_eq!(at.line, Some(2));
     }
 
     #[test]
