@@ -38,6 +38,36 @@ fn project_dirs(dir: &str) -> Vec<&str> {
     out
 }
 
+/// Folder names that hold test data: a manifest there is an input of a test (a sample
+/// project a tool is run on), not an application that is installed.
+const TEST_DATA_DIRS: &[&str] = &[
+    "testdata",
+    "test-data",
+    "test_data",
+    "fixtures",
+    "fixture",
+    "__fixtures__",
+    "test-fixtures",
+    "test_fixtures",
+];
+
+/// Folders that hold tests; a `data`/`resources` folder below one holds test data.
+const TEST_DIRS: &[&str] = &["test", "tests", "__tests__", "spec", "specs"];
+
+/// Whether the file at `path` lives in test data (`testdata/`, `fixtures/`,
+/// `tests/**/data/`, `src/test/resources/`).
+fn in_test_data(path: &str) -> bool {
+    let dirs: Vec<&str> = dir_of(path).split('/').collect();
+    dirs.iter().enumerate().any(|(i, d)| {
+        let d = d.to_ascii_lowercase();
+        TEST_DATA_DIRS.contains(&d.as_str())
+            || (matches!(d.as_str(), "data" | "resources")
+                && dirs[..i]
+                    .iter()
+                    .any(|t| TEST_DIRS.contains(&t.to_ascii_lowercase().as_str())))
+    })
+}
+
 fn any_file(cx: &Cx<'_>, dir: &str, names: &[&str]) -> bool {
     names.iter().any(|n| cx.repo.file(&join(dir, n)).is_some())
 }
@@ -54,7 +84,7 @@ static_regex!(
 
 pub(crate) fn cargo(cx: &mut Cx<'_>) {
     let text = cx.text();
-    if !text.contains("[package]") {
+    if !text.contains("[package]") || in_test_data(cx.file.path()) {
         return;
     }
     let dir = dir_of(cx.file.path());
@@ -127,6 +157,9 @@ pub(crate) fn package_json(cx: &mut Cx<'_>) {
     let Some((section, name, spec)) = ranges.first().cloned() else {
         return;
     };
+    if in_test_data(cx.file.path()) {
+        return;
+    }
     let dir = dir_of(cx.file.path());
     if any_file(cx, dir, NPM_LOCKS) {
         return;
@@ -170,6 +203,9 @@ pub(crate) fn go_mod(cx: &mut Cx<'_>) {
     let Some(m) = GO_REQUIRE.find(text) else {
         return;
     };
+    if in_test_data(cx.file.path()) {
+        return;
+    }
     let dir = dir_of(cx.file.path());
     if any_file(cx, dir, &["go.sum"]) {
         return;
@@ -182,18 +218,63 @@ pub(crate) fn go_mod(cx: &mut Cx<'_>) {
 }
 
 static_regex!(
-    PY_APP = r"(?m)^\[(?:project\.scripts|project\.gui-scripts|tool\.poetry\.scripts)\]|^\s*package-mode\s*=\s*false|^\s*package\s*=\s*false|^\s*distribution\s*=\s*false"
+    /// The project says it is not a distribution: nothing but the project itself installs it.
+    PY_NOT_PACKAGE = r"(?m)^\s*package-mode\s*=\s*false|^\s*package\s*=\s*false|^\s*distribution\s*=\s*false"
+);
+static_regex!(
+    PY_ENTRY_POINTS = r"(?m)^\[(?:project\.scripts|project\.gui-scripts|tool\.poetry\.scripts)\]"
 );
 static_regex!(PY_DEPS = r#"(?m)^\s*dependencies\s*=\s*\[\s*["']|^\[tool\.poetry\.dependencies\]"#);
+static_regex!(
+    /// A step that uploads a distribution to a package index.
+    PY_PUBLISH = r"pypa/gh-action-pypi-publish|\btwine\s+upload\b|\b(?:uv|poetry|flit|hatch|pdm)\s+publish\b|\bmaturin\s+(?:publish|upload)\b"
+);
+
+/// Whether the Python project in `dir` is published: a CI workflow, Makefile or justfile
+/// of the project (or of a folder above it, when that file names `dir`) uploads to a
+/// package index.
+fn publishes_python(cx: &Cx<'_>, dir: &str) -> bool {
+    project_dirs(dir).into_iter().any(|d| {
+        let workflows = join(d, ".github/workflows");
+        let mut files: Vec<_> = cx.repo.files_in(&workflows).collect();
+        for name in [".gitlab-ci.yml", "Makefile", "justfile"] {
+            files.extend(cx.repo.file(&join(d, name)));
+        }
+        // From a folder above, the step must be about this project: it names its folder.
+        let relative = dir.strip_prefix(d).map(|r| r.trim_start_matches('/'));
+        files.into_iter().any(|f| {
+            cx.repo.read_for_scan(f).is_some_and(|f| {
+                let text = f.text();
+                PY_PUBLISH.is_match(text)
+                    && relative.is_some_and(|r| r.is_empty() || names_path(text, r))
+            })
+        })
+    })
+}
+
+/// Whether `text` names the folder `path` as a whole path (not inside a longer name).
+fn names_path(text: &str, path: &str) -> bool {
+    let part = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    text.match_indices(path)
+        .any(|(at, _)| !text[..at].ends_with(part) && !text[at + path.len()..].starts_with(part))
+}
 
 pub(crate) fn pyproject(cx: &mut Cx<'_>) {
     let text = cx.text();
-    let application = PY_APP.is_match(text) || !text.contains("[build-system]");
     let Some(m) = PY_DEPS.find(text) else { return };
-    if !application {
+    if in_test_data(cx.file.path()) {
         return;
     }
     let dir = dir_of(cx.file.path());
+    // An application is installed from its own checkout; a distribution (a library, or a
+    // tool published to a package index) is installed by resolving its declared ranges in
+    // the user's environment, which no lockfile of this repository pins.
+    let application = PY_NOT_PACKAGE.is_match(text)
+        || ((PY_ENTRY_POINTS.is_match(text) || !text.contains("[build-system]"))
+            && !publishes_python(cx, dir));
+    if !application {
+        return;
+    }
     if any_file(
         cx,
         dir,
@@ -416,6 +497,40 @@ fn terraform_source(src: &str, version: Option<&str>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folder_named_in_text() {
+        assert!(names_path(
+            "working-directory: packages/cli\n",
+            "packages/cli"
+        ));
+        assert!(names_path("package: [lib, cli]", "cli"));
+        assert!(!names_path("uses: ./client", "cli"));
+        assert!(!names_path("cli-tools/", "cli"));
+    }
+
+    #[test]
+    fn test_data_folders() {
+        for path in [
+            "testdata/app/go.mod",
+            "tests/data/web/package.json",
+            "pkg/tests/unit/data/p/pyproject.toml",
+            "src/test/resources/crate/Cargo.toml",
+            "spec/fixtures/app/package.json",
+            "Fixtures/x/package.json",
+        ] {
+            assert!(in_test_data(path), "{path} is test data");
+        }
+        for path in [
+            "package.json",
+            "tests/e2e/package.json",
+            "data/pipeline/pyproject.toml",
+            "services/resources/api/go.mod",
+            "testdata.json",
+        ] {
+            assert!(!in_test_data(path), "{path} is not test data");
+        }
+    }
 
     #[test]
     fn project_boundaries() {
