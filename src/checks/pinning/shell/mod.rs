@@ -6,6 +6,7 @@
 mod cargo;
 mod gem;
 mod go;
+mod heredoc;
 mod installer;
 mod lex;
 mod npm;
@@ -14,6 +15,7 @@ mod os_packages;
 mod pip;
 mod remote;
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use super::{Cx, Detect};
@@ -33,28 +35,97 @@ pub(crate) fn check(cx: &mut Cx<'_>, range: Range<usize>) {
 
 /// Commands that run one after the other in several pieces of a file (the `RUN`s of a
 /// Dockerfile, the steps of a job): a download in one piece that a later piece executes is
-/// still found.
+/// still found, and so is a script written by a heredoc and run later.
 #[derive(Default)]
 pub(crate) struct Session {
     downloads: remote::Downloads,
     lines: usize,
+    /// The lines of heredocs written to a file, by the file's path: code only when a
+    /// later command runs the file.
+    written: HashMap<String, Vec<lex::Logical>>,
 }
 
 impl Session {
     pub(crate) fn run(&mut self, cx: &mut Cx<'_>, range: Range<usize>) {
         let text = cx.file.text();
         let range = range.start.min(text.len())..range.end.min(text.len());
+        let range = unwrap_quoted(text, range);
         let lines = lex::logical_lines(text, range);
-        let pipes = cx.enabled(Detect::RemoteScript);
+        let mut bodies: HashMap<usize, heredoc::Body> = HashMap::new();
         for line in &lines {
-            let idx = self.lines;
-            self.lines += 1;
-            if pipes {
-                self.downloads.check(cx, line, idx);
-            }
-            for seg in lex::segments(&line.text) {
-                installer::installs(cx, line, seg);
+            let body = match line.heredoc_of {
+                None => heredoc::Body::Code,
+                Some(o) => bodies
+                    .entry(o)
+                    .or_insert_with(|| lines.get(o).map_or(heredoc::Body::Code, heredoc::body))
+                    .clone(),
+            };
+            match body {
+                heredoc::Body::Code => self.line(cx, line),
+                heredoc::Body::Text => {}
+                heredoc::Body::Written(path) => {
+                    let key = path.strip_prefix("./").unwrap_or(&path).to_owned();
+                    self.written.entry(key).or_default().push(line.clone());
+                }
             }
         }
     }
+
+    /// Check one line of code, then the scripts it runs that a heredoc wrote.
+    fn line(&mut self, cx: &mut Cx<'_>, line: &lex::Logical) {
+        let idx = self.lines;
+        self.lines += 1;
+        if cx.enabled(Detect::RemoteScript) {
+            self.downloads.check(cx, line, idx);
+        }
+        for seg in lex::segments(&line.text) {
+            installer::installs(cx, line, seg);
+        }
+        if self.written.is_empty() {
+            return;
+        }
+        for path in remote::run_paths(&line.text) {
+            let key = path.strip_prefix("./").unwrap_or(&path);
+            if let Some(body) = self.written.remove(key) {
+                for l in &body {
+                    self.line(cx, l);
+                }
+            }
+        }
+    }
+}
+
+/// A command handed over as one quoted string (a quoted YAML scalar, `"curl … | sh"`):
+/// its inside, since no shell runs a command named by the whole quoted string.
+fn unwrap_quoted(text: &str, range: Range<usize>) -> Range<usize> {
+    let s = &text[range.clone()];
+    let t = s.trim();
+    let lead = s.len() - s.trim_start().len();
+    if t.len() >= 2 && t.starts_with(['"', '\'']) && single_string(t) {
+        range.start + lead + 1..range.start + lead + t.len() - 1
+    } else {
+        range
+    }
+}
+
+/// Whether `t` is one quoted string from its first byte to its last (a doubled `''`
+/// inside single quotes is an escaped quote in YAML).
+fn single_string(t: &str) -> bool {
+    let b = t.as_bytes();
+    let q = b[0];
+    if b[b.len() - 1] != q {
+        return false;
+    }
+    let inner = &b[1..b.len() - 1];
+    let mut i = 0;
+    while i < inner.len() {
+        match inner[i] {
+            b'\\' if q == b'"' => i += 1,
+            c if c == q && q == b'\'' && inner.get(i + 1) == Some(&q) => i += 1,
+            c if c == q => return false,
+            _ => {}
+        }
+        i += 1;
+    }
+    true
 }

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
-use super::lex::{Logical, segments, unquote, words};
+use super::lex::{
+    Byte, Logical, SHELLS, classify, is_assignment, program, segments, unquote, words,
+};
 use super::{Cx, Detect};
 use crate::checks::pinning::refs::contains_full_sha;
 use crate::static_regex;
@@ -24,8 +26,42 @@ static_regex!(
 );
 static_regex!(URL = r#"https?://[^\s"'`)]+"#);
 
+/// Whether the hit `h` of a line is code the shell runs: its start and its operator (the
+/// pipe, `<(`, `$(`) outside quotes, or inside a string that a shell is handed to run
+/// (`sh -c "…"`, `eval "…"`, `ssh host "…"`). `echo "curl … | sh"` is an install hint.
+fn runs(t: &str, kinds: &[Byte], h: Range<usize>) -> bool {
+    let code = |i: usize| kinds.get(i) == Some(&Byte::Code);
+    let snippet = &t[h.clone()];
+    let op = ["|", "<(", "$("]
+        .iter()
+        .filter_map(|op| snippet.find(op))
+        .min()
+        .map(|p| h.start + p);
+    if code(h.start) && op.is_none_or(code) {
+        return true;
+    }
+    let Some(seg) = segments(t)
+        .into_iter()
+        .find(|s| s.start <= h.start && h.start < s.end)
+    else {
+        return false;
+    };
+    words(&t[seg.clone()])
+        .iter()
+        .take_while(|(_, at)| seg.start + at < h.start)
+        .any(|(w, _)| {
+            let p = program(w);
+            SHELLS.contains(&p.as_str())
+                || matches!(
+                    p.as_str(),
+                    "eval" | "ssh" | "su" | "watch" | "cmd" | "iex" | "invoke-expression"
+                )
+        })
+}
+
 fn remote_pipes(cx: &mut Cx<'_>, line: &Logical) {
     let t = line.text.as_str();
+    let kinds = classify(t);
     // Start → end of the hits so far, which never overlap: a match overlaps one of them
     // exactly when it overlaps the last one that starts before its end.
     let mut hits: BTreeMap<usize, usize> = BTreeMap::new();
@@ -47,6 +83,9 @@ fn remote_pipes(cx: &mut Cx<'_>, line: &Logical) {
     let mut next_url: Option<Option<Range<usize>>> = None;
     for (start, end) in hits {
         let h = start..end;
+        if !runs(t, &kinds, h.clone()) {
+            continue;
+        }
         let snippet = &t[h.clone()];
         let urls: Vec<&str> = if URL.is_match(snippet) {
             URL.find_iter(snippet).map(|m| m.as_str()).collect()
@@ -190,6 +229,37 @@ const INTERPRETERS: &[&str] = &[
     "&",
 ];
 
+/// The files the simple commands of a line run: the command itself (`./tool`, after any
+/// `sudo` and variable assignments), or the script given to an interpreter (`sh x.sh`).
+/// Reading a file (`cat token`, `jq . data.json`) runs nothing.
+pub(super) fn run_paths(t: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for seg in segments(t) {
+        let ws = words(&t[seg]);
+        let mut k = 0;
+        while k < ws.len()
+            && (matches!(ws[k].0.as_str(), "sudo" | "exec" | "time" | "command")
+                || is_assignment(&ws[k].0))
+        {
+            k += 1;
+        }
+        let Some((first, _)) = ws.get(k) else {
+            continue;
+        };
+        let mut cand = Some(first.as_str());
+        if INTERPRETERS.contains(&first.to_ascii_lowercase().as_str()) {
+            cand = ws[k + 1..]
+                .iter()
+                .map(|(w, _)| w.as_str())
+                .find(|w| !w.starts_with('-'));
+        }
+        if let Some(c) = cand {
+            out.push(unquote(c).to_owned());
+        }
+    }
+    out
+}
+
 /// The downloads of a [`super::Session`] so far, to find the command that runs one.
 #[derive(Default)]
 pub(super) struct Downloads {
@@ -225,24 +295,8 @@ impl Downloads {
         if self.by_path.is_empty() {
             return;
         }
-        for seg in segments(&line.text) {
-            let ws = words(&line.text[seg.clone()]);
-            let mut k = 0;
-            while k < ws.len() && matches!(ws[k].0.as_str(), "sudo" | "exec" | "time" | "command") {
-                k += 1;
-            }
-            let Some((first, _)) = ws.get(k) else {
-                continue;
-            };
-            let mut cand = Some(first.as_str());
-            if INTERPRETERS.contains(&first.to_ascii_lowercase().as_str()) {
-                cand = ws[k + 1..]
-                    .iter()
-                    .map(|(w, _)| w.as_str())
-                    .find(|w| !w.starts_with('-'));
-            }
-            let Some(cand) = cand else { continue };
-            let cand = unquote(cand);
+        for cand in run_paths(&line.text) {
+            let cand = cand.as_str();
             // The saved paths that running `cand` runs: itself, with or without `./`.
             let keys = [
                 Some(cand.to_owned()),
