@@ -18,3 +18,8 @@ fn downloads_only_read_are_not_executed() {
 fn template_expressions_are_one_word() {
     check_case("shell-template-words");
 }
+
+#[test]
+fn distribution_package_installs() {
+    check_case("shell-os-packages");
+}

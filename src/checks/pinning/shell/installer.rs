@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::lex::{Logical, unquote, words};
+use super::lex::{Flags, Logical, positionals, unquote, words};
 use super::{Cx, Detect, cargo, gem, go, npm, nuget, os_packages, pip};
 
 /// An unpinned package: the word, its offset in the line.
@@ -29,9 +29,13 @@ enum Installer {
     Choco,
     /// `dotnet tool install`.
     Dotnet,
-    /// `apt-get install`, `apt install`.
+    /// `apt-get install`, `apt install`, `aptitude install`.
     Apt,
     Apk,
+    /// `yum`, `dnf`, `microdnf`, `tdnf install`.
+    Rpm,
+    /// `zypper install`, `zypper in`.
+    Zypper,
     /// `conda`, `mamba`, `micromamba install`.
     Conda,
 }
@@ -45,6 +49,27 @@ impl Installer {
         let cmd = lower(0)?;
         let cmd = cmd.rsplit('/').next().unwrap_or(&cmd).to_owned();
         let cmd = cmd.strip_suffix(".exe").unwrap_or(&cmd).to_owned();
+        // Distribution package managers take their options before the subcommand too
+        // (`apt-get -qq -y install`, `apk --no-cache add`, `zypper -n in`).
+        let os = match cmd.as_str() {
+            "apt-get" | "apt" | "aptitude" => {
+                Some((Self::Apt, os_packages::APT_OPTIONS, "install"))
+            }
+            "apk" => Some((Self::Apk, os_packages::APK_OPTIONS, "add")),
+            "yum" | "dnf" | "dnf5" | "microdnf" | "tdnf" => {
+                Some((Self::Rpm, os_packages::RPM_OPTIONS, "install"))
+            }
+            "zypper" => Some((Self::Zypper, os_packages::ZYPPER_OPTIONS, "install")),
+            _ => None,
+        };
+        if let Some((installer, options, install)) = os {
+            let (sub, at) = positionals(&ws[1..], Flags::unix(options)).next()?;
+            let sub = unquote(sub).to_ascii_lowercase();
+            let is_install = sub == install || (installer == Self::Zypper && sub == "in");
+            // The arguments start after the subcommand.
+            let start = ws.iter().position(|(_, a)| *a == at)? + 1;
+            return is_install.then_some((installer, start));
+        }
         let found = match cmd.as_str() {
             "pip" | "pip3" | "pipx" if lower(1).as_deref() == Some("install") => (Self::Pip, 2),
             "python" | "python3" | "py"
@@ -95,8 +120,6 @@ impl Installer {
             {
                 (Self::Dotnet, 3)
             }
-            "apt-get" | "apt" if lower(1).as_deref() == Some("install") => (Self::Apt, 2),
-            "apk" if lower(1).as_deref() == Some("add") => (Self::Apk, 2),
             "conda" | "mamba" | "micromamba" if lower(1).as_deref() == Some("install") => {
                 (Self::Conda, 2)
             }
@@ -119,6 +142,8 @@ impl Installer {
             Self::Dotnet => nuget::dotnet(args),
             Self::Apt => os_packages::apt(args),
             Self::Apk => os_packages::apk(args),
+            Self::Rpm => os_packages::rpm(args),
+            Self::Zypper => os_packages::zypper(args),
             Self::Conda => os_packages::conda(args),
         }
     }
@@ -127,7 +152,7 @@ impl Installer {
     fn report(self, loose: &[Loose], command: &str) -> (Detect, String) {
         let names: Vec<String> = loose.iter().map(|l| format!("`{}`", l.name)).collect();
         match self {
-            Self::Apt | Self::Apk => (
+            Self::Apt | Self::Apk | Self::Rpm | Self::Zypper => (
                 Detect::OsPackageUnpinned,
                 format!(
                     "{} installed by `{command}` without a version: the distribution's current package is used",
@@ -176,13 +201,21 @@ pub(super) fn installs(cx: &mut Cx<'_>, line: &Logical, seg: Range<usize>) {
     let Some(first) = loose.first() else { return };
     let at = base + first.at;
     let range = line.orig_range(at..at + first.name.len().max(1));
-    // `go`'s arguments start with its subcommand: show it.
-    let shown = (start + usize::from(installer == Installer::Go)).min(ws.len());
-    let command = ws[..shown]
-        .iter()
-        .map(|(w, _)| w.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let command = match installer {
+        // The tool and its subcommand, without the options between them.
+        Installer::Apt | Installer::Apk | Installer::Rpm | Installer::Zypper => {
+            format!("{} {}", ws[0].0, ws[start - 1].0)
+        }
+        _ => {
+            // `go`'s arguments start with its subcommand: show it.
+            let shown = (start + usize::from(installer == Installer::Go)).min(ws.len());
+            ws[..shown]
+                .iter()
+                .map(|(w, _)| w.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    };
     let (detect, msg) = installer.report(&loose, &command);
     cx.report(detect, range, msg);
 }
