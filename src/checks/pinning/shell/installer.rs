@@ -5,11 +5,25 @@ use std::ops::Range;
 
 use super::lex::{Flags, Logical, positionals, unquote, words};
 use super::{Cx, Detect, cargo, gem, go, npm, nuget, os_packages, pip};
+use crate::finding::Severity;
 
 /// An unpinned package: the word, its offset in the line.
 pub(super) struct Loose {
     pub(super) name: String,
     pub(super) at: usize,
+    /// Why the package may still be pinned after all, which makes its finding a note
+    /// with this reason instead of the rule's finding.
+    pub(super) unsure: Option<&'static str>,
+}
+
+impl Loose {
+    pub(super) fn new(name: impl Into<String>, at: usize) -> Self {
+        Loose {
+            name: name.into(),
+            at,
+            unsure: None,
+        }
+    }
 }
 
 /// The package managers whose installs are checked.
@@ -135,7 +149,7 @@ impl Installer {
             Self::Uvx => pip::uvx(args),
             Self::Npm => npm::npm(args),
             Self::Npx => npm::npx(cx, args),
-            Self::Go => go::go(args),
+            Self::Go => go::go(cx, args),
             Self::Gem => gem::gem(args),
             Self::Cargo => cargo::cargo(args),
             Self::Choco => nuget::choco(args),
@@ -197,10 +211,10 @@ pub(super) fn installs(cx: &mut Cx<'_>, line: &Logical, seg: Range<usize>) {
         return;
     };
     let args = &ws[start..];
-    let loose = installer.loose(cx, args);
-    let Some(first) = loose.first() else { return };
-    let at = base + first.at;
-    let range = line.orig_range(at..at + first.name.len().max(1));
+    let (unsure, loose): (Vec<Loose>, Vec<Loose>) = installer
+        .loose(cx, args)
+        .into_iter()
+        .partition(|l| l.unsure.is_some());
     let command = match installer {
         // The tool and its subcommand, without the options between them.
         Installer::Apt | Installer::Apk | Installer::Rpm | Installer::Zypper => {
@@ -216,6 +230,24 @@ pub(super) fn installs(cx: &mut Cx<'_>, line: &Logical, seg: Range<usize>) {
                 .join(" ")
         }
     };
-    let (detect, msg) = installer.report(&loose, &command);
-    cx.report(detect, range, msg);
+    if let Some(first) = loose.first() {
+        let (detect, msg) = installer.report(&loose, &command);
+        cx.report(detect, place(line, base, first), msg);
+    }
+    for l in &unsure {
+        let (detect, msg) = installer.report(std::slice::from_ref(l), &command);
+        let why = l.unsure.unwrap_or_default();
+        cx.report_with(
+            detect,
+            place(line, base, l),
+            format!("{msg}, unless {why}"),
+            Some(Severity::Note),
+        );
+    }
+}
+
+/// Where a package is in the file.
+fn place(line: &Logical, base: usize, l: &Loose) -> Range<usize> {
+    let at = base + l.at;
+    line.orig_range(at..at + l.name.len().max(1))
 }

@@ -95,6 +95,25 @@ impl Session {
     }
 }
 
+/// The nearest file called `name` in the folder of the file or a folder above it.
+pub(super) fn nearest(cx: &Cx<'_>, name: &str) -> Option<crate::source::SourceFile> {
+    let mut dir = cx.file.path().rsplit_once('/').map_or("", |(d, _)| d);
+    loop {
+        let path = if dir.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{dir}/{name}")
+        };
+        if let Some(entry) = cx.repo.file(&path) {
+            return cx.repo.read_for_scan(entry);
+        }
+        if dir.is_empty() || dir.contains("{{") {
+            return None;
+        }
+        dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
+    }
+}
+
 /// A command handed over as one quoted string (a quoted YAML scalar, `"curl … | sh"`):
 /// its inside, since no shell runs a command named by the whole quoted string.
 fn unwrap_quoted(text: &str, range: Range<usize>) -> Range<usize> {

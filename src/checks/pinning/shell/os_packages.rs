@@ -182,10 +182,7 @@ fn os_packages(
         {
             continue;
         }
-        out.push(Loose {
-            name: w.to_owned(),
-            at,
-        });
+        out.push(Loose::new(w.to_owned(), at));
     }
     out
 }
