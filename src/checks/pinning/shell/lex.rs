@@ -25,6 +25,23 @@ impl Logical {
         o + (i - l)
     }
 
+    /// The part `r` of this line as a line of its own, with `text` in its place (as long
+    /// as the part).
+    pub(super) fn part(&self, r: Range<usize>, text: String) -> Logical {
+        let mut map = vec![(0, self.orig(r.start))];
+        map.extend(
+            self.map
+                .iter()
+                .filter(|&&(l, _)| l > r.start && l < r.end)
+                .map(|&(l, o)| (l - r.start, o)),
+        );
+        Logical {
+            text,
+            map,
+            heredoc_of: None,
+        }
+    }
+
     pub(super) fn orig_range(&self, r: Range<usize>) -> Range<usize> {
         let start = self.orig(r.start);
         let end = self.orig(r.end.saturating_sub(1).max(r.start)) + 1;

@@ -9,6 +9,7 @@ mod go;
 mod heredoc;
 mod installer;
 mod lex;
+mod nested;
 mod npm;
 mod nuget;
 mod os_packages;
@@ -71,15 +72,28 @@ impl Session {
         }
     }
 
-    /// Check one line of code, then the scripts it runs that a heredoc wrote.
+    /// Check one line of code, the strings it hands to a shell, then the scripts it runs
+    /// that a heredoc wrote.
     fn line(&mut self, cx: &mut Cx<'_>, line: &lex::Logical) {
+        self.nested_line(cx, line, 0);
+    }
+
+    fn nested_line(&mut self, cx: &mut Cx<'_>, line: &lex::Logical, depth: usize) {
         let idx = self.lines;
         self.lines += 1;
         if cx.enabled(Detect::RemoteScript) {
             self.downloads.check(cx, line, idx);
         }
         for seg in lex::segments(&line.text) {
-            installer::installs(cx, line, seg);
+            installer::installs(cx, line, seg.clone());
+            // `sh -c "…"` inside `sh -c '…'` and so on, a few levels deep.
+            if depth < 4 {
+                for inner in nested::handed_strings(&line.text, seg) {
+                    let text = nested::inside(&line.text, inner.clone());
+                    let part = line.part(inner, text);
+                    self.nested_line(cx, &part, depth + 1);
+                }
+            }
         }
         if self.written.is_empty() {
             return;

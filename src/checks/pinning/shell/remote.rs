@@ -4,9 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
-use super::lex::{
-    Byte, Logical, SHELLS, classify, is_assignment, program, segments, unquote, words,
-};
+use super::lex::{Byte, Logical, classify, is_assignment, segments, unquote, words};
 use super::{Cx, Detect};
 use crate::checks::pinning::refs::contains_full_sha;
 use crate::static_regex;
@@ -27,36 +25,17 @@ static_regex!(
 static_regex!(URL = r#"https?://[^\s"'`)]+"#);
 
 /// Whether the hit `h` of a line is code the shell runs: its start and its operator (the
-/// pipe, `<(`, `$(`) outside quotes, or inside a string that a shell is handed to run
-/// (`sh -c "…"`, `eval "…"`, `ssh host "…"`). `echo "curl … | sh"` is an install hint.
-fn runs(t: &str, kinds: &[Byte], h: Range<usize>) -> bool {
+/// pipe, `<(`, `$(`) outside quotes. Quoted text is an argument (`echo "curl … | sh"` is
+/// an install hint); a string handed to a shell to run (`sh -c "…"`) is checked as a
+/// line of its own ([`super::nested`]).
+fn runs(kinds: &[Byte], snippet: &str, start: usize) -> bool {
     let code = |i: usize| kinds.get(i) == Some(&Byte::Code);
-    let snippet = &t[h.clone()];
     let op = ["|", "<(", "$("]
         .iter()
         .filter_map(|op| snippet.find(op))
         .min()
-        .map(|p| h.start + p);
-    if code(h.start) && op.is_none_or(code) {
-        return true;
-    }
-    let Some(seg) = segments(t)
-        .into_iter()
-        .find(|s| s.start <= h.start && h.start < s.end)
-    else {
-        return false;
-    };
-    words(&t[seg.clone()])
-        .iter()
-        .take_while(|(_, at)| seg.start + at < h.start)
-        .any(|(w, _)| {
-            let p = program(w);
-            SHELLS.contains(&p.as_str())
-                || matches!(
-                    p.as_str(),
-                    "eval" | "ssh" | "su" | "watch" | "cmd" | "iex" | "invoke-expression"
-                )
-        })
+        .map(|p| start + p);
+    code(start) && op.is_none_or(code)
 }
 
 fn remote_pipes(cx: &mut Cx<'_>, line: &Logical) {
@@ -68,6 +47,9 @@ fn remote_pipes(cx: &mut Cx<'_>, line: &Logical) {
     for re in [&*PIPE_TO_SHELL, &*PROCESS_SUBST, &*COMMAND_SUBST, &*PS_IEX] {
         for m in re.find_iter(t) {
             crate::work::add(1);
+            if !runs(&kinds, m.as_str(), m.start()) {
+                continue;
+            }
             if hits
                 .range(..m.end())
                 .next_back()
@@ -83,9 +65,6 @@ fn remote_pipes(cx: &mut Cx<'_>, line: &Logical) {
     let mut next_url: Option<Option<Range<usize>>> = None;
     for (start, end) in hits {
         let h = start..end;
-        if !runs(t, &kinds, h.clone()) {
-            continue;
-        }
         let snippet = &t[h.clone()];
         let urls: Vec<&str> = if URL.is_match(snippet) {
             URL.find_iter(snippet).map(|m| m.as_str()).collect()
@@ -140,10 +119,15 @@ static_regex!(
 
 fn find_downloads(line: &Logical, idx: usize, out: &mut Vec<Download>) {
     let t = line.text.as_str();
+    let kinds = classify(t);
+    let code = |i: usize| kinds.get(i) == Some(&Byte::Code);
     for c in CURL.captures_iter(t) {
         let (Some(tool), Some(args_m)) = (c.get(1), c.get(2)) else {
             continue;
         };
+        if !code(tool.start()) {
+            continue;
+        }
         let args = words(args_m.as_str());
         let is_wget = tool.as_str().eq_ignore_ascii_case("wget");
         let url = args
@@ -194,6 +178,9 @@ fn find_downloads(line: &Logical, idx: usize, out: &mut Vec<Download>) {
     }
     for c in PS_DOWNLOAD.captures_iter(t) {
         let Some(m) = c.get(0) else { continue };
+        if !code(m.start()) {
+            continue;
+        }
         let (url, path) = match (c.get(1), c.get(2), c.get(3)) {
             (Some(p), _, _) => (URL.find(m.as_str()).map_or("", |u| u.as_str()), p.as_str()),
             (None, Some(u), Some(p)) => (u.as_str(), p.as_str()),

@@ -23,3 +23,7 @@ chmod +x /tmp/setup.sh && /tmp/setup.sh
 sudo sh -c "curl -fsSL https://get.example.com/c.sh | sh"
 echo "$(curl -fsSL https://get.example.com/d.sh | sh)"
 curl -fsSL https://get.example.com/e.sh | sh
+sh -c "echo $(curl -fsSL https://get.example.com/j.sh | sh)"
+bash -lc 'curl -fsSL -o /tmp/k.sh https://get.example.com/k.sh && sh /tmp/k.sh'
+sudo sh -c "pip install ruff && pip install black==24.10.0"
+echo "pip install ruff; npm install --global prettier"

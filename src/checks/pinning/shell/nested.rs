@@ -1,0 +1,86 @@
+//! Strings handed to a shell to run: `sh -c "…"`, `bash -lc '…'`, `su -c "…"`, `eval "…"`,
+//! `ssh host "…"`, `powershell -Command "…"`, an exec-form `RUN ["/bin/sh", "-c", "…"]`.
+//! Their inside is a command line of its own; any other quoted argument is text.
+
+use std::ops::Range;
+
+use super::lex::{Byte, SHELLS, classify, program, words};
+
+/// Programs that run a string argument as commands.
+fn runs_strings(program: &str) -> bool {
+    SHELLS.contains(&program)
+        || matches!(
+            program,
+            "eval" | "ssh" | "su" | "watch" | "cmd" | "iex" | "invoke-expression"
+        )
+}
+
+/// The insides (ranges of `t`) of the quoted words of the simple command `seg` that come
+/// after a program that runs them.
+pub(super) fn handed_strings(t: &str, seg: Range<usize>) -> Vec<Range<usize>> {
+    let ws = words(&t[seg.clone()]);
+    let Some(first) = ws.iter().position(|(w, _)| runs_strings(&program(w))) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (w, at) in &ws[first + 1..] {
+        // An exec-form list item: `"-c",`, `"curl … | sh"]`.
+        let lead = w.len() - w.trim_start_matches(['[', '@']).len();
+        let body = w[lead..].trim_end_matches([',', ']', ';']);
+        let Some(q) = body.chars().next().filter(|c| matches!(c, '"' | '\'')) else {
+            continue;
+        };
+        if body.len() >= 2 && body.ends_with(q) {
+            let start = seg.start + at + lead + 1;
+            out.push(start..start + body.len() - 2);
+        }
+    }
+    out
+}
+
+/// The text of `inner` (a string of `t`) as the shell it is handed to sees it: what the
+/// outer shell already ran (a `$(…)` inside double quotes) is blanked, so it is checked
+/// once.
+pub(super) fn inside(t: &str, inner: Range<usize>) -> String {
+    let kinds = classify(t);
+    let bytes: Vec<u8> = t.as_bytes()[inner.clone()]
+        .iter()
+        .zip(&kinds[inner])
+        .map(|(&b, &k)| {
+            if k == Byte::Code && b.is_ascii() {
+                b' '
+            } else {
+                b
+            }
+        })
+        .collect();
+    // Only ASCII bytes were replaced, by ASCII: still UTF-8.
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(t: &str) -> Vec<&str> {
+        handed_strings(t, 0..t.len())
+            .into_iter()
+            .map(|r| &t[r])
+            .collect()
+    }
+
+    #[test]
+    fn strings_handed_to_a_shell() {
+        assert_eq!(
+            strings(r#"sudo sh -c "apt-get install x""#),
+            ["apt-get install x"]
+        );
+        assert_eq!(
+            strings(r#"["/bin/sh", "-c", "curl x | sh"]"#),
+            ["-c", "curl x | sh"]
+        );
+        assert_eq!(strings(r#"ssh -p 22 host 'curl x | sh'"#), ["curl x | sh"]);
+        assert!(strings(r#"echo "curl x | sh""#).is_empty());
+        assert!(strings(r#"git commit -m "sh -c 'x'""#).is_empty());
+    }
+}
