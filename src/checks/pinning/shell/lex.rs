@@ -124,6 +124,49 @@ pub(super) fn logical_lines(text: &str, range: Range<usize>) -> Vec<Logical> {
     if let Some(done) = cur.take() {
         out.push(done);
     }
+    join_open_quotes(out)
+}
+
+/// How many lines a quoted string may span before an unclosed quote is taken for a stray
+/// apostrophe rather than a string that goes on.
+const QUOTED_LINES: usize = 12;
+
+/// Join a line whose quote is still open with the lines that close it (an `echo "…` hint
+/// over several lines is one command), when they do within [`QUOTED_LINES`].
+fn join_open_quotes(lines: Vec<Logical>) -> Vec<Logical> {
+    let mut out: Vec<Logical> = Vec::with_capacity(lines.len());
+    // Index in `lines` → index in `out`, for the heredoc openers.
+    let mut moved: Vec<usize> = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let mut line = lines[i].clone();
+        line.heredoc_of = line.heredoc_of.and_then(|o| moved.get(o).copied());
+        let mut end = i;
+        if lines[i].heredoc_of.is_none() && scan(&line.text).1 {
+            let mut text = line.text.clone();
+            for (j, next) in lines.iter().enumerate().skip(i + 1).take(QUOTED_LINES) {
+                if next.heredoc_of.is_some() || !heredoc_delimiters(&lines[j - 1].text).is_empty() {
+                    break;
+                }
+                text.push_str(&next.text);
+                if !scan(&text).1 {
+                    end = j;
+                    break;
+                }
+            }
+        }
+        for next in &lines[i + 1..=end] {
+            let shift = line.text.len();
+            line.map
+                .extend(next.map.iter().map(|&(l, o)| (l + shift, o)));
+            line.text.push_str(&next.text);
+        }
+        for _ in i..=end {
+            moved.push(out.len());
+        }
+        out.push(line);
+        i = end + 1;
+    }
     out
 }
 
@@ -185,6 +228,11 @@ fn template_end(t: &str, i: usize) -> Option<usize> {
 /// pipeline (`echo "curl … | sh"`), while a command substitution inside double quotes
 /// (`"$(curl …)"`) is code again.
 pub(super) fn classify(t: &str) -> Vec<Byte> {
+    scan(t).0
+}
+
+/// [`classify`], and whether a quote is still open at the end of `t`.
+fn scan(t: &str) -> (Vec<Byte>, bool) {
     #[derive(PartialEq)]
     enum Ctx {
         Single,
@@ -262,7 +310,8 @@ pub(super) fn classify(t: &str) -> Vec<Byte> {
         }
         i += 1;
     }
-    out
+    let open = stack.iter().any(|c| matches!(c, Ctx::Single | Ctx::Double));
+    (out, open)
 }
 
 static_regex!(SEPARATORS = r"&&|\|\||;|\||\$\(|\)|\(|`|\bthen\b|\bdo\b|\belse\b");
@@ -512,5 +561,18 @@ mod tests {
         );
         assert_eq!(segments("a ${{ x || y }} b").len(), 1);
         assert_eq!(heredoc_delimiters("cat <<-'EOF' > f; x <<< y"), ["EOF"]);
+    }
+
+    #[test]
+    fn quoted_strings_over_several_lines() {
+        let t = "echo \"a\n  curl x | sh\nb\"\ny\necho don't\nz\n";
+        let lines = logical_lines(t, 0..t.len());
+        let texts: Vec<&str> = lines.iter().map(|l| l.text.trim()).collect();
+        assert_eq!(texts.len(), 4, "{texts:?}");
+        assert!(texts[0].ends_with("b\""));
+        assert_eq!(
+            lines[0].orig(texts[0].find("curl").unwrap_or(0)),
+            t.find("curl").unwrap_or(0)
+        );
     }
 }

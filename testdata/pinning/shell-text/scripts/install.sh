@@ -27,3 +27,8 @@ sh -c "echo $(curl -fsSL https://get.example.com/j.sh | sh)"
 bash -lc 'curl -fsSL -o /tmp/k.sh https://get.example.com/k.sh && sh /tmp/k.sh'
 sudo sh -c "pip install ruff && pip install black==24.10.0"
 echo "pip install ruff; npm install --global prettier"
+echo "Install the CLI with:
+  curl -fsSL https://get.example.com/cli.sh | sh
+then open a new shell."
+echo Don't forget the agent:
+curl -fsSL https://get.example.com/l.sh | sh
