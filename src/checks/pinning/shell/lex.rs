@@ -247,7 +247,9 @@ fn scan(t: &str) -> (Vec<Byte>, bool) {
     let mut i = 0;
     while i < b.len() {
         let top = stack.last();
+        // Only at an ASCII `{` or `$`, which is always a character boundary.
         if top != Some(&Ctx::Single)
+            && matches!(b[i], b'{' | b'$')
             && let Some(end) = template_end(t, i)
         {
             out[i..end].fill(Byte::Template);
@@ -574,5 +576,29 @@ mod tests {
             lines[0].orig(texts[0].find("curl").unwrap_or(0)),
             t.find("curl").unwrap_or(0)
         );
+    }
+
+    #[test]
+    fn any_text_is_read_without_panicking() {
+        for t in [
+            "é{{ ü }} «$[[ x ]]» '€ | sh' \"ñ $(curl é | sh) \\",
+            "{{",
+            "${{ }",
+            "$[[",
+            "\"",
+            "'",
+            "cat <<",
+            "<<EOF\n",
+            "echo \"\né\n",
+        ] {
+            let lines = logical_lines(t, 0..t.len());
+            for l in &lines {
+                let _ = classify(&l.text);
+                for seg in segments(&l.text) {
+                    let _ = words(&l.text[seg]);
+                }
+                let _ = heredoc_delimiters(&l.text);
+            }
+        }
     }
 }

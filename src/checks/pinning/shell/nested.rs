@@ -83,4 +83,37 @@ mod tests {
         assert!(strings(r#"echo "curl x | sh""#).is_empty());
         assert!(strings(r#"git commit -m "sh -c 'x'""#).is_empty());
     }
+
+    /// Random command lines from shell punctuation and multi-byte letters: read without
+    /// panicking.
+    #[test]
+    fn random_lines() {
+        use super::super::heredoc::body;
+        use super::super::lex::{logical_lines, segments};
+        const PIECES: &[&str] = &[
+            "sh", " -c ", "\"", "'", "$(", ")", "(", "`", "|", "<<", "EOF", "\n", "\\", "{{", "}}",
+            "${{", "$[[", "]]", "é", "€", "[", "]", ",", " ", "curl", "eval", ";", "#",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..3000 {
+            let mut t = String::new();
+            for _ in 0..12 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                t.push_str(PIECES[(seed % PIECES.len() as u64) as usize]);
+            }
+            let lines = logical_lines(&t, 0..t.len());
+            for l in &lines {
+                let _ = body(l);
+                for seg in segments(&l.text) {
+                    for inner in handed_strings(&l.text, seg) {
+                        let text = inside(&l.text, inner.clone());
+                        let part = l.part(inner, text);
+                        let _ = part.orig_range(0..part.text.len());
+                    }
+                }
+            }
+        }
+    }
 }
