@@ -4,6 +4,9 @@
 use std::collections::VecDeque;
 use std::ops::Range;
 
+pub(super) use super::quote::{Byte, classify};
+use super::quote::{scan, template_end};
+
 use crate::static_regex;
 
 /// One logical command line: continuation lines joined, comments removed, with a map back
@@ -194,126 +197,6 @@ pub(super) fn heredoc_at(t: &str) -> Option<usize> {
         .find_iter(t)
         .find(|m| kinds.get(m.start()) == Some(&Byte::Code) && !t[..m.start()].ends_with('<'))
         .map(|m| m.start())
-}
-
-/// What a byte of a command line is to the shell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Byte {
-    /// Shell syntax and words the shell runs or expands.
-    Code,
-    /// Inside quotes (or escaped): text handed to the command as it is.
-    Quoted,
-    /// Inside a CI or template expression (`${{ … }}`, `$[[ … ]]`, `{{ … }}`, `{% … %}`),
-    /// replaced before the shell sees the line.
-    Template,
-}
-
-/// The end (exclusive) of a template expression starting at `i`, if one does.
-fn template_end(t: &str, i: usize) -> Option<usize> {
-    let rest = &t[i..];
-    let close = if rest.starts_with("{{") || rest.starts_with("${{") {
-        "}}"
-    } else if rest.starts_with("$[[") {
-        "]]"
-    } else if rest.starts_with("{%") {
-        "%}"
-    } else {
-        return None;
-    };
-    let open = rest.find(['{', '[']).unwrap_or(0) + 2;
-    rest[open..].find(close).map(|e| i + open + e + close.len())
-}
-
-/// Classify every byte of a command line: quoted text stays text even when it looks like a
-/// pipeline (`echo "curl … | sh"`), while a command substitution inside double quotes
-/// (`"$(curl …)"`) is code again.
-pub(super) fn classify(t: &str) -> Vec<Byte> {
-    scan(t).0
-}
-
-/// [`classify`], and whether a quote is still open at the end of `t`.
-fn scan(t: &str) -> (Vec<Byte>, bool) {
-    #[derive(PartialEq)]
-    enum Ctx {
-        Single,
-        Double,
-        /// `$(…)` or `(…)`.
-        Paren,
-        Backtick,
-    }
-    let b = t.as_bytes();
-    let mut out = vec![Byte::Code; b.len()];
-    let mut stack: Vec<Ctx> = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let top = stack.last();
-        // Only at an ASCII `{` or `$`, which is always a character boundary.
-        if top != Some(&Ctx::Single)
-            && matches!(b[i], b'{' | b'$')
-            && let Some(end) = template_end(t, i)
-        {
-            out[i..end].fill(Byte::Template);
-            i = end;
-            continue;
-        }
-        match top {
-            Some(Ctx::Single) => {
-                out[i] = Byte::Quoted;
-                if b[i] == b'\'' {
-                    stack.pop();
-                }
-            }
-            Some(Ctx::Double) => match b[i] {
-                b'\\' => {
-                    let end = (i + 2).min(b.len());
-                    out[i..end].fill(Byte::Quoted);
-                    i = end;
-                    continue;
-                }
-                b'$' if b.get(i + 1) == Some(&b'(') => {
-                    stack.push(Ctx::Paren);
-                    i += 2;
-                    continue;
-                }
-                b'`' => stack.push(Ctx::Backtick),
-                c => {
-                    out[i] = Byte::Quoted;
-                    if c == b'"' {
-                        stack.pop();
-                    }
-                }
-            },
-            _ => match b[i] {
-                b'\\' => {
-                    if let Some(next) = out.get_mut(i + 1) {
-                        *next = Byte::Quoted;
-                    }
-                    i += 2;
-                    continue;
-                }
-                b'\'' => {
-                    out[i] = Byte::Quoted;
-                    stack.push(Ctx::Single);
-                }
-                b'"' => {
-                    out[i] = Byte::Quoted;
-                    stack.push(Ctx::Double);
-                }
-                b'(' => stack.push(Ctx::Paren),
-                b')' if top == Some(&Ctx::Paren) => {
-                    stack.pop();
-                }
-                b'`' if top == Some(&Ctx::Backtick) => {
-                    stack.pop();
-                }
-                b'`' => stack.push(Ctx::Backtick),
-                _ => {}
-            },
-        }
-        i += 1;
-    }
-    let open = stack.iter().any(|c| matches!(c, Ctx::Single | Ctx::Double));
-    (out, open)
 }
 
 static_regex!(SEPARATORS = r"&&|\|\||;|\||\$\(|\)|\(|`|\bthen\b|\bdo\b|\belse\b");

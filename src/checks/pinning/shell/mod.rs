@@ -2,6 +2,11 @@
 //! items and Dockerfile `RUN` instructions: remote code piped to a shell, downloads that
 //! are executed without a checksum ([`remote`]), and package installs without an exact
 //! version ([`installer`], one module per family of package managers).
+//!
+//! Only code is checked: quoted text ([`quote`]) such as an `echo "curl … | sh"` hint is
+//! an argument, a string handed to a shell (`sh -c "…"`) is a command line of its own
+//! ([`nested`]), and a heredoc body is code, text, or a file that is code once run
+//! ([`heredoc`]).
 
 mod cargo;
 mod gem;
@@ -14,6 +19,7 @@ mod npm;
 mod nuget;
 mod os_packages;
 mod pip;
+mod quote;
 mod remote;
 
 use std::collections::HashMap;
@@ -50,7 +56,7 @@ impl Session {
     pub(crate) fn run(&mut self, cx: &mut Cx<'_>, range: Range<usize>) {
         let text = cx.file.text();
         let range = range.start.min(text.len())..range.end.min(text.len());
-        let range = unwrap_quoted(text, range);
+        let range = quote::unwrap_quoted(text, range);
         let lines = lex::logical_lines(text, range);
         let mut bodies: HashMap<usize, heredoc::Body> = HashMap::new();
         for line in &lines {
@@ -126,39 +132,4 @@ pub(super) fn nearest(cx: &Cx<'_>, name: &str) -> Option<crate::source::SourceFi
         }
         dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
     }
-}
-
-/// A command handed over as one quoted string (a quoted YAML scalar, `"curl … | sh"`):
-/// its inside, since no shell runs a command named by the whole quoted string.
-fn unwrap_quoted(text: &str, range: Range<usize>) -> Range<usize> {
-    let s = &text[range.clone()];
-    let t = s.trim();
-    let lead = s.len() - s.trim_start().len();
-    if t.len() >= 2 && t.starts_with(['"', '\'']) && single_string(t) {
-        range.start + lead + 1..range.start + lead + t.len() - 1
-    } else {
-        range
-    }
-}
-
-/// Whether `t` is one quoted string from its first byte to its last (a doubled `''`
-/// inside single quotes is an escaped quote in YAML).
-fn single_string(t: &str) -> bool {
-    let b = t.as_bytes();
-    let q = b[0];
-    if b[b.len() - 1] != q {
-        return false;
-    }
-    let inner = &b[1..b.len() - 1];
-    let mut i = 0;
-    while i < inner.len() {
-        match inner[i] {
-            b'\\' if q == b'"' => i += 1,
-            c if c == q && q == b'\'' && inner.get(i + 1) == Some(&q) => i += 1,
-            c if c == q => return false,
-            _ => {}
-        }
-        i += 1;
-    }
-    true
 }
