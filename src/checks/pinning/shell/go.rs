@@ -41,6 +41,9 @@ pub(super) fn go(cx: &Cx<'_>, args: &[(String, usize)]) -> Vec<Loose> {
     };
     let sub = sub.to_ascii_lowercase();
     let mut out = Vec::new();
+    // Read once, on the first package without a version.
+    let read = std::cell::OnceCell::new();
+    let enclosing = || read.get_or_init(|| module(cx)).as_ref();
     for (w, at) in positionals(&args[1..], Flags::unix(WITH_VALUE)) {
         let p = unquote(w);
         let first = p.split('/').next().unwrap_or(p);
@@ -56,13 +59,13 @@ pub(super) fn go(cx: &Cx<'_>, args: &[(String, usize)]) -> Vec<Loose> {
             Some(_) => out.push(Loose::new(p, at)),
             None if sub == "run" => {}
             None if sub == "install" => {
-                if !module(cx).is_some_and(|m| m.provides(p)) {
+                if !enclosing().is_some_and(|m| m.provides(p)) {
                     out.push(Loose::new(p, at));
                 }
             }
             None => {
                 let mut l = Loose::new(p, at);
-                if module(cx).is_some() {
+                if enclosing().is_some() {
                     l.unsure = Some(
                         "this only adds the dependency once and the `go.mod` and `go.sum` it updates are committed",
                     );

@@ -15,11 +15,29 @@ fn runs_strings(program: &str) -> bool {
         )
 }
 
+/// The keys whose value is a command in CI, task-runner and hook files.
+const COMMAND_KEYS: &[&str] = &[
+    "run:",
+    "script:",
+    "before_script:",
+    "after_script:",
+    "cmd:",
+    "command:",
+    "entry:",
+];
+
 /// The insides (ranges of `t`) of the quoted words of the simple command `seg` that come
 /// after a program that runs them.
 pub(super) fn handed_strings(t: &str, seg: Range<usize>) -> Vec<Range<usize>> {
     let ws = words(&t[seg.clone()]);
-    let Some(first) = ws.iter().position(|(w, _)| runs_strings(&program(w))) else {
+    // A YAML command key read as a line (`- run: "…"`, `script: '…'`): its quoted value
+    // is the command.
+    let key = ws
+        .iter()
+        .take(2)
+        .position(|(w, _)| COMMAND_KEYS.contains(&w.as_str()));
+    let runner = || ws.iter().position(|(w, _)| runs_strings(&program(w)));
+    let Some(first) = key.or_else(runner) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -82,6 +100,8 @@ mod tests {
         assert_eq!(strings(r#"ssh -p 22 host 'curl x | sh'"#), ["curl x | sh"]);
         assert!(strings(r#"echo "curl x | sh""#).is_empty());
         assert!(strings(r#"git commit -m "sh -c 'x'""#).is_empty());
+        assert_eq!(strings(r#"- run: "curl x | sh""#), ["curl x | sh"]);
+        assert!(strings(r#"description: "curl x | sh""#).is_empty());
     }
 
     /// Random command lines from shell punctuation and multi-byte letters: read without

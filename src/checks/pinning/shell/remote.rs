@@ -235,10 +235,17 @@ pub(super) fn run_paths(t: &str) -> Vec<String> {
         };
         let mut cand = Some(first.as_str());
         if INTERPRETERS.contains(&first.to_ascii_lowercase().as_str()) {
-            cand = ws[k + 1..]
+            let rest = &ws[k + 1..];
+            // `pwsh -ExecutionPolicy Bypass -File x.ps1`: the word after `-File`.
+            let file = rest
                 .iter()
-                .map(|(w, _)| w.as_str())
-                .find(|w| !w.starts_with('-'));
+                .position(|(w, _)| w.eq_ignore_ascii_case("-file"))
+                .and_then(|i| rest.get(i + 1));
+            cand = file.map(|(w, _)| w.as_str()).or_else(|| {
+                rest.iter()
+                    .map(|(w, _)| w.as_str())
+                    .find(|w| !w.starts_with('-'))
+            });
         }
         if let Some(c) = cand {
             out.push(unquote(c).to_owned());
