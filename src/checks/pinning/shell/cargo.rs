@@ -58,14 +58,11 @@ pub(super) fn cargo(args: &[(String, usize)]) -> Vec<Loose> {
         return names
             .into_iter()
             .filter(|(n, _)| !is_var_or_template(n))
-            .map(|(name, at)| Loose { name, at })
+            .map(|(name, at)| Loose::new(name, at))
             .collect();
     }
     if !has("--locked") && !is_var_or_template(&first) {
-        return vec![Loose {
-            name: "--locked".to_owned(),
-            at: first_at,
-        }];
+        return vec![Loose::new("--locked".to_owned(), first_at)];
     }
     Vec::new()
 }

@@ -13,10 +13,7 @@ pub(super) fn gem(args: &[(String, usize)]) -> Vec<Loose> {
     args.iter()
         .filter(|(w, _)| !w.starts_with('-') && !is_var_or_template(w) && !w.contains(':'))
         .filter(|(w, _)| !w.ends_with(".gem"))
-        .map(|(w, at)| Loose {
-            name: unquote(w).to_owned(),
-            at: *at,
-        })
+        .map(|(w, at)| Loose::new(unquote(w).to_owned(), *at))
         .take(8)
         .collect()
 }

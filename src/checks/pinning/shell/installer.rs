@@ -3,13 +3,27 @@
 
 use std::ops::Range;
 
-use super::lex::{Logical, unquote, words};
+use super::lex::{Flags, Logical, positionals, unquote, words};
 use super::{Cx, Detect, cargo, gem, go, npm, nuget, os_packages, pip};
+use crate::finding::Severity;
 
 /// An unpinned package: the word, its offset in the line.
 pub(super) struct Loose {
     pub(super) name: String,
     pub(super) at: usize,
+    /// Why the package may still be pinned after all, which makes its finding a note
+    /// with this reason instead of the rule's finding.
+    pub(super) unsure: Option<&'static str>,
+}
+
+impl Loose {
+    pub(super) fn new(name: impl Into<String>, at: usize) -> Self {
+        Loose {
+            name: name.into(),
+            at,
+            unsure: None,
+        }
+    }
 }
 
 /// The package managers whose installs are checked.
@@ -29,9 +43,13 @@ enum Installer {
     Choco,
     /// `dotnet tool install`.
     Dotnet,
-    /// `apt-get install`, `apt install`.
+    /// `apt-get install`, `apt install`, `aptitude install`.
     Apt,
     Apk,
+    /// `yum`, `dnf`, `microdnf`, `tdnf install`.
+    Rpm,
+    /// `zypper install`, `zypper in`.
+    Zypper,
     /// `conda`, `mamba`, `micromamba install`.
     Conda,
 }
@@ -45,6 +63,27 @@ impl Installer {
         let cmd = lower(0)?;
         let cmd = cmd.rsplit('/').next().unwrap_or(&cmd).to_owned();
         let cmd = cmd.strip_suffix(".exe").unwrap_or(&cmd).to_owned();
+        // Distribution package managers take their options before the subcommand too
+        // (`apt-get -qq -y install`, `apk --no-cache add`, `zypper -n in`).
+        let os = match cmd.as_str() {
+            "apt-get" | "apt" | "aptitude" => {
+                Some((Self::Apt, os_packages::APT_OPTIONS, "install"))
+            }
+            "apk" => Some((Self::Apk, os_packages::APK_OPTIONS, "add")),
+            "yum" | "dnf" | "dnf5" | "microdnf" | "tdnf" => {
+                Some((Self::Rpm, os_packages::RPM_OPTIONS, "install"))
+            }
+            "zypper" => Some((Self::Zypper, os_packages::ZYPPER_OPTIONS, "install")),
+            _ => None,
+        };
+        if let Some((installer, options, install)) = os {
+            let (sub, at) = positionals(&ws[1..], Flags::unix(options)).next()?;
+            let sub = unquote(sub).to_ascii_lowercase();
+            let is_install = sub == install || (installer == Self::Zypper && sub == "in");
+            // The arguments start after the subcommand.
+            let start = ws.iter().position(|(_, a)| *a == at)? + 1;
+            return is_install.then_some((installer, start));
+        }
         let found = match cmd.as_str() {
             "pip" | "pip3" | "pipx" if lower(1).as_deref() == Some("install") => (Self::Pip, 2),
             "python" | "python3" | "py"
@@ -95,8 +134,6 @@ impl Installer {
             {
                 (Self::Dotnet, 3)
             }
-            "apt-get" | "apt" if lower(1).as_deref() == Some("install") => (Self::Apt, 2),
-            "apk" if lower(1).as_deref() == Some("add") => (Self::Apk, 2),
             "conda" | "mamba" | "micromamba" if lower(1).as_deref() == Some("install") => {
                 (Self::Conda, 2)
             }
@@ -112,13 +149,15 @@ impl Installer {
             Self::Uvx => pip::uvx(args),
             Self::Npm => npm::npm(args),
             Self::Npx => npm::npx(cx, args),
-            Self::Go => go::go(args),
+            Self::Go => go::go(cx, args),
             Self::Gem => gem::gem(args),
             Self::Cargo => cargo::cargo(args),
             Self::Choco => nuget::choco(args),
             Self::Dotnet => nuget::dotnet(args),
             Self::Apt => os_packages::apt(args),
             Self::Apk => os_packages::apk(args),
+            Self::Rpm => os_packages::rpm(args),
+            Self::Zypper => os_packages::zypper(args),
             Self::Conda => os_packages::conda(args),
         }
     }
@@ -127,7 +166,7 @@ impl Installer {
     fn report(self, loose: &[Loose], command: &str) -> (Detect, String) {
         let names: Vec<String> = loose.iter().map(|l| format!("`{}`", l.name)).collect();
         match self {
-            Self::Apt | Self::Apk => (
+            Self::Apt | Self::Apk | Self::Rpm | Self::Zypper => (
                 Detect::OsPackageUnpinned,
                 format!(
                     "{} installed by `{command}` without a version: the distribution's current package is used",
@@ -172,17 +211,43 @@ pub(super) fn installs(cx: &mut Cx<'_>, line: &Logical, seg: Range<usize>) {
         return;
     };
     let args = &ws[start..];
-    let loose = installer.loose(cx, args);
-    let Some(first) = loose.first() else { return };
-    let at = base + first.at;
-    let range = line.orig_range(at..at + first.name.len().max(1));
-    // `go`'s arguments start with its subcommand: show it.
-    let shown = (start + usize::from(installer == Installer::Go)).min(ws.len());
-    let command = ws[..shown]
-        .iter()
-        .map(|(w, _)| w.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let (detect, msg) = installer.report(&loose, &command);
-    cx.report(detect, range, msg);
+    let (unsure, loose): (Vec<Loose>, Vec<Loose>) = installer
+        .loose(cx, args)
+        .into_iter()
+        .partition(|l| l.unsure.is_some());
+    let command = match installer {
+        // The tool and its subcommand, without the options between them.
+        Installer::Apt | Installer::Apk | Installer::Rpm | Installer::Zypper => {
+            format!("{} {}", ws[0].0, ws[start - 1].0)
+        }
+        _ => {
+            // `go`'s arguments start with its subcommand: show it.
+            let shown = (start + usize::from(installer == Installer::Go)).min(ws.len());
+            ws[..shown]
+                .iter()
+                .map(|(w, _)| w.as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    };
+    if let Some(first) = loose.first() {
+        let (detect, msg) = installer.report(&loose, &command);
+        cx.report(detect, place(line, base, first), msg);
+    }
+    for l in &unsure {
+        let (detect, msg) = installer.report(std::slice::from_ref(l), &command);
+        let why = l.unsure.unwrap_or_default();
+        cx.report_with(
+            detect,
+            place(line, base, l),
+            format!("{msg}, unless {why}"),
+            Some(Severity::Note),
+        );
+    }
+}
+
+/// Where a package is in the file.
+fn place(line: &Logical, base: usize, l: &Loose) -> Range<usize> {
+    let at = base + l.at;
+    line.orig_range(at..at + l.name.len().max(1))
 }

@@ -3,7 +3,7 @@
 
 use super::installer::Loose;
 use super::lex::{Flags, is_var_or_template, positionals, unquote};
-use super::{Cx, EXACT_SEMVER};
+use super::{Cx, EXACT_SEMVER, nearest};
 use crate::checks::pinning::refs::contains_full_sha;
 
 fn npm_spec_pinned(spec: &str) -> bool {
@@ -42,10 +42,7 @@ pub(super) fn npm(args: &[(String, usize)]) -> Vec<Loose> {
     let mut out = Vec::new();
     for (w, at) in positionals(args, Flags::unix(WITH_VALUE)) {
         if !npm_spec_pinned(w) {
-            out.push(Loose {
-                name: unquote(w).to_owned(),
-                at,
-            });
+            out.push(Loose::new(unquote(w).to_owned(), at));
         }
     }
     out
@@ -82,34 +79,14 @@ pub(super) fn npx(cx: &Cx<'_>, args: &[(String, usize)]) -> Vec<Loose> {
     packages
         .into_iter()
         .filter(|(p, _)| !npm_spec_pinned(p) && !local_npm_dependency(cx, unquote(p)))
-        .map(|(p, at)| Loose {
-            name: unquote(&p).to_owned(),
-            at,
-        })
+        .map(|(p, at)| Loose::new(unquote(&p).to_owned(), at))
         .collect()
 }
 
 /// Whether the nearest `package.json` above the file declares `name` (then `npx` runs the
 /// locked local copy).
 fn local_npm_dependency(cx: &Cx<'_>, name: &str) -> bool {
-    let mut dir = cx.file.path().rsplit_once('/').map_or("", |(d, _)| d);
-    let needle = format!("\"{name}\"");
-    loop {
-        let path = if dir.is_empty() {
-            "package.json".to_owned()
-        } else {
-            format!("{dir}/package.json")
-        };
-        if let Some(entry) = cx.repo.file(&path)
-            && let Some(f) = cx.repo.read_for_scan(entry)
-        {
-            return f.text().contains(&needle);
-        }
-        if dir.is_empty() || dir.contains("{{") {
-            return false;
-        }
-        dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
-    }
+    nearest(cx, "package.json").is_some_and(|f| f.text().contains(&format!("\"{name}\"")))
 }
 
 #[cfg(test)]

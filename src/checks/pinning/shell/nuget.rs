@@ -66,10 +66,7 @@ fn versioned_by_flag(
         .filter(|(w, _)| {
             !is_var_or_template(w) && !w.ends_with(".config") && !w.ends_with(".nupkg")
         })
-        .map(|(w, at)| Loose {
-            name: unquote(w).to_owned(),
-            at,
-        })
+        .map(|(w, at)| Loose::new(unquote(w).to_owned(), at))
         .collect()
 }
 

@@ -60,20 +60,14 @@ pub(super) fn pip(args: &[(String, usize)]) -> Vec<Loose> {
             } => {
                 let v = unquote(value);
                 if (v.contains("://") || v.starts_with("git+")) && !contains_full_sha(v) {
-                    out.push(Loose {
-                        name: v.to_owned(),
-                        at,
-                    });
+                    out.push(Loose::new(v.to_owned(), at));
                 }
             }
             Arg::Value { .. } => {}
             Arg::Word(w, at) => {
                 let spec = unquote(w);
                 if !pip_pinned(spec) {
-                    out.push(Loose {
-                        name: spec.to_owned(),
-                        at,
-                    });
+                    out.push(Loose::new(spec.to_owned(), at));
                 }
             }
         }
@@ -91,10 +85,7 @@ pub(super) fn uvx(args: &[(String, usize)]) -> Vec<Loose> {
             return args
                 .get(i)
                 .filter(|(v, _)| !pip_pinned(unquote(v)))
-                .map(|(v, at)| Loose {
-                    name: unquote(v).to_owned(),
-                    at: *at,
-                })
+                .map(|(v, at)| Loose::new(unquote(v).to_owned(), *at))
                 .into_iter()
                 .collect();
         }
@@ -104,10 +95,7 @@ pub(super) fn uvx(args: &[(String, usize)]) -> Vec<Loose> {
         return if pip_pinned(unquote(w)) {
             Vec::new()
         } else {
-            vec![Loose {
-                name: unquote(w).to_owned(),
-                at,
-            }]
+            vec![Loose::new(unquote(w).to_owned(), at)]
         };
     }
     Vec::new()

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
-use super::lex::{Logical, segments, unquote, words};
+use super::lex::{Byte, Logical, classify, is_assignment, segments, unquote, words};
 use super::{Cx, Detect};
 use crate::checks::pinning::refs::contains_full_sha;
 use crate::static_regex;
@@ -24,14 +24,32 @@ static_regex!(
 );
 static_regex!(URL = r#"https?://[^\s"'`)]+"#);
 
+/// Whether the hit `h` of a line is code the shell runs: its start and its operator (the
+/// pipe, `<(`, `$(`) outside quotes. Quoted text is an argument (`echo "curl … | sh"` is
+/// an install hint); a string handed to a shell to run (`sh -c "…"`) is checked as a
+/// line of its own ([`super::nested`]).
+fn runs(kinds: &[Byte], snippet: &str, start: usize) -> bool {
+    let code = |i: usize| kinds.get(i) == Some(&Byte::Code);
+    let op = ["|", "<(", "$("]
+        .iter()
+        .filter_map(|op| snippet.find(op))
+        .min()
+        .map(|p| start + p);
+    code(start) && op.is_none_or(code)
+}
+
 fn remote_pipes(cx: &mut Cx<'_>, line: &Logical) {
     let t = line.text.as_str();
+    let kinds = classify(t);
     // Start → end of the hits so far, which never overlap: a match overlaps one of them
     // exactly when it overlaps the last one that starts before its end.
     let mut hits: BTreeMap<usize, usize> = BTreeMap::new();
     for re in [&*PIPE_TO_SHELL, &*PROCESS_SUBST, &*COMMAND_SUBST, &*PS_IEX] {
         for m in re.find_iter(t) {
             crate::work::add(1);
+            if !runs(&kinds, m.as_str(), m.start()) {
+                continue;
+            }
             if hits
                 .range(..m.end())
                 .next_back()
@@ -101,10 +119,15 @@ static_regex!(
 
 fn find_downloads(line: &Logical, idx: usize, out: &mut Vec<Download>) {
     let t = line.text.as_str();
+    let kinds = classify(t);
+    let code = |i: usize| kinds.get(i) == Some(&Byte::Code);
     for c in CURL.captures_iter(t) {
         let (Some(tool), Some(args_m)) = (c.get(1), c.get(2)) else {
             continue;
         };
+        if !code(tool.start()) {
+            continue;
+        }
         let args = words(args_m.as_str());
         let is_wget = tool.as_str().eq_ignore_ascii_case("wget");
         let url = args
@@ -155,6 +178,9 @@ fn find_downloads(line: &Logical, idx: usize, out: &mut Vec<Download>) {
     }
     for c in PS_DOWNLOAD.captures_iter(t) {
         let Some(m) = c.get(0) else { continue };
+        if !code(m.start()) {
+            continue;
+        }
         let (url, path) = match (c.get(1), c.get(2), c.get(3)) {
             (Some(p), _, _) => (URL.find(m.as_str()).map_or("", |u| u.as_str()), p.as_str()),
             (None, Some(u), Some(p)) => (u.as_str(), p.as_str()),
@@ -189,6 +215,44 @@ const INTERPRETERS: &[&str] = &[
     "pwsh.exe",
     "&",
 ];
+
+/// The files the simple commands of a line run: the command itself (`./tool`, after any
+/// `sudo` and variable assignments), or the script given to an interpreter (`sh x.sh`).
+/// Reading a file (`cat token`, `jq . data.json`) runs nothing.
+pub(super) fn run_paths(t: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for seg in segments(t) {
+        let ws = words(&t[seg]);
+        let mut k = 0;
+        while k < ws.len()
+            && (matches!(ws[k].0.as_str(), "sudo" | "exec" | "time" | "command")
+                || is_assignment(&ws[k].0))
+        {
+            k += 1;
+        }
+        let Some((first, _)) = ws.get(k) else {
+            continue;
+        };
+        let mut cand = Some(first.as_str());
+        if INTERPRETERS.contains(&first.to_ascii_lowercase().as_str()) {
+            let rest = &ws[k + 1..];
+            // `pwsh -ExecutionPolicy Bypass -File x.ps1`: the word after `-File`.
+            let file = rest
+                .iter()
+                .position(|(w, _)| w.eq_ignore_ascii_case("-file"))
+                .and_then(|i| rest.get(i + 1));
+            cand = file.map(|(w, _)| w.as_str()).or_else(|| {
+                rest.iter()
+                    .map(|(w, _)| w.as_str())
+                    .find(|w| !w.starts_with('-'))
+            });
+        }
+        if let Some(c) = cand {
+            out.push(unquote(c).to_owned());
+        }
+    }
+    out
+}
 
 /// The downloads of a [`super::Session`] so far, to find the command that runs one.
 #[derive(Default)]
@@ -225,24 +289,8 @@ impl Downloads {
         if self.by_path.is_empty() {
             return;
         }
-        for seg in segments(&line.text) {
-            let ws = words(&line.text[seg.clone()]);
-            let mut k = 0;
-            while k < ws.len() && matches!(ws[k].0.as_str(), "sudo" | "exec" | "time" | "command") {
-                k += 1;
-            }
-            let Some((first, _)) = ws.get(k) else {
-                continue;
-            };
-            let mut cand = Some(first.as_str());
-            if INTERPRETERS.contains(&first.to_ascii_lowercase().as_str()) {
-                cand = ws[k + 1..]
-                    .iter()
-                    .map(|(w, _)| w.as_str())
-                    .find(|w| !w.starts_with('-'));
-            }
-            let Some(cand) = cand else { continue };
-            let cand = unquote(cand);
+        for cand in run_paths(&line.text) {
+            let cand = cand.as_str();
             // The saved paths that running `cand` runs: itself, with or without `./`.
             let keys = [
                 Some(cand.to_owned()),
