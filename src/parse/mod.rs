@@ -2,4 +2,5 @@
 //! through these and report at the byte ranges they return.
 
 pub mod template;
+pub mod templated_yaml;
 pub mod yaml;

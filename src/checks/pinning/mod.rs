@@ -26,6 +26,7 @@ use crate::source::SourceFile;
 use crate::walk::{FileEntry, Repo};
 
 mod dockerfile;
+mod helm;
 mod manifests;
 mod refs;
 mod shell;
@@ -106,6 +107,7 @@ fn classify(path: &str) -> Option<FileKind> {
     }
     // Templated file names keep their real extension before a template suffix.
     let base = crate::dockerignore::discover::untemplated(&lower);
+    let base = base.strip_suffix(".gotmpl").unwrap_or(base);
     if base.ends_with(".yml") || base.ends_with(".yaml") {
         if base == "pnpm-lock.yaml" || base.ends_with(".lock.yaml") {
             return None;
@@ -143,6 +145,11 @@ fn classify(path: &str) -> Option<FileKind> {
     }
 }
 
+/// Whether the family reads the file at `path` as YAML.
+fn is_yaml(path: &str) -> bool {
+    classify(path) == Some(FileKind::Yaml)
+}
+
 struct Pinning {
     rules: HashMap<Detect, Vec<(RuleIdx, Params)>>,
 }
@@ -167,6 +174,7 @@ impl Check for Pinning {
             rules: &self.rules,
             out,
             vars: None,
+            reported: Reported::default(),
         };
         match kind {
             FileKind::Dockerfile => dockerfile::check(&mut cx),
@@ -193,6 +201,37 @@ pub(crate) struct Cx<'a> {
     rules: &'a HashMap<Detect, Vec<(RuleIdx, Params)>>,
     out: &'a mut Vec<Finding>,
     vars: Option<vars::Vars>,
+    reported: Reported,
+}
+
+/// Where the file's findings were reported: text reached several times (through YAML
+/// anchors, aliases and merge keys, by jobs sharing a template) is reported once per rule.
+#[derive(Default)]
+struct Reported {
+    /// (rule, range of the source text, reported at an `*alias`).
+    at: Vec<(RuleIdx, Range<usize>, bool)>,
+    /// The range of each `*alias` → the range of the value it names.
+    aliases: HashMap<(usize, usize), Range<usize>>,
+}
+
+impl Reported {
+    /// Whether `rule` reports at `range` for the first time; records it. An `*alias` stands
+    /// for the text it names: once that text (or another use of it) was reported, it is not.
+    fn first(&mut self, rule: RuleIdx, range: &Range<usize>) -> bool {
+        let (source, alias) = match self.aliases.get(&(range.start, range.end)) {
+            Some(s) => (s.clone(), true),
+            None => (range.clone(), false),
+        };
+        let overlaps = |s: &Range<usize>| s.start < source.end && source.start < s.end;
+        let seen = self
+            .at
+            .iter()
+            .any(|(r, s, a)| *r == rule && (*s == source || ((alias || *a) && overlaps(s))));
+        if !seen {
+            self.at.push((rule, source, alias));
+        }
+        !seen
+    }
 }
 
 impl<'a> Cx<'a> {
@@ -205,7 +244,8 @@ impl<'a> Cx<'a> {
         self.file.text()
     }
 
-    /// Report `message` at `range` of the file for every rule detecting `d`.
+    /// Report `message` at `range` of the file for every rule detecting `d`, once per rule
+    /// and range.
     pub fn report(&mut self, d: Detect, range: Range<usize>, message: impl Into<String>) {
         self.report_with(d, range, message, None);
     }
@@ -219,6 +259,11 @@ impl<'a> Cx<'a> {
         severity: Option<Severity>,
     ) {
         self.report_to(d, |_| true, range, message, severity);
+    }
+
+    /// Record that the `*alias` at `at` names the value written at `source`.
+    pub fn alias(&mut self, at: Range<usize>, source: Range<usize>) {
+        self.reported.aliases.insert((at.start, at.end), source);
     }
 
     /// Whether a rule detecting `d` has parameters that `wants`.
@@ -244,7 +289,7 @@ impl<'a> Cx<'a> {
         let message = message.into();
         let range = range.start.min(self.file.text().len())..range.end.min(self.file.text().len());
         for &(rule, ref params) in rules {
-            if !wants(params) {
+            if !wants(params) || !self.reported.first(rule, &range) {
                 continue;
             }
             let mut f = Finding::span(rule, self.file, range.clone(), message.clone());

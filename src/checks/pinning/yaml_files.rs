@@ -2,17 +2,19 @@
 //! compose files, Kubernetes manifests and Helm values, GitLab CI, pre-commit, Helm
 //! `Chart.yaml`.
 //!
-//! Template tags are blanked first ([`template::neutralise`]); a file that still does not
-//! parse is reported and then checked line by line, so no reference hides behind a tag.
+//! A file is parsed as written, then with its template tags blanked
+//! ([`templated_yaml::parse`]); a file that still does not parse is reported and then
+//! checked line by line, so no reference hides behind a tag. A Helm template that does not
+//! parse is not reported itself: its chart is ([`helm`]).
 
 use std::ops::Range;
 
 use super::refs::{self, RefKind, Resolved};
 use super::shell::{self, EXACT_SEMVER};
-use super::{Cx, Detect};
+use super::{Cx, Detect, helm};
 use crate::finding::Severity;
-use crate::parse::template;
-use crate::parse::yaml::{self, Node, scalar_range};
+use crate::parse::yaml::{Node, scalar_range};
+use crate::parse::{template, templated_yaml};
 use crate::static_regex;
 use crate::util::is_commit_sha;
 
@@ -23,19 +25,6 @@ static_regex!(
 
 pub(crate) fn check(cx: &mut Cx<'_>) {
     let text = cx.text();
-    if !RELEVANT.is_match(text) {
-        return;
-    }
-    let templated = template::has_template(text) || text.contains("$default-branch");
-    let neutral = template::neutralise(text);
-    let docs = match yaml::parse(&neutral) {
-        Ok(docs) => docs,
-        Err(e) => {
-            invalid(cx, &e, templated);
-            line_scan(cx);
-            return;
-        }
-    };
     let name = cx
         .file
         .path()
@@ -43,6 +32,24 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase();
+    if cx.file.path().rsplit('/').next() == Some("Chart.yaml") {
+        helm::templates_note(cx, |t| RELEVANT.is_match(t));
+    }
+    if !RELEVANT.is_match(text) {
+        return;
+    }
+    let docs = match templated_yaml::parse(text) {
+        Ok(parsed) => parsed.docs,
+        Err(e) => {
+            // A Helm template is YAML only once rendered: its chart says so, once.
+            if helm::chart_of(cx.repo, cx.file.path()).is_none() {
+                invalid(cx, &e);
+            }
+            line_scan(cx);
+            return;
+        }
+    };
+    aliases(cx, &docs);
     for doc in &docs {
         let Some(top) = doc.as_map() else { continue };
         let has = |k: &str| top.iter().any(|(key, _)| key.str() == Some(k));
@@ -68,27 +75,43 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
     }
 }
 
-fn invalid(cx: &mut Cx<'_>, e: &yaml::Error, templated: bool) {
-    let text = cx.text();
-    let offset = match (e.line, e.column) {
-        (Some(l), c) => {
-            let r = cx.file.line_range(l);
-            let col = c.unwrap_or(1).saturating_sub(1) as usize;
-            let line = &text[r.clone()];
-            r.start + line.char_indices().nth(col).map_or(line.len(), |(i, _)| i)
+/// Tell the context which `*alias` names which written value: a value is reported once,
+/// however many aliases use it.
+fn aliases(cx: &mut Cx<'_>, docs: &[Node]) {
+    fn walk(cx: &mut Cx<'_>, text: &str, node: &Node, depth: usize) {
+        if depth > 128 {
+            return;
         }
-        _ => 0,
-    };
-    let (msg, sev) = if templated {
+        if node.str().is_some() && node.span != node.defined {
+            cx.alias(node.span.clone(), scalar_range(text, &node.defined));
+        }
+        for (k, v) in node.as_map().unwrap_or_default() {
+            walk(cx, text, k, depth + 1);
+            walk(cx, text, v, depth + 1);
+        }
+        for i in node.items() {
+            walk(cx, text, i, depth + 1);
+        }
+    }
+    let text = cx.text();
+    for doc in docs {
+        walk(cx, text, doc, 0);
+    }
+}
+
+fn invalid(cx: &mut Cx<'_>, e: &templated_yaml::Invalid) {
+    let offset = e.offset.min(cx.text().len());
+    let error = &e.error;
+    let (msg, sev) = if e.templated {
         (
             format!(
-                "not valid YAML even with template tags blanked ({e}); checked line by line instead"
+                "not valid YAML even with template tags blanked ({error}); checked line by line instead"
             ),
             Some(Severity::Note),
         )
     } else {
         (
-            format!("not valid YAML ({e}); checked line by line instead"),
+            format!("not valid YAML ({error}); checked line by line instead"),
             None,
         )
     };
