@@ -41,3 +41,8 @@ fn no_duplicates(case: &str) {
         assert!(seen.insert(key.clone()), "reported twice: {key:?}");
     }
 }
+
+#[test]
+fn kubernetes_manifests_in_json() {
+    check_case("yaml-json-manifests");
+}

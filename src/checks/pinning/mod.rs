@@ -7,8 +7,8 @@
 //! classified once by name (and, for YAML, by content) and handed to the module that
 //! understands it:
 //!
-//! - [`yaml_files`]: GitHub workflows and actions, compose, Kubernetes/Helm, GitLab CI,
-//!   pre-commit, Helm `Chart.yaml`;
+//! - [`yaml_files`]: GitHub workflows and actions, compose, Kubernetes/Helm (also
+//!   manifests written in JSON), GitLab CI, pre-commit, Helm `Chart.yaml`;
 //! - [`dockerfile`]: `FROM`, `COPY --from`, remote `ADD`, `RUN`;
 //! - [`shell`]: commands in scripts, `run:` blocks and `RUN` instructions;
 //! - [`manifests`]: lockfiles, requirements files, Terraform modules.
@@ -97,6 +97,8 @@ enum FileKind {
     Pyproject,
     Terraform,
     DevContainer,
+    /// Any other JSON file: a Kubernetes manifest when its content says so.
+    Json,
 }
 
 fn classify(path: &str) -> Option<FileKind> {
@@ -141,6 +143,7 @@ fn classify(path: &str) -> Option<FileKind> {
         "pyproject.toml" => Some(FileKind::Pyproject),
         "devcontainer.json" | ".devcontainer.json" => Some(FileKind::DevContainer),
         _ if base.ends_with(".tf") => Some(FileKind::Terraform),
+        _ if base.ends_with(".json") => Some(FileKind::Json),
         _ => None,
     }
 }
@@ -190,6 +193,7 @@ impl Check for Pinning {
             FileKind::Pyproject => manifests::pyproject(&mut cx),
             FileKind::Terraform => manifests::terraform(&mut cx),
             FileKind::DevContainer => manifests::devcontainer(&mut cx),
+            FileKind::Json => yaml_files::json_manifest(&mut cx),
         }
     }
 }

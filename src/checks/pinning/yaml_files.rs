@@ -75,6 +75,35 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
     }
 }
 
+/// A Kubernetes manifest written in JSON (`kind` and `apiVersion` at its top, or a `List`
+/// of such `items`): its images, as in a YAML manifest (JSON is YAML to the parser). Any
+/// other JSON file (`package.json`, lockfiles, `cookiecutter.json`, schemas) is left alone.
+pub(crate) fn json_manifest(cx: &mut Cx<'_>) {
+    let text = cx.text();
+    let keys = ["\"apiVersion\"", "\"kind\"", "\"image\""];
+    if !keys.iter().all(|k| text.contains(k)) {
+        return;
+    }
+    // Not JSON (JSON with comments, a fragment): nothing to say about it here.
+    let Ok(parsed) = templated_yaml::parse(text) else {
+        return;
+    };
+    for doc in &parsed.docs {
+        if is_manifest(doc) || doc.get("items").is_some_and(|i| i.items().any(is_manifest)) {
+            images_anywhere(cx, doc, 0, true);
+        }
+    }
+}
+
+fn is_manifest(doc: &Node) -> bool {
+    let text = |k: &str| {
+        doc.get(k)
+            .and_then(Node::str)
+            .is_some_and(|v| !v.is_empty())
+    };
+    text("apiVersion") && text("kind")
+}
+
 /// Tell the context which `*alias` names which written value: a value is reported once,
 /// however many aliases use it.
 fn aliases(cx: &mut Cx<'_>, docs: &[Node]) {
