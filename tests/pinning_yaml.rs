@@ -46,3 +46,8 @@ fn no_duplicates(case: &str) {
 fn kubernetes_manifests_in_json() {
     check_case("yaml-json-manifests");
 }
+
+#[test]
+fn what_parses_of_an_invalid_file_is_checked_as_yaml() {
+    check_case("yaml-fallback");
+}

@@ -4,3 +4,4 @@
 pub mod template;
 pub mod templated_yaml;
 pub mod yaml;
+pub mod yaml_parts;

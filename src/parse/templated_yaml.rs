@@ -11,6 +11,7 @@ use std::ops::Range;
 
 use super::template;
 use super::yaml::{self, Node, Value};
+use super::yaml_parts;
 
 /// How a text parsed.
 #[derive(Debug)]
@@ -41,7 +42,7 @@ pub fn parse(text: &str) -> Result<Parsed, Invalid> {
         Ok(mut docs) => {
             if text.contains("{{") {
                 docs.iter_mut()
-                    .for_each(|d| placeholders_as_scalars(d, text, 0));
+                    .for_each(|d| placeholders_as_scalars(d, text));
             }
             return Ok(Parsed {
                 docs,
@@ -74,6 +75,16 @@ pub fn parse(text: &str) -> Result<Parsed, Invalid> {
     }
 }
 
+/// The parts of a text that [`parse`] rejects which parse on their own (with template tags
+/// blanked when it has some), and the ranges of those that do not.
+pub fn parts(text: &str) -> yaml_parts::Parts {
+    if is_templated(text) {
+        yaml_parts::parse(&template::neutralise(text))
+    } else {
+        yaml_parts::parse(text)
+    }
+}
+
 /// The byte offset of an error's line and column in the text that was parsed.
 fn offset_of(text: &str, e: &yaml::Error) -> usize {
     let Some(line) = e.line else { return 0 };
@@ -90,26 +101,16 @@ fn offset_of(text: &str, e: &yaml::Error) -> usize {
 
 /// A value written as a placeholder (`image: {{ cookiecutter.image }}`) reads as valid
 /// YAML, a flow mapping nested in a flow mapping; it is the placeholder's text.
-fn placeholders_as_scalars(node: &mut Node, text: &str, depth: usize) {
-    if depth > 128 {
-        return;
-    }
-    if let Some(r) = placeholder_at(text, node) {
+fn placeholders_as_scalars(doc: &mut Node, text: &str) {
+    doc.walk_mut(&mut |node| {
+        let Some(r) = placeholder_at(text, node) else {
+            return true;
+        };
         node.value = Value::Scalar(text[r.clone()].to_owned());
         node.span = r.clone();
         node.defined = r;
-        return;
-    }
-    match &mut node.value {
-        Value::Seq(items) => items
-            .iter_mut()
-            .for_each(|i| placeholders_as_scalars(i, text, depth + 1)),
-        Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
-            placeholders_as_scalars(k, text, depth + 1);
-            placeholders_as_scalars(v, text, depth + 1);
-        }),
-        Value::Null | Value::Scalar(_) => {}
-    }
+        false
+    });
 }
 
 /// The range of a `{{ … }}` tag read as a flow mapping at `node`.

@@ -83,6 +83,35 @@ impl Node {
     pub fn items(&self) -> impl Iterator<Item = &Node> {
         self.as_seq().unwrap_or_default().iter()
     }
+
+    /// Visit this node and every node below it (keys included), parents first.
+    pub fn walk(&self, visit: &mut impl FnMut(&Node)) {
+        visit(self);
+        match &self.value {
+            Value::Seq(items) => items.iter().for_each(|i| i.walk(visit)),
+            Value::Map(entries) => entries.iter().for_each(|(k, v)| {
+                k.walk(visit);
+                v.walk(visit);
+            }),
+            Value::Null | Value::Scalar(_) => {}
+        }
+    }
+
+    /// Visit this node and, while `visit` returns `true` for their parent, the nodes below
+    /// it (keys included), parents first; `visit` may change them.
+    pub fn walk_mut(&mut self, visit: &mut impl FnMut(&mut Node) -> bool) {
+        if !visit(self) {
+            return;
+        }
+        match &mut self.value {
+            Value::Seq(items) => items.iter_mut().for_each(|i| i.walk_mut(visit)),
+            Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                k.walk_mut(visit);
+                v.walk_mut(visit);
+            }),
+            Value::Null | Value::Scalar(_) => {}
+        }
+    }
 }
 
 /// A file that is not valid YAML (or exceeds the parsing budget).

@@ -38,19 +38,26 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
     if !RELEVANT.is_match(text) {
         return;
     }
-    let docs = match templated_yaml::parse(text) {
-        Ok(parsed) => parsed.docs,
+    match templated_yaml::parse(text) {
+        Ok(parsed) => judge(cx, &parsed.docs, &name),
         Err(e) => {
             // A Helm template is YAML only once rendered: its chart says so, once.
             if helm::chart_of(cx.repo, cx.file.path()).is_none() {
                 invalid(cx, &e);
             }
-            line_scan(cx);
-            return;
+            let parts = templated_yaml::parts(text);
+            judge(cx, &parts.docs, &name);
+            for range in parts.unparsed {
+                line_scan(cx, range);
+            }
         }
-    };
-    aliases(cx, &docs);
-    for doc in &docs {
+    }
+}
+
+/// Check the documents of a file named `name` (lower case) by what they are.
+fn judge(cx: &mut Cx<'_>, docs: &[Node], name: &str) {
+    aliases(cx, docs);
+    for doc in docs {
         let Some(top) = doc.as_map() else { continue };
         let has = |k: &str| top.iter().any(|(key, _)| key.str() == Some(k));
         if has("jobs") && is_workflow(doc) {
@@ -107,24 +114,17 @@ fn is_manifest(doc: &Node) -> bool {
 /// Tell the context which `*alias` names which written value: a value is reported once,
 /// however many aliases use it.
 fn aliases(cx: &mut Cx<'_>, docs: &[Node]) {
-    fn walk(cx: &mut Cx<'_>, text: &str, node: &Node, depth: usize) {
-        if depth > 128 {
-            return;
-        }
-        if node.str().is_some() && node.span != node.defined {
-            cx.alias(node.span.clone(), scalar_range(text, &node.defined));
-        }
-        for (k, v) in node.as_map().unwrap_or_default() {
-            walk(cx, text, k, depth + 1);
-            walk(cx, text, v, depth + 1);
-        }
-        for i in node.items() {
-            walk(cx, text, i, depth + 1);
-        }
-    }
     let text = cx.text();
+    let mut aliases = Vec::new();
     for doc in docs {
-        walk(cx, text, doc, 0);
+        doc.walk(&mut |node| {
+            if node.str().is_some() && node.span != node.defined {
+                aliases.push((node.span.clone(), scalar_range(text, &node.defined)));
+            }
+        });
+    }
+    for (at, source) in aliases {
+        cx.alias(at, source);
     }
 }
 
@@ -134,13 +134,13 @@ fn invalid(cx: &mut Cx<'_>, e: &templated_yaml::Invalid) {
     let (msg, sev) = if e.templated {
         (
             format!(
-                "not valid YAML even with template tags blanked ({error}); checked line by line instead"
+                "not valid YAML even with template tags blanked ({error}); what does not parse was checked line by line"
             ),
             Some(Severity::Note),
         )
     } else {
         (
-            format!("not valid YAML ({error}); checked line by line instead"),
+            format!("not valid YAML ({error}); what does not parse was checked line by line"),
             None,
         )
     };
@@ -628,29 +628,36 @@ fn image_key(cx: &mut Cx<'_>, v: &Node) {
 }
 
 static_regex!(
-    LINE_REF = r#"(?m)^[ \t]*(?:-[ \t]+)?(?:\{[ \t]*)?["']?(uses|image|container|rev)["']?[ \t]*:[ \t]*["']?([^\s"'#,}]+)"#
+    LINE_REF = r#"(?m)^[ \t]*(?:-[ \t]+)?(?:\{[ \t]*)?["']?(uses|image|container|rev)["']?[ \t]*:[ \t]*([^\s#])"#
 );
 
-/// The fallback for a file that does not parse: `uses:`, `image:`, `container:` and
-/// `rev:` values line by line, and shell commands everywhere.
-fn line_scan(cx: &mut Cx<'_>) {
+/// The fallback for the lines of `range`, which do not parse: `uses:`, `image:`,
+/// `container:` and `rev:` values line by line, and shell commands.
+fn line_scan(cx: &mut Cx<'_>, range: Range<usize>) {
     let text = cx.file.text();
+    let Some(part) = text.get(range.clone()) else {
+        return;
+    };
     let precommit = cx.file.path().contains(".pre-commit-config");
     let mut found = Vec::new();
-    for c in LINE_REF.captures_iter(text) {
+    for c in LINE_REF.captures_iter(part) {
         let (Some(key), Some(value)) = (c.get(1), c.get(2)) else {
             continue;
         };
-        found.push((
-            key.as_str().to_owned(),
-            value.as_str().to_owned(),
-            value.range(),
-        ));
+        let value = line_value(part, value.start());
+        let at = range.start + value.start..range.start + value.end;
+        found.push((key.as_str().to_owned(), part[value].to_owned(), at));
     }
     for (key, value, range) in found {
+        if value.is_empty() {
+            continue;
+        }
+        // Template tags are not part of the reference's shape (`{{ .Values.image }}` alone
+        // is no image; `{{ registry }}/app:1` is one).
+        let shape = template::neutralise(&value);
         match key.as_str() {
             "uses" => refs::report_ref(cx, RefKind::Action, &value, range),
-            "image" | "container" if looks_like_image(&value) && !value.ends_with(':') => {
+            "image" | "container" if looks_like_image(&shape) && !value.ends_with(':') => {
                 image_value(cx, &value, range)
             }
             "rev" if precommit && !is_commit_sha(&value) => cx.report(
@@ -661,13 +668,87 @@ fn line_scan(cx: &mut Cx<'_>) {
             _ => {}
         }
     }
-    let len = cx.text().len();
-    shell::check(cx, 0..len);
+    shell::check(cx, range);
+}
+
+/// The value that starts at `start` of `text`: up to its closing quote, or for a plain
+/// value up to a comment, a `,`/`}` of a flow mapping or the line end; template tags are
+/// part of it.
+fn line_value(text: &str, start: usize) -> Range<usize> {
+    let mut start = start;
+    let line = &text[start..];
+    let mut line = &line[..line.find(['\n', '\r']).unwrap_or(line.len())];
+    // An anchor names the value that follows it.
+    if line.starts_with('&') {
+        let skip = line.find([' ', '\t']).map_or(line.len(), |s| {
+            s + line[s..].len() - line[s..].trim_start().len()
+        });
+        start += skip;
+        line = &line[skip..];
+    }
+    let bytes = line.as_bytes();
+    // An alias, a flow collection or a block scalar: no value on this line.
+    let tag = line.starts_with("{{") || line.starts_with("{%");
+    if line.starts_with(['*', '[', '|', '>']) || (line.starts_with('{') && !tag) {
+        return start..start;
+    }
+    if let Some(&q @ (b'"' | b'\'')) = bytes.first() {
+        let end = line[1..].find(q as char).map_or(line.len(), |e| e + 1);
+        return start + 1..start + end;
+    }
+    let mut depth = 0usize;
+    let mut end = line.len();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' if bytes.get(i + 1).is_some_and(|b| matches!(b, b'{' | b'%')) => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' | b'%' if depth > 0 && bytes.get(i + 1) == Some(&b'}') => {
+                depth -= 1;
+                i += 1;
+            }
+            b'#' if depth == 0 && i > 0 && bytes[i - 1].is_ascii_whitespace() => {
+                end = i;
+                break;
+            }
+            b',' | b'}' | b']' if depth == 0 => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    start..start + line[..end].trim_end().len()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_values() {
+        fn v(t: &str) -> &str {
+            &t[line_value(t, 0)]
+        }
+        assert_eq!(v("nginx:1.25 # web\nx"), "nginx:1.25");
+        assert_eq!(
+            v("\"{{ .Values.a }}:{{ .Values.b }}\" # x"),
+            "{{ .Values.a }}:{{ .Values.b }}"
+        );
+        assert_eq!(v("'a b'"), "a b");
+        assert_eq!(
+            v("{{ cookiecutter.registry }}/app:1, name: x }"),
+            "{{ cookiecutter.registry }}/app:1"
+        );
+        assert_eq!(v("node:20 }"), "node:20");
+        assert_eq!(v("&img node:20"), "node:20");
+        assert_eq!(v("*img"), "");
+        assert_eq!(v("{ repository: x }"), "");
+        assert_eq!(v("|\n  a"), "");
+    }
 
     #[test]
     fn interpolation() {
