@@ -32,6 +32,7 @@ mod refs;
 mod shell;
 mod vars;
 mod yaml_files;
+mod yaml_text;
 
 /// What a rule of kind `pinning` detects (its `detect` parameter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
@@ -265,9 +266,20 @@ impl<'a> Cx<'a> {
         self.report_to(d, |_| true, range, message, severity);
     }
 
-    /// Record that the `*alias` at `at` names the value written at `source`.
-    pub fn alias(&mut self, at: Range<usize>, source: Range<usize>) {
-        self.reported.aliases.insert((at.start, at.end), source);
+    /// Learn which `*alias` of the YAML `docs` names which written value: a value is
+    /// reported once, however many aliases use it.
+    pub fn aliases(&mut self, docs: &[crate::parse::yaml::Node]) {
+        let text = self.text();
+        for doc in docs {
+            doc.walk(&mut |node| {
+                if node.str().is_some() && node.span != node.defined {
+                    let source = crate::parse::yaml::scalar_range(text, &node.defined);
+                    self.reported
+                        .aliases
+                        .insert((node.span.start, node.span.end), source);
+                }
+            });
+        }
     }
 
     /// Whether a rule detecting `d` has parameters that `wants`.

@@ -3,16 +3,16 @@
 //! `Chart.yaml`.
 //!
 //! A file is parsed as written, then with its template tags blanked
-//! ([`templated_yaml::parse`]); a file that still does not parse is reported and then
-//! checked line by line, so no reference hides behind a tag. A Helm template that does not
-//! parse is not reported itself: its chart is ([`helm`]).
+//! ([`templated_yaml::parse`]); a file that still does not parse is reported, its entries
+//! that parse on their own are checked as YAML and the rest line by line, so no reference
+//! hides behind a tag. A Helm template that does not parse is not reported itself: its
+//! chart is ([`helm`]). Kubernetes manifests written in JSON are read here too.
 
 use std::ops::Range;
 
 use super::refs::{self, RefKind, Resolved};
 use super::shell::{self, EXACT_SEMVER};
-use super::{Cx, Detect, helm};
-use crate::finding::Severity;
+use super::{Cx, Detect, helm, yaml_text};
 use crate::parse::yaml::{Node, scalar_range};
 use crate::parse::{template, templated_yaml};
 use crate::static_regex;
@@ -43,7 +43,7 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
         Err(e) => {
             // A Helm template is YAML only once rendered: its chart says so, once.
             if helm::chart_of(cx.repo, cx.file.path()).is_none() {
-                invalid(cx, &e);
+                yaml_text::invalid(cx, &e);
             }
             let parts = templated_yaml::parts(text);
             judge(cx, &parts.docs, &name);
@@ -56,7 +56,7 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
 
 /// Check the documents of a file named `name` (lower case) by what they are.
 fn judge(cx: &mut Cx<'_>, docs: &[Node], name: &str) {
-    aliases(cx, docs);
+    cx.aliases(docs);
     for doc in docs {
         let Some(top) = doc.as_map() else { continue };
         let has = |k: &str| top.iter().any(|(key, _)| key.str() == Some(k));
@@ -82,69 +82,35 @@ fn judge(cx: &mut Cx<'_>, docs: &[Node], name: &str) {
     }
 }
 
-/// A Kubernetes manifest written in JSON (`kind` and `apiVersion` at its top, or a `List`
-/// of such `items`): its images, as in a YAML manifest (JSON is YAML to the parser). Any
-/// other JSON file (`package.json`, lockfiles, `cookiecutter.json`, schemas) is left alone.
+/// A Kubernetes manifest written in JSON: its images, as in a YAML manifest.
 pub(crate) fn json_manifest(cx: &mut Cx<'_>) {
-    let text = cx.text();
-    let keys = ["\"apiVersion\"", "\"kind\"", "\"image\""];
-    if !keys.iter().all(|k| text.contains(k)) {
-        return;
+    for doc in &yaml_text::json_manifests(cx.text()) {
+        images_anywhere(cx, doc, 0, true);
     }
-    // Not JSON (JSON with comments, a fragment): nothing to say about it here.
-    let Ok(parsed) = templated_yaml::parse(text) else {
-        return;
-    };
-    for doc in &parsed.docs {
-        if is_manifest(doc) || doc.get("items").is_some_and(|i| i.items().any(is_manifest)) {
-            images_anywhere(cx, doc, 0, true);
+}
+
+/// The fallback for the lines of `range`, which do not parse: `uses:`, `image:`,
+/// `container:` and `rev:` values line by line, and shell commands.
+fn line_scan(cx: &mut Cx<'_>, range: Range<usize>) {
+    let precommit = cx.file.path().contains(".pre-commit-config");
+    for (key, value, range) in yaml_text::line_refs(cx.text(), range.clone()) {
+        // Template tags are not part of the reference's shape (`{{ .Values.image }}` alone
+        // is no image; `{{ registry }}/app:1` is one).
+        let shape = template::neutralise(&value);
+        match key {
+            "uses" => refs::report_ref(cx, RefKind::Action, &value, range),
+            "image" | "container" if looks_like_image(&shape) && !value.ends_with(':') => {
+                image_value(cx, &value, range)
+            }
+            "rev" if precommit && !is_commit_sha(&value) => cx.report(
+                Detect::PrecommitRevMutable,
+                range,
+                format!("`rev: {value}` is a tag or branch, not a commit SHA"),
+            ),
+            _ => {}
         }
     }
-}
-
-fn is_manifest(doc: &Node) -> bool {
-    let text = |k: &str| {
-        doc.get(k)
-            .and_then(Node::str)
-            .is_some_and(|v| !v.is_empty())
-    };
-    text("apiVersion") && text("kind")
-}
-
-/// Tell the context which `*alias` names which written value: a value is reported once,
-/// however many aliases use it.
-fn aliases(cx: &mut Cx<'_>, docs: &[Node]) {
-    let text = cx.text();
-    let mut aliases = Vec::new();
-    for doc in docs {
-        doc.walk(&mut |node| {
-            if node.str().is_some() && node.span != node.defined {
-                aliases.push((node.span.clone(), scalar_range(text, &node.defined)));
-            }
-        });
-    }
-    for (at, source) in aliases {
-        cx.alias(at, source);
-    }
-}
-
-fn invalid(cx: &mut Cx<'_>, e: &templated_yaml::Invalid) {
-    let offset = e.offset.min(cx.text().len());
-    let error = &e.error;
-    let (msg, sev) = if e.templated {
-        (
-            format!(
-                "not valid YAML even with template tags blanked ({error}); what does not parse was checked line by line"
-            ),
-            Some(Severity::Note),
-        )
-    } else {
-        (
-            format!("not valid YAML ({error}); what does not parse was checked line by line"),
-            None,
-        )
-    };
-    cx.report_with(Detect::YamlInvalid, offset..offset, msg, sev);
+    shell::check(cx, range);
 }
 
 /// The original text of a scalar node (quotes excluded) and the byte range to report:
@@ -627,128 +593,9 @@ fn image_key(cx: &mut Cx<'_>, v: &Node) {
     }
 }
 
-static_regex!(
-    LINE_REF = r#"(?m)^[ \t]*(?:-[ \t]+)?(?:\{[ \t]*)?["']?(uses|image|container|rev)["']?[ \t]*:[ \t]*([^\s#])"#
-);
-
-/// The fallback for the lines of `range`, which do not parse: `uses:`, `image:`,
-/// `container:` and `rev:` values line by line, and shell commands.
-fn line_scan(cx: &mut Cx<'_>, range: Range<usize>) {
-    let text = cx.file.text();
-    let Some(part) = text.get(range.clone()) else {
-        return;
-    };
-    let precommit = cx.file.path().contains(".pre-commit-config");
-    let mut found = Vec::new();
-    for c in LINE_REF.captures_iter(part) {
-        let (Some(key), Some(value)) = (c.get(1), c.get(2)) else {
-            continue;
-        };
-        let value = line_value(part, value.start());
-        let at = range.start + value.start..range.start + value.end;
-        found.push((key.as_str().to_owned(), part[value].to_owned(), at));
-    }
-    for (key, value, range) in found {
-        if value.is_empty() {
-            continue;
-        }
-        // Template tags are not part of the reference's shape (`{{ .Values.image }}` alone
-        // is no image; `{{ registry }}/app:1` is one).
-        let shape = template::neutralise(&value);
-        match key.as_str() {
-            "uses" => refs::report_ref(cx, RefKind::Action, &value, range),
-            "image" | "container" if looks_like_image(&shape) && !value.ends_with(':') => {
-                image_value(cx, &value, range)
-            }
-            "rev" if precommit && !is_commit_sha(&value) => cx.report(
-                Detect::PrecommitRevMutable,
-                range,
-                format!("`rev: {value}` is a tag or branch, not a commit SHA"),
-            ),
-            _ => {}
-        }
-    }
-    shell::check(cx, range);
-}
-
-/// The value that starts at `start` of `text`: up to its closing quote, or for a plain
-/// value up to a comment, a `,`/`}` of a flow mapping or the line end; template tags are
-/// part of it.
-fn line_value(text: &str, start: usize) -> Range<usize> {
-    let mut start = start;
-    let line = &text[start..];
-    let mut line = &line[..line.find(['\n', '\r']).unwrap_or(line.len())];
-    // An anchor names the value that follows it.
-    if line.starts_with('&') {
-        let skip = line.find([' ', '\t']).map_or(line.len(), |s| {
-            s + line[s..].len() - line[s..].trim_start().len()
-        });
-        start += skip;
-        line = &line[skip..];
-    }
-    let bytes = line.as_bytes();
-    // An alias, a flow collection or a block scalar: no value on this line.
-    let tag = line.starts_with("{{") || line.starts_with("{%");
-    if line.starts_with(['*', '[', '|', '>']) || (line.starts_with('{') && !tag) {
-        return start..start;
-    }
-    if let Some(&q @ (b'"' | b'\'')) = bytes.first() {
-        let end = line[1..].find(q as char).map_or(line.len(), |e| e + 1);
-        return start + 1..start + end;
-    }
-    let mut depth = 0usize;
-    let mut end = line.len();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'{' if bytes.get(i + 1).is_some_and(|b| matches!(b, b'{' | b'%')) => {
-                depth += 1;
-                i += 1;
-            }
-            b'}' | b'%' if depth > 0 && bytes.get(i + 1) == Some(&b'}') => {
-                depth -= 1;
-                i += 1;
-            }
-            b'#' if depth == 0 && i > 0 && bytes[i - 1].is_ascii_whitespace() => {
-                end = i;
-                break;
-            }
-            b',' | b'}' | b']' if depth == 0 => {
-                end = i;
-                break;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    start..start + line[..end].trim_end().len()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn line_values() {
-        fn v(t: &str) -> &str {
-            &t[line_value(t, 0)]
-        }
-        assert_eq!(v("nginx:1.25 # web\nx"), "nginx:1.25");
-        assert_eq!(
-            v("\"{{ .Values.a }}:{{ .Values.b }}\" # x"),
-            "{{ .Values.a }}:{{ .Values.b }}"
-        );
-        assert_eq!(v("'a b'"), "a b");
-        assert_eq!(
-            v("{{ cookiecutter.registry }}/app:1, name: x }"),
-            "{{ cookiecutter.registry }}/app:1"
-        );
-        assert_eq!(v("node:20 }"), "node:20");
-        assert_eq!(v("&img node:20"), "node:20");
-        assert_eq!(v("*img"), "");
-        assert_eq!(v("{ repository: x }"), "");
-        assert_eq!(v("|\n  a"), "");
-    }
 
     #[test]
     fn interpolation() {
