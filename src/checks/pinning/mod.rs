@@ -13,7 +13,7 @@
 //! - [`shell`]: commands in scripts, `run:` blocks and `RUN` instructions;
 //! - [`manifests`]: lockfiles, requirements files, Terraform modules.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use serde::Deserialize;
@@ -213,8 +213,10 @@ pub(crate) struct Cx<'a> {
 /// anchors, aliases and merge keys, by jobs sharing a template) is reported once per rule.
 #[derive(Default)]
 struct Reported {
-    /// (rule, range of the source text, reported at an `*alias`).
-    at: Vec<(RuleIdx, Range<usize>, bool)>,
+    /// (rule, start, end) of every finding's source text.
+    at: HashSet<(RuleIdx, usize, usize)>,
+    /// (rule, range) of the findings reported at an `*alias` (few): their source text.
+    through_alias: Vec<(RuleIdx, Range<usize>)>,
     /// The range of each `*alias` → the range of the value it names.
     aliases: HashMap<(usize, usize), Range<usize>>,
 }
@@ -223,17 +225,24 @@ impl Reported {
     /// Whether `rule` reports at `range` for the first time; records it. An `*alias` stands
     /// for the text it names: once that text (or another use of it) was reported, it is not.
     fn first(&mut self, rule: RuleIdx, range: &Range<usize>) -> bool {
-        let (source, alias) = match self.aliases.get(&(range.start, range.end)) {
-            Some(s) => (s.clone(), true),
-            None => (range.clone(), false),
-        };
-        let overlaps = |s: &Range<usize>| s.start < source.end && source.start < s.end;
-        let seen = self
-            .at
-            .iter()
-            .any(|(r, s, a)| *r == rule && (*s == source || ((alias || *a) && overlaps(s))));
+        let overlaps = |a: &Range<usize>, b: &Range<usize>| a.start < b.end && b.start < a.end;
+        let source = self.aliases.get(&(range.start, range.end)).cloned();
+        let src = source.clone().unwrap_or_else(|| range.clone());
+        let seen = self.at.contains(&(rule, src.start, src.end))
+            || self
+                .through_alias
+                .iter()
+                .any(|(r, s)| *r == rule && overlaps(s, &src))
+            || (source.is_some()
+                && self
+                    .at
+                    .iter()
+                    .any(|&(r, s, e)| r == rule && overlaps(&(s..e), &src)));
         if !seen {
-            self.at.push((rule, source, alias));
+            self.at.insert((rule, src.start, src.end));
+            if source.is_some() {
+                self.through_alias.push((rule, src));
+            }
         }
         !seen
     }
@@ -327,6 +336,26 @@ impl<'a> Cx<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reported_once_per_source() {
+        let (a, b) = (RuleIdx(0), RuleIdx(1));
+        let mut r = Reported::default();
+        assert!(r.first(a, &(10..20)));
+        assert!(!r.first(a, &(10..20)));
+        assert!(r.first(b, &(10..20)));
+        // Overlapping text without an alias is another finding.
+        assert!(r.first(a, &(12..14)));
+        // `*x` at 50..52 names the value at 8..20: already reported (narrower or not).
+        r.aliases.insert((50, 52), 8..20);
+        assert!(!r.first(a, &(50..52)));
+        // `*y` names a value not reported yet: reported once at its first use.
+        r.aliases.insert((60, 62), 30..40);
+        r.aliases.insert((70, 72), 30..40);
+        assert!(r.first(a, &(60..62)));
+        assert!(!r.first(a, &(70..72)));
+        assert!(!r.first(a, &(32..40)));
+    }
 
     #[test]
     fn dockerfile_names() {
