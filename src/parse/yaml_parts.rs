@@ -12,6 +12,8 @@ use super::yaml::{self, Node, Value};
 
 /// How deep an entry that does not parse is split.
 const MAX_DEPTH: usize = 8;
+/// How many parts of one text are parsed at most; the rest is returned unparsed.
+const MAX_ATTEMPTS: usize = 2_000;
 
 /// What parsed, and what did not.
 #[derive(Debug, Default)]
@@ -25,10 +27,17 @@ pub struct Parts {
 /// Parse what parses of `text`, entry by entry.
 pub fn parse(text: &str) -> Parts {
     let mut parts = Parts::default();
+    let mut attempts = 0;
     for doc in documents(text) {
         let mut root = None;
         let lines = lines(text, doc);
-        split(text, &[], &lines, 0, &mut root, &mut parts.unparsed);
+        let mut split = Split {
+            text,
+            root: &mut root,
+            unparsed: &mut parts.unparsed,
+            attempts: &mut attempts,
+        };
+        split.split(&[], &lines, 0);
         parts.docs.extend(root);
     }
     parts
@@ -68,45 +77,56 @@ fn indent(line: &str) -> Option<usize> {
     (!content.is_empty() && !content.starts_with('#')).then(|| line.len() - rest.len())
 }
 
-/// Parse `body` under `headers`; when it fails, parse its entries one by one.
-fn split(
-    text: &str,
-    headers: &[Range<usize>],
-    body: &[Range<usize>],
-    depth: usize,
-    root: &mut Option<Node>,
-    unparsed: &mut Vec<Range<usize>>,
-) {
-    let Some(whole) = body.first().zip(body.last()).map(|(a, b)| a.start..b.end) else {
-        return;
-    };
-    if body.iter().all(|l| indent(&text[l.clone()]).is_none()) {
-        return;
-    }
-    if let Some(docs) = attempt(text, headers, body) {
-        for doc in docs {
-            match root {
-                Some(r) => merge(r, doc),
-                None => *root = Some(doc),
-            }
+/// One document being parsed part by part.
+struct Split<'t, 'o> {
+    text: &'t str,
+    /// What parsed so far, merged.
+    root: &'o mut Option<Node>,
+    unparsed: &'o mut Vec<Range<usize>>,
+    /// Parts parsed so far in the whole text.
+    attempts: &'o mut usize,
+}
+
+impl Split<'_, '_> {
+    /// Parse `body` under `headers`; when it fails, parse its entries one by one.
+    fn split(&mut self, headers: &[Range<usize>], body: &[Range<usize>], depth: usize) {
+        let text = self.text;
+        let Some(whole) = body.first().zip(body.last()).map(|(a, b)| a.start..b.end) else {
+            return;
+        };
+        if body.iter().all(|l| indent(&text[l.clone()]).is_none()) {
+            return;
         }
-        return;
-    }
-    // A top-level body has no line of its own; an entry's first line is its key.
-    let (own, rest) = match depth {
-        0 => (None, body),
-        _ => (body.first(), &body[1..]),
-    };
-    let entries = entries(text, rest);
-    let splittable = depth < MAX_DEPTH && own.is_none_or(|l| opens_block(&text[l.clone()]));
-    if !splittable || entries.is_empty() {
-        unparsed.push(whole);
-        return;
-    }
-    let mut inner = headers.to_vec();
-    inner.extend(own.cloned());
-    for entry in entries {
-        split(text, &inner, entry, depth + 1, root, unparsed);
+        if *self.attempts >= MAX_ATTEMPTS {
+            self.unparsed.push(whole);
+            return;
+        }
+        *self.attempts += 1;
+        if let Some(docs) = attempt(text, headers, body) {
+            for doc in docs {
+                match self.root {
+                    Some(r) => merge(r, doc),
+                    None => *self.root = Some(doc),
+                }
+            }
+            return;
+        }
+        // A top-level body has no line of its own; an entry's first line is its key.
+        let (own, rest) = match depth {
+            0 => (None, body),
+            _ => (body.first(), &body[1..]),
+        };
+        let entries = entries(text, rest);
+        let splittable = depth < MAX_DEPTH && own.is_none_or(|l| opens_block(&text[l.clone()]));
+        if !splittable || entries.is_empty() {
+            self.unparsed.push(whole);
+            return;
+        }
+        let mut inner = headers.to_vec();
+        inner.extend(own.cloned());
+        for entry in entries {
+            self.split(&inner, entry, depth + 1);
+        }
     }
 }
 
@@ -256,6 +276,21 @@ mod tests {
         assert_eq!(steps.len(), 2);
         assert_eq!(&t[steps[1].get("uses").unwrap().span.clone()], "y@v2");
         assert_eq!(p.unparsed.len(), 1, "{p:?}");
+    }
+
+    #[test]
+    fn parts_are_bounded() {
+        let t: String = (0..3 * MAX_ATTEMPTS)
+            .map(|i| format!("k{i}: [\n"))
+            .collect();
+        let p = parse(&t);
+        assert!(p.docs.is_empty());
+        let lines: usize = p
+            .unparsed
+            .iter()
+            .map(|r| t[r.clone()].lines().count())
+            .sum();
+        assert_eq!(lines, 3 * MAX_ATTEMPTS);
     }
 
     #[test]
