@@ -2,4 +2,6 @@
 //! through these and report at the byte ranges they return.
 
 pub mod template;
+pub mod templated_yaml;
 pub mod yaml;
+pub mod yaml_parts;

@@ -55,16 +55,26 @@ pub fn neutralise(text: &str) -> String {
             }
         };
         let body_start = i + open;
-        let Some(rel) = find(&bytes[body_start..], close) else {
-            break;
-        };
-        let end = body_start + rel + 2;
-        // A tag that starts its line (a block tag, or a Helm `{{- if }}`) becomes blank;
-        // inside a value it becomes `_` so that the value stays one plain scalar.
         let line_start = bytes[..i]
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |p| p + 1);
+        // A tag opened in a comment ends on its line: an unterminated `${{` in a comment
+        // does not swallow what follows.
+        let within = if in_comment(&bytes[line_start..i]) {
+            let line_end =
+                memchr::memchr(b'\n', &bytes[body_start..]).map_or(bytes.len(), |p| body_start + p);
+            &bytes[body_start..line_end]
+        } else {
+            &bytes[body_start..]
+        };
+        let Some(rel) = find(within, close) else {
+            i += open;
+            continue;
+        };
+        let end = body_start + rel + 2;
+        // A tag that starts its line (a block tag, or a Helm `{{- if }}`) becomes blank;
+        // inside a value it becomes `_` so that the value stays one plain scalar.
         // A block tag followed by a space or the line end outputs nothing between tokens
         // (`key:{% if x %} &anchor{% endif %}`): spaces keep the tokens apart as rendered.
         let block = bytes[i + 1] != b'{';
@@ -78,9 +88,17 @@ pub fn neutralise(text: &str) -> String {
         } else {
             fill
         };
+        // The indentation of the lines a tag continues on is kept: a multi-line
+        // `${{ … }}` value stays one plain scalar.
+        let mut indent = false;
         for b in &mut out[i..end] {
-            if *b != b'\n' && *b != b'\r' {
-                *b = fill;
+            match *b {
+                b'\n' | b'\r' => indent = true,
+                b' ' | b'\t' if indent => {}
+                _ => {
+                    indent = false;
+                    *b = fill;
+                }
             }
         }
         i = end;
@@ -88,6 +106,23 @@ pub fn neutralise(text: &str) -> String {
     // Only ASCII bytes were replaced by ASCII bytes and whole tags were replaced: any
     // multi-byte character inside a tag was replaced in full.
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Whether the start of a line, up to a tag, has opened a `#` comment (a `#` at the start
+/// or after a space, outside quotes as far as this line tells).
+fn in_comment(before: &[u8]) -> bool {
+    let mut quote = None;
+    let mut prev = b' ';
+    for &b in before {
+        match (quote, b) {
+            (None, b'#') if prev == b' ' || prev == b'\t' => return true,
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if b == q => quote = None,
+            _ => {}
+        }
+        prev = b;
+    }
+    false
 }
 
 fn find(hay: &[u8], needle: &[u8; 2]) -> Option<usize> {
@@ -112,6 +147,23 @@ mod tests {
     #[test]
     fn unterminated_tag_is_left_alone() {
         assert_eq!(neutralise("a: {{ x"), "a: {{ x");
+    }
+
+    #[test]
+    fn a_tag_in_a_comment_ends_on_its_line() {
+        let t = "# use ${{ secrets.X in CI\nb: 1 # }}\nc: ${{ z }}";
+        assert_eq!(
+            neutralise(t),
+            "# use ${{ secrets.X in CI\nb: 1 # }}\nc: ________"
+        );
+        assert_eq!(neutralise("a: 1 # {{ x }}"), "a: 1 # _______");
+        assert_eq!(neutralise("a: '#' {{ x\n}}"), "a: '#' ____\n__");
+    }
+
+    #[test]
+    fn multi_line_tags_keep_their_indentation() {
+        let t = "if: ${{ a &&\n    b }}\nc: 1";
+        assert_eq!(neutralise(t), "if: ________\n    ____\nc: 1");
     }
 
     #[test]

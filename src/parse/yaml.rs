@@ -17,7 +17,9 @@ use serde_saphyr::{Budget, DuplicateKeyPolicy, Options, Spanned};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub value: Value,
-    /// Byte range in the parsed text where the node is used (for an alias: the `*alias`).
+    /// Byte range in the parsed text where the node is used: for the node an alias names,
+    /// the `*alias`; for anything inside it or copied by a merge key (`<<: *x`), where it is
+    /// written.
     pub span: Range<usize>,
     /// Byte range where the node is defined (for an alias: the anchored node).
     pub defined: Range<usize>,
@@ -80,6 +82,35 @@ impl Node {
     /// Items of a sequence (empty for anything else).
     pub fn items(&self) -> impl Iterator<Item = &Node> {
         self.as_seq().unwrap_or_default().iter()
+    }
+
+    /// Visit this node and every node below it (keys included), parents first.
+    pub fn walk(&self, visit: &mut impl FnMut(&Node)) {
+        visit(self);
+        match &self.value {
+            Value::Seq(items) => items.iter().for_each(|i| i.walk(visit)),
+            Value::Map(entries) => entries.iter().for_each(|(k, v)| {
+                k.walk(visit);
+                v.walk(visit);
+            }),
+            Value::Null | Value::Scalar(_) => {}
+        }
+    }
+
+    /// Visit this node and, while `visit` returns `true` for their parent, the nodes below
+    /// it (keys included), parents first; `visit` may change them.
+    pub fn walk_mut(&mut self, visit: &mut impl FnMut(&mut Node) -> bool) {
+        if !visit(self) {
+            return;
+        }
+        match &mut self.value {
+            Value::Seq(items) => items.iter_mut().for_each(|i| i.walk_mut(visit)),
+            Value::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                k.walk_mut(visit);
+                v.walk_mut(visit);
+            }),
+            Value::Null | Value::Scalar(_) => {}
+        }
     }
 }
 
@@ -216,7 +247,7 @@ fn parse_here(text: &str) -> Result<Vec<Node>, Error> {
         })?;
     Ok(docs
         .into_iter()
-        .map(|d| to_node(d, text))
+        .map(|d| to_node(d, text, false))
         .filter(|n| n.value != Value::Null)
         .collect())
 }
@@ -236,17 +267,33 @@ fn byte_range(loc: serde_saphyr::Location, text: &str) -> Range<usize> {
     start..(start + len).min(text.len())
 }
 
-fn to_node(s: Spanned<Raw>, text: &str) -> Node {
-    let span = byte_range(s.referenced, text);
+/// Convert a parsed node. `replayed` is set inside what an alias or a merge key (`<<: *x`)
+/// replays: only the node an alias names is "used" at the `*alias`; what lies inside it, and
+/// the entries a merge key copies, are used where they are written, so each piece of source
+/// text has one location however many times it is replayed.
+fn to_node(s: Spanned<Raw>, text: &str, replayed: bool) -> Node {
     let defined = byte_range(s.defined, text);
+    let referenced = byte_range(s.referenced, text);
+    let aliased = referenced != defined;
+    let span = if replayed && aliased {
+        defined.clone()
+    } else {
+        referenced
+    };
+    let inner = replayed || aliased;
     let value = match s.value {
         Raw::Null => Value::Null,
         Raw::Scalar(v) => Value::Scalar(v),
-        Raw::Seq(items) => Value::Seq(items.into_iter().map(|i| to_node(i, text)).collect()),
+        Raw::Seq(items) => Value::Seq(items.into_iter().map(|i| to_node(i, text, inner)).collect()),
         Raw::Map(entries) => Value::Map(
             entries
                 .into_iter()
-                .map(|(k, v)| (to_node(k, text), to_node(v, text)))
+                .map(|(k, v)| {
+                    // An entry whose key was replayed came from a merge key.
+                    let merged =
+                        inner || byte_range(k.referenced, text) != byte_range(k.defined, text);
+                    (to_node(k, text, merged), to_node(v, text, merged))
+                })
                 .collect(),
         ),
     };
@@ -389,6 +436,25 @@ mod tests {
         );
         let c = docs[1].get("c").unwrap();
         assert_eq!(text_of(t, c), "1.20");
+    }
+
+    #[test]
+    fn replayed_content_is_located_where_written() {
+        let t = "x: &t\n  image: node:20\n  s: [a]\na:\n  <<: *t\nc: *t\nd: &i b\ne: *i\n";
+        let docs = parse(t).unwrap();
+        let written = |n: &Node| &t[n.span.clone()];
+        let merged = docs[0].get("a").unwrap();
+        assert_eq!(written(merged.get("image").unwrap()), "node:20");
+        assert_eq!(written(merged.entry("image").unwrap().0), "image");
+        assert_eq!(
+            written(merged.get("s").unwrap().items().next().unwrap()),
+            "a"
+        );
+        let aliased = docs[0].get("c").unwrap();
+        assert_eq!(written(aliased), "*t");
+        assert_eq!(written(aliased.get("image").unwrap()), "node:20");
+        // The node an alias names is used at the alias.
+        assert_eq!(written(docs[0].get("e").unwrap()), "*i");
     }
 
     #[test]

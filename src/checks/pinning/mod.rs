@@ -7,13 +7,13 @@
 //! classified once by name (and, for YAML, by content) and handed to the module that
 //! understands it:
 //!
-//! - [`yaml_files`]: GitHub workflows and actions, compose, Kubernetes/Helm, GitLab CI,
-//!   pre-commit, Helm `Chart.yaml`;
+//! - [`yaml_files`]: GitHub workflows and actions, compose, Kubernetes/Helm (also
+//!   manifests written in JSON), GitLab CI, pre-commit, Helm `Chart.yaml`;
 //! - [`dockerfile`]: `FROM`, `COPY --from`, remote `ADD`, `RUN`;
 //! - [`shell`]: commands in scripts, `run:` blocks and `RUN` instructions;
 //! - [`manifests`]: lockfiles, requirements files, Terraform modules.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use serde::Deserialize;
@@ -26,11 +26,13 @@ use crate::source::SourceFile;
 use crate::walk::{FileEntry, Repo};
 
 mod dockerfile;
+mod helm;
 mod manifests;
 mod refs;
 mod shell;
 mod vars;
 mod yaml_files;
+mod yaml_text;
 
 /// What a rule of kind `pinning` detects (its `detect` parameter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
@@ -96,6 +98,8 @@ enum FileKind {
     Pyproject,
     Terraform,
     DevContainer,
+    /// Any other JSON file: a Kubernetes manifest when its content says so.
+    Json,
 }
 
 fn classify(path: &str) -> Option<FileKind> {
@@ -106,6 +110,7 @@ fn classify(path: &str) -> Option<FileKind> {
     }
     // Templated file names keep their real extension before a template suffix.
     let base = crate::dockerignore::discover::untemplated(&lower);
+    let base = base.strip_suffix(".gotmpl").unwrap_or(base);
     if base.ends_with(".yml") || base.ends_with(".yaml") {
         if base == "pnpm-lock.yaml" || base.ends_with(".lock.yaml") {
             return None;
@@ -139,8 +144,14 @@ fn classify(path: &str) -> Option<FileKind> {
         "pyproject.toml" => Some(FileKind::Pyproject),
         "devcontainer.json" | ".devcontainer.json" => Some(FileKind::DevContainer),
         _ if base.ends_with(".tf") => Some(FileKind::Terraform),
+        _ if base.ends_with(".json") => Some(FileKind::Json),
         _ => None,
     }
+}
+
+/// Whether the family reads the file at `path` as YAML.
+fn is_yaml(path: &str) -> bool {
+    classify(path) == Some(FileKind::Yaml)
 }
 
 struct Pinning {
@@ -167,6 +178,7 @@ impl Check for Pinning {
             rules: &self.rules,
             out,
             vars: None,
+            reported: Reported::default(),
         };
         match kind {
             FileKind::Dockerfile => dockerfile::check(&mut cx),
@@ -182,6 +194,7 @@ impl Check for Pinning {
             FileKind::Pyproject => manifests::pyproject(&mut cx),
             FileKind::Terraform => manifests::terraform(&mut cx),
             FileKind::DevContainer => manifests::devcontainer(&mut cx),
+            FileKind::Json => yaml_files::json_manifest(&mut cx),
         }
     }
 }
@@ -193,6 +206,46 @@ pub(crate) struct Cx<'a> {
     rules: &'a HashMap<Detect, Vec<(RuleIdx, Params)>>,
     out: &'a mut Vec<Finding>,
     vars: Option<vars::Vars>,
+    reported: Reported,
+}
+
+/// Where the file's findings were reported: text reached several times (through YAML
+/// anchors, aliases and merge keys, by jobs sharing a template) is reported once per rule.
+#[derive(Default)]
+struct Reported {
+    /// (rule, start, end) of every finding's source text.
+    at: HashSet<(RuleIdx, usize, usize)>,
+    /// (rule, range) of the findings reported at an `*alias` (few): their source text.
+    through_alias: Vec<(RuleIdx, Range<usize>)>,
+    /// The range of each `*alias` → the range of the value it names.
+    aliases: HashMap<(usize, usize), Range<usize>>,
+}
+
+impl Reported {
+    /// Whether `rule` reports at `range` for the first time; records it. An `*alias` stands
+    /// for the text it names: once that text (or another use of it) was reported, it is not.
+    fn first(&mut self, rule: RuleIdx, range: &Range<usize>) -> bool {
+        let overlaps = |a: &Range<usize>, b: &Range<usize>| a.start < b.end && b.start < a.end;
+        let source = self.aliases.get(&(range.start, range.end)).cloned();
+        let src = source.clone().unwrap_or_else(|| range.clone());
+        let seen = self.at.contains(&(rule, src.start, src.end))
+            || self
+                .through_alias
+                .iter()
+                .any(|(r, s)| *r == rule && overlaps(s, &src))
+            || (source.is_some()
+                && self
+                    .at
+                    .iter()
+                    .any(|&(r, s, e)| r == rule && overlaps(&(s..e), &src)));
+        if !seen {
+            self.at.insert((rule, src.start, src.end));
+            if source.is_some() {
+                self.through_alias.push((rule, src));
+            }
+        }
+        !seen
+    }
 }
 
 impl<'a> Cx<'a> {
@@ -205,7 +258,8 @@ impl<'a> Cx<'a> {
         self.file.text()
     }
 
-    /// Report `message` at `range` of the file for every rule detecting `d`.
+    /// Report `message` at `range` of the file for every rule detecting `d`, once per rule
+    /// and range.
     pub fn report(&mut self, d: Detect, range: Range<usize>, message: impl Into<String>) {
         self.report_with(d, range, message, None);
     }
@@ -219,6 +273,22 @@ impl<'a> Cx<'a> {
         severity: Option<Severity>,
     ) {
         self.report_to(d, |_| true, range, message, severity);
+    }
+
+    /// Learn which `*alias` of the YAML `docs` names which written value: a value is
+    /// reported once, however many aliases use it.
+    pub fn aliases(&mut self, docs: &[crate::parse::yaml::Node]) {
+        let text = self.text();
+        for doc in docs {
+            doc.walk(&mut |node| {
+                if node.str().is_some() && node.span != node.defined {
+                    let source = crate::parse::yaml::scalar_range(text, &node.defined);
+                    self.reported
+                        .aliases
+                        .insert((node.span.start, node.span.end), source);
+                }
+            });
+        }
     }
 
     /// Whether a rule detecting `d` has parameters that `wants`.
@@ -244,7 +314,7 @@ impl<'a> Cx<'a> {
         let message = message.into();
         let range = range.start.min(self.file.text().len())..range.end.min(self.file.text().len());
         for &(rule, ref params) in rules {
-            if !wants(params) {
+            if !wants(params) || !self.reported.first(rule, &range) {
                 continue;
             }
             let mut f = Finding::span(rule, self.file, range.clone(), message.clone());
@@ -266,6 +336,26 @@ impl<'a> Cx<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reported_once_per_source() {
+        let (a, b) = (RuleIdx(0), RuleIdx(1));
+        let mut r = Reported::default();
+        assert!(r.first(a, &(10..20)));
+        assert!(!r.first(a, &(10..20)));
+        assert!(r.first(b, &(10..20)));
+        // Overlapping text without an alias is another finding.
+        assert!(r.first(a, &(12..14)));
+        // `*x` at 50..52 names the value at 8..20: already reported (narrower or not).
+        r.aliases.insert((50, 52), 8..20);
+        assert!(!r.first(a, &(50..52)));
+        // `*y` names a value not reported yet: reported once at its first use.
+        r.aliases.insert((60, 62), 30..40);
+        r.aliases.insert((70, 72), 30..40);
+        assert!(r.first(a, &(60..62)));
+        assert!(!r.first(a, &(70..72)));
+        assert!(!r.first(a, &(32..40)));
+    }
 
     #[test]
     fn dockerfile_names() {

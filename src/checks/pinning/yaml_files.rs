@@ -2,17 +2,19 @@
 //! compose files, Kubernetes manifests and Helm values, GitLab CI, pre-commit, Helm
 //! `Chart.yaml`.
 //!
-//! Template tags are blanked first ([`template::neutralise`]); a file that still does not
-//! parse is reported and then checked line by line, so no reference hides behind a tag.
+//! A file is parsed as written, then with its template tags blanked
+//! ([`templated_yaml::parse`]); a file that still does not parse is reported, its entries
+//! that parse on their own are checked as YAML and the rest line by line, so no reference
+//! hides behind a tag. A Helm template that does not parse is not reported itself: its
+//! chart is ([`helm`]). Kubernetes manifests written in JSON are read here too.
 
 use std::ops::Range;
 
 use super::refs::{self, RefKind, Resolved};
 use super::shell::{self, EXACT_SEMVER};
-use super::{Cx, Detect};
-use crate::finding::Severity;
-use crate::parse::template;
-use crate::parse::yaml::{self, Node, scalar_range};
+use super::{Cx, Detect, helm, yaml_text};
+use crate::parse::yaml::{Node, scalar_range};
+use crate::parse::{template, templated_yaml};
 use crate::static_regex;
 use crate::util::is_commit_sha;
 
@@ -23,19 +25,6 @@ static_regex!(
 
 pub(crate) fn check(cx: &mut Cx<'_>) {
     let text = cx.text();
-    if !RELEVANT.is_match(text) {
-        return;
-    }
-    let templated = template::has_template(text) || text.contains("$default-branch");
-    let neutral = template::neutralise(text);
-    let docs = match yaml::parse(&neutral) {
-        Ok(docs) => docs,
-        Err(e) => {
-            invalid(cx, &e, templated);
-            line_scan(cx);
-            return;
-        }
-    };
     let name = cx
         .file
         .path()
@@ -43,7 +32,32 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase();
-    for doc in &docs {
+    if cx.file.path().rsplit('/').next() == Some("Chart.yaml") {
+        helm::templates_note(cx, |t| RELEVANT.is_match(t));
+    }
+    if !RELEVANT.is_match(text) {
+        return;
+    }
+    match templated_yaml::parse(text) {
+        Ok(parsed) => judge(cx, &parsed.docs, &name),
+        Err(e) => {
+            // A Helm template is YAML only once rendered: its chart says so, once.
+            if helm::chart_of(cx.repo, cx.file.path()).is_none() {
+                yaml_text::invalid(cx, &e);
+            }
+            let parts = templated_yaml::parts(text);
+            judge(cx, &parts.docs, &name);
+            for range in parts.unparsed {
+                line_scan(cx, range);
+            }
+        }
+    }
+}
+
+/// Check the documents of a file named `name` (lower case) by what they are.
+fn judge(cx: &mut Cx<'_>, docs: &[Node], name: &str) {
+    cx.aliases(docs);
+    for doc in docs {
         let Some(top) = doc.as_map() else { continue };
         let has = |k: &str| top.iter().any(|(key, _)| key.str() == Some(k));
         if has("jobs") && is_workflow(doc) {
@@ -68,31 +82,35 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
     }
 }
 
-fn invalid(cx: &mut Cx<'_>, e: &yaml::Error, templated: bool) {
-    let text = cx.text();
-    let offset = match (e.line, e.column) {
-        (Some(l), c) => {
-            let r = cx.file.line_range(l);
-            let col = c.unwrap_or(1).saturating_sub(1) as usize;
-            let line = &text[r.clone()];
-            r.start + line.char_indices().nth(col).map_or(line.len(), |(i, _)| i)
-        }
-        _ => 0,
-    };
-    let (msg, sev) = if templated {
-        (
-            format!(
-                "not valid YAML even with template tags blanked ({e}); checked line by line instead"
+/// A Kubernetes manifest written in JSON: its images, as in a YAML manifest.
+pub(crate) fn json_manifest(cx: &mut Cx<'_>) {
+    for doc in &yaml_text::json_manifests(cx.text()) {
+        images_anywhere(cx, doc, 0, true);
+    }
+}
+
+/// The fallback for the lines of `range`, which do not parse: `uses:`, `image:`,
+/// `container:` and `rev:` values line by line, and shell commands.
+fn line_scan(cx: &mut Cx<'_>, range: Range<usize>) {
+    let precommit = cx.file.path().contains(".pre-commit-config");
+    for (key, value, range) in yaml_text::line_refs(cx.text(), range.clone()) {
+        // Template tags are not part of the reference's shape (`{{ .Values.image }}` alone
+        // is no image; `{{ registry }}/app:1` is one).
+        let shape = template::neutralise(&value);
+        match key {
+            "uses" => refs::report_ref(cx, RefKind::Action, &value, range),
+            "image" | "container" if looks_like_image(&shape) && !value.ends_with(':') => {
+                image_value(cx, &value, range)
+            }
+            "rev" if precommit && !is_commit_sha(&value) => cx.report(
+                Detect::PrecommitRevMutable,
+                range,
+                format!("`rev: {value}` is a tag or branch, not a commit SHA"),
             ),
-            Some(Severity::Note),
-        )
-    } else {
-        (
-            format!("not valid YAML ({e}); checked line by line instead"),
-            None,
-        )
-    };
-    cx.report_with(Detect::YamlInvalid, offset..offset, msg, sev);
+            _ => {}
+        }
+    }
+    shell::check(cx, range);
 }
 
 /// The original text of a scalar node (quotes excluded) and the byte range to report:
@@ -573,44 +591,6 @@ fn image_key(cx: &mut Cx<'_>, v: &Node) {
             ),
         ),
     }
-}
-
-static_regex!(
-    LINE_REF = r#"(?m)^[ \t]*(?:-[ \t]+)?(?:\{[ \t]*)?["']?(uses|image|container|rev)["']?[ \t]*:[ \t]*["']?([^\s"'#,}]+)"#
-);
-
-/// The fallback for a file that does not parse: `uses:`, `image:`, `container:` and
-/// `rev:` values line by line, and shell commands everywhere.
-fn line_scan(cx: &mut Cx<'_>) {
-    let text = cx.file.text();
-    let precommit = cx.file.path().contains(".pre-commit-config");
-    let mut found = Vec::new();
-    for c in LINE_REF.captures_iter(text) {
-        let (Some(key), Some(value)) = (c.get(1), c.get(2)) else {
-            continue;
-        };
-        found.push((
-            key.as_str().to_owned(),
-            value.as_str().to_owned(),
-            value.range(),
-        ));
-    }
-    for (key, value, range) in found {
-        match key.as_str() {
-            "uses" => refs::report_ref(cx, RefKind::Action, &value, range),
-            "image" | "container" if looks_like_image(&value) && !value.ends_with(':') => {
-                image_value(cx, &value, range)
-            }
-            "rev" if precommit && !is_commit_sha(&value) => cx.report(
-                Detect::PrecommitRevMutable,
-                range,
-                format!("`rev: {value}` is a tag or branch, not a commit SHA"),
-            ),
-            _ => {}
-        }
-    }
-    let len = cx.text().len();
-    shell::check(cx, 0..len);
 }
 
 #[cfg(test)]
