@@ -26,6 +26,8 @@ use crate::source::SourceFile;
 use crate::walk::{FileEntry, Repo};
 
 mod dockerfile;
+mod gitlab_vars;
+mod helm_values;
 mod manifests;
 mod refs;
 mod shell;
