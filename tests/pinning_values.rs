@@ -11,6 +11,11 @@ fn helm_values_image_maps_and_image_keys() {
 }
 
 #[test]
+fn helm_values_with_the_tag_beside_the_image() {
+    check_case("values-flat-tags");
+}
+
+#[test]
 fn helm_values_without_a_chart() {
     check_case("values-no-chart");
 }
@@ -23,6 +28,11 @@ fn images_in_kubernetes_resources() {
 #[test]
 fn gitlab_images_from_variables() {
     check_case("values-gitlab-vars");
+}
+
+#[test]
+fn gitlab_variables_with_template_placeholders() {
+    check_case("values-gitlab-template");
 }
 
 /// The severity and message of the finding at `path:line` of a case.
@@ -49,7 +59,10 @@ fn a_missing_tag_is_judged_with_the_chart_app_version() {
         message.contains("`ghcr.io/example/platform:2.8.1`"),
         "{message}"
     );
-    assert!(message.contains("appVersion: 2.8.1"), "{message}");
+    assert!(
+        message.contains("`2.8.1` in `charts/platform/Chart.yaml`"),
+        "{message}"
+    );
 }
 
 #[test]

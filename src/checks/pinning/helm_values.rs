@@ -72,12 +72,20 @@ fn images_in(cx: &mut Cx<'_>, node: &Node, file: &ImagesIn, depth: usize, top: O
                 "image" if container => Evidence::Loose,
                 _ => strict,
             };
-            if is_image_key(key) && image_key(cx, v, evidence, file, top) {
+            if is_image_key(key) && image_key(cx, v, evidence, file, top, beside(node, key, file)) {
                 continue;
             }
             if is_images_key(key) && v.as_map().is_some() {
-                for entry in v.values() {
-                    if !image_key(cx, entry, strict, file, top) {
+                if image_key(cx, v, strict, file, top, Beside::default()) {
+                    continue;
+                }
+                // Images by component; settings shared by all of them are not images.
+                for (name, entry) in v.as_map().unwrap_or_default() {
+                    let shared = matches!(
+                        name.str(),
+                        Some("registry" | "tag" | "version" | "digest" | "pullPolicy")
+                    );
+                    if !shared && !image_key(cx, entry, strict, file, top, Beside::default()) {
                         images_in(cx, entry, file, depth + 2, top);
                     }
                 }
@@ -91,6 +99,23 @@ fn images_in(cx: &mut Cx<'_>, node: &Node, file: &ImagesIn, depth: usize, top: O
     }
 }
 
+/// The tag and digest of an image key given beside it (`image:` + `imageTag:`, or
+/// `tag:` next to `image:` in a values file).
+#[derive(Default)]
+struct Beside<'n> {
+    tag: Option<&'n Node>,
+    digest: Option<&'n Node>,
+}
+
+fn beside<'n>(map: &'n Node, key: &str, file: &ImagesIn) -> Beside<'n> {
+    let named = |suffixes: [&str; 2]| suffixes.iter().find_map(|s| map.get(&format!("{key}{s}")));
+    let plain_tag = key == "image" && !file.manifest;
+    Beside {
+        tag: named(["Tag", "_tag"]).or_else(|| map.get("tag").filter(|_| plain_tag)),
+        digest: named(["Digest", "_digest"]),
+    }
+}
+
 /// Judge the value of an image key if it is an image (a scalar, or an image map whose
 /// repository reads as one with `evidence`); `false` when it is something else.
 fn image_key(
@@ -99,6 +124,7 @@ fn image_key(
     evidence: Evidence,
     file: &ImagesIn,
     top: Option<&str>,
+    beside: Beside<'_>,
 ) -> bool {
     let text = cx.text();
     let is_image = |s: &str, evidence| match evidence {
@@ -106,7 +132,20 @@ fn image_key(
         e => is_image_ref(s, e),
     };
     if let Some((s, r)) = val(text, v) {
-        if is_image(s, evidence) {
+        let untagged = !s.contains('@') && !s.rsplit('/').next().unwrap_or(s).contains(':');
+        let tagged_beside = untagged && (beside.tag.is_some() || beside.digest.is_some());
+        if !is_image(s, evidence) {
+            return true;
+        }
+        if tagged_beside {
+            let map = ImageMap {
+                registry: None,
+                repository: v,
+                tag: beside.tag,
+                digest: beside.digest,
+            };
+            judge_map(cx, &map, file, top);
+        } else {
             let s = s.to_owned();
             judge_image(cx, &s, r, &no_vars);
         }
@@ -115,19 +154,30 @@ fn image_key(
     let Some(map) = image_map(v, file.manifest) else {
         return false;
     };
-    let Some((repo, rrange)) = val(text, map.repository) else {
+    let Some((repo, _)) = val(text, map.repository) else {
         return false;
     };
     if !is_image(repo, evidence.min(Evidence::Grammar)) {
         return false;
     }
+    judge_map(cx, &map, file, top);
+    true
+}
+
+/// Judge an image map: pinned by a non-empty digest, else the reference with its tag, or
+/// without one as [`untagged`] says.
+fn judge_map(cx: &mut Cx<'_>, map: &ImageMap<'_>, file: &ImagesIn, top: Option<&str>) {
+    let text = cx.text();
+    let Some((repo, rrange)) = val(text, map.repository) else {
+        return;
+    };
     let non_empty = |n: Option<&Node>| {
         n.and_then(|n| val(text, n))
             .map(|(s, r)| (s.trim(), r))
             .filter(|(s, _)| !s.is_empty())
     };
     if non_empty(map.digest).is_some() {
-        return true;
+        return;
     }
     // `registry:` (or `global.imageRegistry`) goes in front when it is a plain host.
     let registry = non_empty(map.registry)
@@ -142,7 +192,6 @@ fn image_key(
         Some((tag, trange)) => judge_image(cx, &format!("{name}:{tag}"), trange, &no_vars),
         None => untagged(cx, &name, rrange, file, top),
     }
-    true
 }
 
 /// An image map without a tag: the chart's templates pick one, usually the chart's
@@ -156,7 +205,9 @@ fn untagged(cx: &mut Cx<'_>, name: &str, range: Range<usize>, file: &ImagesIn, t
             cx,
             &format!("{name}:{version}"),
             range,
-            &format!("no `tag:` here, so the chart's `appVersion: {version}` from `{path}`"),
+            &format!(
+                "no `tag:` here: charts default it to their `appVersion`, `{version}` in `{path}`"
+            ),
         ),
         (Some(sub), _) => cx.report_with(
             Detect::ImageUnpinned,
@@ -233,6 +284,17 @@ static_regex!(
 /// (`{{ .Values.tag }}`) stand for one word; printf-style or shell templates do not pass.
 pub(super) fn is_image_ref(v: &str, evidence: Evidence) -> bool {
     let v = v.trim();
+    // A setting rather than an image (`pullImage: always`, `useCustomImage: false`).
+    let setting = !v.contains(['/', ':', '@'])
+        && [
+            "true", "false", "yes", "no", "on", "off", "none", "null", "auto", "always", "never",
+            "default", "enabled", "disabled", "latest", "custom",
+        ]
+        .iter()
+        .any(|w| v.eq_ignore_ascii_case(w));
+    if setting || !v.contains(|c: char| c.is_ascii_alphabetic()) {
+        return false;
+    }
     let mut plain = String::new();
     let mut rest = v;
     while let Some(start) = rest.find("{{") {
@@ -390,6 +452,9 @@ mod tests {
             "ubuntu-latest",
         ] {
             assert!(!is_image_ref(v, Strong), "{v}");
+        }
+        for v in ["false", "always", "1.2", "IfNotPresent"] {
+            assert!(!is_image_ref(v, Grammar), "{v}");
         }
         for v in [
             "quay.io/prometheus/%s",

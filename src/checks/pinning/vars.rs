@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::refs::{self, RefKind, Verdict};
+use super::refs::{self, RefKind, Resolved, Verdict};
 use super::{Cx, Detect};
 use crate::static_regex;
 use crate::walk::Repo;
@@ -257,12 +257,18 @@ pub(crate) fn judge_image(
 }
 
 /// Report an image reference that variables' values produced, saying how (`how`).
+/// A `{{ placeholder }}` in the value is replaced by the template's default, as in
+/// [`refs::report_ref`].
 pub(crate) fn report_image(cx: &mut Cx<'_>, reference: &str, range: Range<usize>, how: &str) {
-    if reference.contains("{{") {
-        refs::report_ref(cx, RefKind::Image, reference, range);
-        return;
-    }
-    let (detect, why) = match refs::image(reference) {
+    let (reference, how) = match refs::resolve(cx, reference) {
+        Resolved::Plain(v) => (v, how.to_owned()),
+        Resolved::Defaulted { value, how: more } => (value, format!("{how}, {more}")),
+        Resolved::Unresolved { .. } => {
+            refs::report_ref(cx, RefKind::Image, reference, range);
+            return;
+        }
+    };
+    let (detect, why) = match refs::image(&reference) {
         Verdict::Pinned => return,
         Verdict::Mutable(m) => (Detect::ImageUnpinned, m),
         Verdict::Floating(m) => (Detect::ImageLatest, m),
