@@ -33,7 +33,14 @@ impl<'n> Scope<'n> {
 
     /// The variables the job `name` sees.
     pub fn job(text: &'n str, doc: &'n Node, name: &str, job: &'n Node) -> Scope<'n> {
-        let mut layers = Vec::new();
+        // `parallel: matrix:` runs the job once per combination; the first value of each
+        // variable stands for them all (one finding per place).
+        let matrix = job.get("parallel").and_then(|p| p.get("matrix"));
+        let mut layers: Vec<(&Node, String)> = matrix
+            .into_iter()
+            .flat_map(|m| m.items())
+            .map(|entry| (entry, format!("in the `parallel: matrix:` of `{name}`")))
+            .collect();
         own_and_extended(doc, name, job, 0, &mut layers);
         let inherited = match job.get("inherit").and_then(|i| i.get("variables")) {
             Some(v) if v.str() == Some("false") => Some(Vec::new()),
@@ -64,6 +71,7 @@ impl<'n> Scope<'n> {
                 // `VAR: {value: "…", description: "…"}` (a variable offered when a
                 // pipeline is run by hand) defaults to its `value`.
                 let value = value.get("value").unwrap_or(value);
+                let value = value.items().next().unwrap_or(value);
                 value.str()?;
                 let written = self.text.get(scalar_range(self.text, &value.defined))?;
                 Some(Def {
@@ -123,6 +131,10 @@ job:
 isolated:
   inherit:
     variables: [TAG]
+matrix:
+  parallel:
+    matrix:
+      - TAG: [\"3.11\", \"3.12\"]
 ";
 
     fn lookup(job: Option<&str>, var: &str) -> Option<String> {
@@ -142,6 +154,7 @@ isolated:
         assert_eq!(lookup(Some("job"), "TAG").as_deref(), Some("2.0"));
         assert_eq!(lookup(None, "OFFERED").as_deref(), Some("node:22"));
         assert_eq!(lookup(None, "UNSET"), None);
+        assert_eq!(lookup(Some("matrix"), "TAG").as_deref(), Some("3.11"));
     }
 
     #[test]
