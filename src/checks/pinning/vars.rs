@@ -210,18 +210,20 @@ fn substitute(
         let set = match lookup(name) {
             Some(def) if depth < MAX_DEPTH => {
                 let v = expand_in(def.value.trim(), lookup, depth + 1, how)?;
-                (!v.is_empty()).then(|| {
+                if !v.is_empty() {
                     how.push(format!(
                         "`{name}` defaults to `{}` {}",
                         def.value.trim(),
                         def.origin
                     ));
-                    v
-                })
+                }
+                Some(v)
             }
             _ => None,
         };
+        // `${VAR:-default}`: the default stands in for an unset or empty variable.
         match (set, c.get(2).and(c.get(3))) {
+            (Some(v), Some(default)) if v.is_empty() => out.push_str(default.as_str()),
             (Some(v), _) => out.push_str(&v),
             (None, Some(default)) => out.push_str(default.as_str()),
             (None, None) => return Err(name.to_owned()),
@@ -323,7 +325,8 @@ mod tests {
         assert_eq!(value("$UNSET/app:$TAG").unwrap(), "app:1.4");
         assert_eq!(value("$UNSET/app:$OTHER").unwrap_err(), "OTHER");
         assert_eq!(value("${EMPTY:-alpine:3.20}").unwrap(), "alpine:3.20");
-        assert_eq!(value("$EMPTY").unwrap_err(), "EMPTY");
+        // Set to nothing: it adds nothing (`:$TAG$SUFFIX`).
+        assert_eq!(value("app:$TAG$EMPTY").unwrap(), "app:1.4");
         assert_eq!(value("$LOOP").unwrap_err(), "LOOP");
         assert_eq!(value("$[[ inputs.image ]]").unwrap_err(), "inputs.image");
         assert_eq!(
