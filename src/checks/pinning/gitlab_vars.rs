@@ -32,7 +32,7 @@ impl<'n> Scope<'n> {
     }
 
     /// The variables the job `name` sees.
-    pub fn job(text: &'n str, doc: &'n Node, name: &str, job: &'n Node) -> Scope<'n> {
+    pub fn job(text: &'n str, doc: &'n Node, name: &'n str, job: &'n Node) -> Scope<'n> {
         // `parallel: matrix:` runs the job once per combination; the first value of each
         // variable stands for them all (one finding per place).
         let matrix = job.get("parallel").and_then(|p| p.get("matrix"));
@@ -41,7 +41,7 @@ impl<'n> Scope<'n> {
             .flat_map(|m| m.items())
             .map(|entry| (entry, format!("in the `parallel: matrix:` of `{name}`")))
             .collect();
-        own_and_extended(doc, name, job, 0, &mut layers);
+        own_and_extended(doc, name, job, 0, &mut Vec::new(), &mut layers);
         let inherited = match job.get("inherit").and_then(|i| i.get("variables")) {
             Some(v) if v.str() == Some("false") => Some(Vec::new()),
             Some(v) if v.as_seq().is_some() => Some(v.items().filter_map(Node::str).collect()),
@@ -83,17 +83,20 @@ impl<'n> Scope<'n> {
 }
 
 /// The job's own `variables:`, then those of the jobs it extends (the last one named
-/// first: it overrides the ones before it).
+/// first: it overrides the ones before it). Each job is visited once, so a cycle or a
+/// diamond of `extends:` ends.
 fn own_and_extended<'n>(
     doc: &'n Node,
-    name: &str,
+    name: &'n str,
     job: &'n Node,
     depth: usize,
+    seen: &mut Vec<&'n str>,
     layers: &mut Vec<(&'n Node, String)>,
 ) {
-    if depth > MAX_EXTENDS {
+    if depth > MAX_EXTENDS || seen.contains(&name) {
         return;
     }
+    seen.push(name);
     if let Some(v) = job.get("variables") {
         layers.push((v, format!("in the `variables:` of `{name}`")));
     }
@@ -106,7 +109,7 @@ fn own_and_extended<'n>(
     };
     for parent in parents.into_iter().rev() {
         if let Some(p) = doc.get(parent) {
-            own_and_extended(doc, parent, p, depth + 1, layers);
+            own_and_extended(doc, parent, p, depth + 1, seen, layers);
         }
     }
 }
@@ -131,6 +134,12 @@ job:
 isolated:
   inherit:
     variables: [TAG]
+cycle-a:
+  extends: [cycle-b, cycle-b]
+cycle-b:
+  extends: cycle-a
+  variables:
+    TAG: \"3.0\"
 matrix:
   parallel:
     matrix:
@@ -155,6 +164,7 @@ matrix:
         assert_eq!(lookup(None, "OFFERED").as_deref(), Some("node:22"));
         assert_eq!(lookup(None, "UNSET"), None);
         assert_eq!(lookup(Some("matrix"), "TAG").as_deref(), Some("3.11"));
+        assert_eq!(lookup(Some("cycle-a"), "TAG").as_deref(), Some("3.0"));
     }
 
     #[test]

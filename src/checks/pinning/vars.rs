@@ -146,6 +146,17 @@ const OWN_REGISTRY: &str = "CI_REGISTRY_IMAGE";
 
 /// Values set from other variables are expanded this deep at most (a cycle ends here).
 const MAX_DEPTH: usize = 8;
+/// Variables looked up for one value at most, and the longest value built: a file that
+/// nests variables into a huge value is not expanded.
+const MAX_LOOKUPS: usize = 256;
+const MAX_LEN: usize = 4096;
+
+/// What one expansion has done so far.
+struct Expansion<'l> {
+    lookup: &'l dyn Fn(&str) -> Option<Def>,
+    how: Vec<String>,
+    lookups: usize,
+}
 
 /// Replace the variables of `value` with what `lookup` says they are set to (values that
 /// name other variables are expanded too), else with their `${VAR:-default}` default. A
@@ -156,81 +167,85 @@ pub(crate) fn expand(
     value: &str,
     lookup: &dyn Fn(&str) -> Option<Def>,
 ) -> Result<Expanded, String> {
-    let mut how = Vec::new();
-    let value = expand_in(value.trim(), lookup, 0, &mut how)?;
+    let mut x = Expansion {
+        lookup,
+        how: Vec::new(),
+        lookups: 0,
+    };
+    let value = x.expand(value.trim(), 0)?;
+    let mut how = x.how;
     how.dedup();
     Ok(Expanded { value, how })
 }
 
-fn expand_in(
-    s: &str,
-    lookup: &dyn Fn(&str) -> Option<Def>,
-    depth: usize,
-    how: &mut Vec<String>,
-) -> Result<String, String> {
-    let before = how.len();
-    match substitute(s, lookup, depth, how) {
-        Ok(v) => Ok(v),
-        Err(var) => {
-            how.truncate(before);
-            match s.split_once('/') {
-                // The project's own registry: an image the pipeline builds, not a
-                // dependency (`$CI_REGISTRY_IMAGE/builder:latest`).
-                Some((first, _)) if first.trim_matches(['$', '{', '}']) == OWN_REGISTRY => {
-                    Err(OWN_REGISTRY.to_owned())
+impl Expansion<'_> {
+    fn expand(&mut self, s: &str, depth: usize) -> Result<String, String> {
+        let before = self.how.len();
+        match self.substitute(s, depth) {
+            Ok(v) => Ok(v),
+            Err(var) => {
+                self.how.truncate(before);
+                match s.split_once('/') {
+                    // The project's own registry: an image the pipeline builds, not a
+                    // dependency (`$CI_REGISTRY_IMAGE/builder:latest`).
+                    Some((first, _)) if first.trim_matches(['$', '{', '}']) == OWN_REGISTRY => {
+                        Err(OWN_REGISTRY.to_owned())
+                    }
+                    Some((first, rest))
+                        if !rest.is_empty()
+                            && VAR.find(first).is_some_and(|m| m.len() == first.len()) =>
+                    {
+                        self.expand(rest, depth)
+                    }
+                    _ => Err(var),
                 }
-                Some((first, rest))
-                    if !rest.is_empty()
-                        && VAR.find(first).is_some_and(|m| m.len() == first.len()) =>
-                {
-                    expand_in(rest, lookup, depth, how)
-                }
-                _ => Err(var),
             }
         }
     }
-}
 
-fn substitute(
-    s: &str,
-    lookup: &dyn Fn(&str) -> Option<Def>,
-    depth: usize,
-    how: &mut Vec<String>,
-) -> Result<String, String> {
-    let mut out = String::new();
-    let mut last = 0;
-    for c in VAR.captures_iter(s) {
-        let Some(m) = c.get(0) else { continue };
-        out.push_str(&s[last..m.start()]);
-        last = m.end();
-        if let Some(input) = c.get(5) {
-            return Err(input.as_str().to_owned());
-        }
-        let name = c.get(1).or_else(|| c.get(4)).map_or("", |m| m.as_str());
-        let set = match lookup(name) {
-            Some(def) if depth < MAX_DEPTH => {
-                let v = expand_in(def.value.trim(), lookup, depth + 1, how)?;
-                if !v.is_empty() {
-                    how.push(format!(
-                        "`{name}` defaults to `{}` {}",
-                        def.value.trim(),
-                        def.origin
-                    ));
-                }
-                Some(v)
+    fn substitute(&mut self, s: &str, depth: usize) -> Result<String, String> {
+        let mut out = String::new();
+        let mut last = 0;
+        for c in VAR.captures_iter(s) {
+            let Some(m) = c.get(0) else { continue };
+            out.push_str(&s[last..m.start()]);
+            last = m.end();
+            if let Some(input) = c.get(5) {
+                return Err(input.as_str().to_owned());
             }
-            _ => None,
-        };
-        // `${VAR:-default}`: the default stands in for an unset or empty variable.
-        match (set, c.get(2).and(c.get(3))) {
-            (Some(v), Some(default)) if v.is_empty() => out.push_str(default.as_str()),
-            (Some(v), _) => out.push_str(&v),
-            (None, Some(default)) => out.push_str(default.as_str()),
-            (None, None) => return Err(name.to_owned()),
+            let name = c.get(1).or_else(|| c.get(4)).map_or("", |m| m.as_str());
+            self.lookups += 1;
+            let found = (depth < MAX_DEPTH && self.lookups <= MAX_LOOKUPS)
+                .then(|| (self.lookup)(name))
+                .flatten();
+            let set = match found {
+                Some(def) => {
+                    let v = self.expand(def.value.trim(), depth + 1)?;
+                    if !v.is_empty() {
+                        self.how.push(format!(
+                            "`{name}` defaults to `{}` {}",
+                            def.value.trim(),
+                            def.origin
+                        ));
+                    }
+                    Some(v)
+                }
+                None => None,
+            };
+            // `${VAR:-default}`: the default stands in for an unset or empty variable.
+            match (set, c.get(2).and(c.get(3))) {
+                (Some(v), Some(default)) if v.is_empty() => out.push_str(default.as_str()),
+                (Some(v), _) => out.push_str(&v),
+                (None, Some(default)) => out.push_str(default.as_str()),
+                (None, None) => return Err(name.to_owned()),
+            }
+            if out.len() > MAX_LEN {
+                return Err(name.to_owned());
+            }
         }
+        out.push_str(&s[last..]);
+        Ok(out)
     }
-    out.push_str(&s[last..]);
-    Ok(out)
 }
 
 /// Judge an image value whose variables `lookup` may know (GitLab `variables:`), with
@@ -289,6 +304,8 @@ mod tests {
             "TAG" => "1.4",
             "APP" => "$REGISTRY/app:$TAG",
             "LOOP" => "$LOOP",
+            // Each level names the next ten times: 10^8 values if nothing stopped it.
+            "WIDE" => "$WIDE$WIDE$WIDE$WIDE$WIDE$WIDE$WIDE$WIDE$WIDE$WIDE",
             "EMPTY" => "",
             _ => return None,
         };
@@ -328,12 +345,35 @@ mod tests {
         // Set to nothing: it adds nothing (`:$TAG$SUFFIX`).
         assert_eq!(value("app:$TAG$EMPTY").unwrap(), "app:1.4");
         assert_eq!(value("$LOOP").unwrap_err(), "LOOP");
+        assert_eq!(value("$WIDE").unwrap_err(), "WIDE");
         assert_eq!(value("$[[ inputs.image ]]").unwrap_err(), "inputs.image");
         assert_eq!(
             value("$CI_REGISTRY_IMAGE/builder:latest").unwrap_err(),
             "CI_REGISTRY_IMAGE"
         );
         assert!(expand("$UNSET/node:22", &gitlab).unwrap().how.is_empty());
+    }
+
+    #[test]
+    fn nesting_that_multiplies_stops() {
+        // `L0` names `L1` ten times, each `L1` names `L2` ten times, and so on.
+        let levels = |name: &str| {
+            let n: usize = name.strip_prefix('L')?.parse().ok()?;
+            let value = if n < 7 {
+                format!("$L{}", n + 1).repeat(10)
+            } else {
+                "x".to_owned()
+            };
+            Some(Def {
+                value,
+                origin: String::new(),
+            })
+        };
+        assert!(expand("app:$L0", &levels).is_err());
+        assert_eq!(
+            expand("app:$L6", &levels).unwrap().value,
+            format!("app:{}", "x".repeat(10))
+        );
     }
 
     #[test]
