@@ -16,6 +16,11 @@ fn helm_values_with_the_tag_beside_the_image() {
 }
 
 #[test]
+fn helm_values_in_a_template_repository() {
+    check_case("values-template-chart");
+}
+
+#[test]
 fn helm_values_without_a_chart() {
     check_case("values-no-chart");
 }

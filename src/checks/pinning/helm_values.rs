@@ -16,9 +16,10 @@ use crate::walk::Repo;
 
 /// Kubernetes manifests and Helm values: every image key (`image:`, `sidecarImage:`, the
 /// entries of `images:`), as a string or as a `registry`/`repository`/`tag`/`digest` map.
-/// In a manifest a plain `image:` counts in a container spec (next to a `name:`); elsewhere
-/// only a value that is clearly an image (with a tag, a digest or a registry host) does, and
-/// never under `data:`, `metadata:` or annotations.
+/// In a values file an `image:` is an image, another image key when its value reads as an
+/// image reference. In a manifest an `image:` in a container spec (next to a `name:`) is
+/// one; elsewhere only a value that is clearly an image (with a tag, a digest or a registry
+/// host) is, and nothing under `data:`, `metadata:` or annotations.
 pub(super) fn images(cx: &mut Cx<'_>, node: &Node, depth: usize, manifest: bool) {
     let text = cx.text();
     let global_registry = node
@@ -229,8 +230,12 @@ fn untagged(cx: &mut Cx<'_>, name: &str, range: Range<usize>, file: &ImagesIn, t
 }
 
 /// Whether a scalar reads as an image reference rather than a file or a description.
+/// A template tag (`{{ cookiecutter.registry }}`) stands for one word.
 pub(super) fn looks_like_image(v: &str) -> bool {
-    let v = v.trim();
+    let Some(v) = one_word_tags(v.trim()) else {
+        return false;
+    };
+    let v = v.as_str();
     !v.is_empty()
         && !v.contains(char::is_whitespace)
         && !v.contains("://")
@@ -282,6 +287,20 @@ static_regex!(
 
 /// Whether `v` reads as an image reference with the `evidence` asked for. Template tags
 /// (`{{ .Values.tag }}`) stand for one word; printf-style or shell templates do not pass.
+/// `v` with each `{{ … }}` tag replaced by one word (`x`); `None` for an unterminated tag.
+fn one_word_tags(v: &str) -> Option<String> {
+    let mut plain = String::new();
+    let mut rest = v;
+    while let Some(start) = rest.find("{{") {
+        let len = rest[start..].find("}}")?;
+        plain.push_str(&rest[..start]);
+        plain.push('x');
+        rest = &rest[start + len + 2..];
+    }
+    plain.push_str(rest);
+    Some(plain)
+}
+
 pub(super) fn is_image_ref(v: &str, evidence: Evidence) -> bool {
     let v = v.trim();
     // A setting rather than an image (`pullImage: always`, `useCustomImage: false`).
@@ -295,17 +314,9 @@ pub(super) fn is_image_ref(v: &str, evidence: Evidence) -> bool {
     if setting || !v.contains(|c: char| c.is_ascii_alphabetic()) {
         return false;
     }
-    let mut plain = String::new();
-    let mut rest = v;
-    while let Some(start) = rest.find("{{") {
-        let Some(len) = rest[start..].find("}}") else {
-            return false;
-        };
-        plain.push_str(&rest[..start]);
-        plain.push('x');
-        rest = &rest[start + len + 2..];
-    }
-    plain.push_str(rest);
+    let Some(plain) = one_word_tags(v) else {
+        return false;
+    };
     let Some(c) = IMAGE_REF.captures(&plain) else {
         return false;
     };
@@ -385,7 +396,9 @@ impl Chart {
         let scalar = |n: &Node| {
             n.str()?;
             let v = text.get(scalar_range(text, &n.defined))?.trim();
-            (!v.is_empty() && !template::has_template(v)).then(|| v.to_owned())
+            // A `{{ placeholder }}` is resolved with the template's defaults when judged;
+            // a block tag is not a value.
+            (!v.is_empty() && !v.contains("{%")).then(|| v.to_owned())
         };
         let app_version = doc.and_then(|d| d.get("appVersion")).and_then(scalar);
         let subcharts = doc
