@@ -285,22 +285,32 @@ static_regex!(
     IMAGE_REF = r"^(?:([A-Za-z0-9][A-Za-z0-9.-]*(?::[0-9]+)?)/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@[A-Za-z][A-Za-z0-9+._-]*:[0-9a-fA-F]{32,})?$"
 );
 
-/// Whether `v` reads as an image reference with the `evidence` asked for. Template tags
-/// (`{{ .Values.tag }}`) stand for one word; printf-style or shell templates do not pass.
-/// `v` with each `{{ … }}` tag replaced by one word (`x`); `None` for an unterminated tag.
+static_regex!(
+    /// A tag that names a variable (`{{ cookiecutter.tag }}`, `{{ .Values.image.tag | quote }}`),
+    /// not a call (`{{ include "common.images.image" . }}`, `{{ printf … }}`).
+    VARIABLE_TAG = r"^\{\{-?\s*\.?[A-Za-z_][\w.]*\s*(?:\|[^\x22'(){}]*)?-?\}\}$"
+);
+
+/// `v` with each `{{ variable }}` tag replaced by one word (`x`); `None` for an
+/// unterminated tag or one that calls a template function: what it renders is unknown.
 fn one_word_tags(v: &str) -> Option<String> {
     let mut plain = String::new();
     let mut rest = v;
     while let Some(start) = rest.find("{{") {
-        let len = rest[start..].find("}}")?;
+        let end = start + rest[start..].find("}}")? + 2;
+        if !VARIABLE_TAG.is_match(&rest[start..end]) {
+            return None;
+        }
         plain.push_str(&rest[..start]);
         plain.push('x');
-        rest = &rest[start + len + 2..];
+        rest = &rest[end..];
     }
     plain.push_str(rest);
     Some(plain)
 }
 
+/// Whether `v` reads as an image reference with the `evidence` asked for. Template tags
+/// (`{{ .Values.tag }}`) stand for one word; printf-style or shell templates do not pass.
 pub(super) fn is_image_ref(v: &str, evidence: Evidence) -> bool {
     let v = v.trim();
     // A setting rather than an image (`pullImage: always`, `useCustomImage: false`).
@@ -454,6 +464,7 @@ mod tests {
             "ghcr.io/org/app",
             "nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
             "quay.io/org/app:{{ .Chart.AppVersion }}",
+            "ghcr.io/org/{{cookiecutter.slug}}:{{ cookiecutter.tag | lower }}",
         ] {
             assert!(is_image_ref(v, Strong), "{v}");
         }
@@ -476,6 +487,8 @@ mod tests {
             "",
             "https://example.com/x:1",
             "{{ unterminated",
+            "{{ include \"common.images.image\" (dict \"imageRoot\" .Values.image) }}",
+            "{{ template \"x.image\" . }}:1.0",
         ] {
             assert!(!is_image_ref(v, Grammar), "{v}");
         }
