@@ -26,7 +26,9 @@ use crate::source::SourceFile;
 use crate::walk::{FileEntry, Repo};
 
 mod dockerfile;
+mod gitlab_vars;
 mod helm;
+mod helm_values;
 mod manifests;
 mod refs;
 mod shell;

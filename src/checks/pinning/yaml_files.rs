@@ -10,8 +10,11 @@
 
 use std::ops::Range;
 
+use super::gitlab_vars::Scope;
+use super::helm_values::{self, looks_like_image};
 use super::refs::{self, RefKind, Resolved};
 use super::shell::{self, EXACT_SEMVER};
+use super::vars::{self, Def};
 use super::{Cx, Detect, helm, yaml_text};
 use crate::parse::yaml::{Node, scalar_range};
 use crate::parse::{template, templated_yaml};
@@ -20,7 +23,7 @@ use crate::util::is_commit_sha;
 
 static_regex!(
     /// The keys this module reads; a YAML file that has none of them is not parsed.
-    RELEVANT = r#"\b(?:uses|image|jobs|include|rev|dependencies|services|script|container|runs|repository|repos|cmds)["']?[ \t]*:"#
+    RELEVANT = r#"\b(?:uses|image|images|\w+Image|jobs|include|rev|dependencies|services|script|container|runs|repository|repos|cmds)["']?[ \t]*:"#
 );
 
 pub(crate) fn check(cx: &mut Cx<'_>) {
@@ -115,7 +118,7 @@ fn line_scan(cx: &mut Cx<'_>, range: Range<usize>) {
 
 /// The original text of a scalar node (quotes excluded) and the byte range to report:
 /// the value itself, or for an alias the `*alias` where it is used.
-fn val<'t>(text: &'t str, node: &Node) -> Option<(&'t str, Range<usize>)> {
+pub(super) fn val<'t>(text: &'t str, node: &Node) -> Option<(&'t str, Range<usize>)> {
     node.str()?;
     let def = scalar_range(text, &node.defined);
     let at = if node.span == node.defined {
@@ -167,6 +170,11 @@ fn uses(cx: &mut Cx<'_>, node: &Node) {
 
 /// An image given as a scalar, or as a mapping with `image:` / `name:`.
 fn image_node(cx: &mut Cx<'_>, node: &Node) {
+    image_node_in(cx, node, &vars::no_vars);
+}
+
+/// [`image_node`] with the variables `lookup` knows (GitLab `variables:`).
+fn image_node_in(cx: &mut Cx<'_>, node: &Node, lookup: &dyn Fn(&str) -> Option<Def>) {
     let target = if node.str().is_some() {
         Some(node)
     } else {
@@ -175,59 +183,14 @@ fn image_node(cx: &mut Cx<'_>, node: &Node) {
     let text = cx.text();
     if let Some((v, r)) = target.and_then(|n| val(text, n)) {
         let v = v.to_owned();
-        image_value(cx, &v, r);
+        vars::judge_image(cx, &v, r, lookup);
     }
 }
 
 /// Judge an image value, with `${VAR:-default}` interpolation and registry-prefix
 /// variables (`$CI_DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX/node:22`).
 pub(crate) fn image_value(cx: &mut Cx<'_>, value: &str, range: Range<usize>) {
-    match interpolate(value) {
-        Ok(v) => refs::report_ref(cx, RefKind::Image, &v, range),
-        // The pipeline's own image (`$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA`).
-        Err(var) if var.starts_with("CI_") || var.starts_with("GITHUB_") => {}
-        Err(var) => cx.report(
-            Detect::TemplatedReference,
-            range,
-            format!(
-                "`{value}` is a templated image reference: `{var}` decides whether it is pinned; give it a default with a digest, or pin the image where the variable is set"
-            ),
-        ),
-    }
-}
-
-static_regex!(
-    ENV_VAR = r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
-);
-
-/// Replace `${VAR:-default}` with its default; a leading `$VAR/` registry prefix is dropped.
-/// `Err(var)` when a variable without a default decides the reference.
-pub(crate) fn interpolate(value: &str) -> Result<String, String> {
-    let mut v = value.trim().to_owned();
-    // A registry or proxy prefix: the rest still names the image and its tag.
-    if v.starts_with('$')
-        && let Some((first, rest)) = v.split_once('/')
-        && ENV_VAR.find(first).is_some_and(|m| m.len() == first.len())
-        && !rest.contains('$')
-    {
-        v = rest.to_owned();
-    }
-    let mut out = String::new();
-    let mut last = 0;
-    for c in ENV_VAR.captures_iter(&v) {
-        let Some(m) = c.get(0) else { continue };
-        out.push_str(&v[last..m.start()]);
-        match c.get(3) {
-            Some(default) if c.get(2).is_some() => out.push_str(default.as_str()),
-            _ => {
-                let var = c.get(1).or_else(|| c.get(4)).map_or("", |m| m.as_str());
-                return Err(var.to_owned());
-            }
-        }
-        last = m.end();
-    }
-    out.push_str(&v[last..]);
-    Ok(out)
+    vars::judge_image(cx, value, range, &vars::no_vars);
 }
 
 fn run_block(cx: &mut Cx<'_>, node: &Node) {
@@ -371,28 +334,35 @@ fn chart(cx: &mut Cx<'_>, doc: &Node) {
     }
 }
 
+/// A GitLab pipeline. `image:` and `services:` are judged with the `variables:` the job
+/// sees ([`Scope`]): `image: $PYTHON_IMAGE` is the image its value names.
 fn gitlab(cx: &mut Cx<'_>, doc: &Node) {
     let Some(top) = doc.as_map() else { return };
+    let text = cx.text();
+    let globals = Scope::global(text, doc);
+    let lookup = |var: &str| globals.lookup(var);
     for (k, v) in top {
         match k.str() {
             Some("include") => gitlab_includes(cx, v),
-            Some("image") => image_node(cx, v),
-            Some("services") => v.items().for_each(|s| image_node(cx, s)),
+            Some("image") => image_node_in(cx, v, &lookup),
+            Some("services") => v.items().for_each(|s| image_node_in(cx, s, &lookup)),
             Some("variables" | "stages" | "workflow" | "cache") => {}
-            _ => gitlab_job(cx, v),
+            name => gitlab_job(cx, doc, name.unwrap_or_default(), v),
         }
     }
 }
 
-fn gitlab_job(cx: &mut Cx<'_>, job: &Node) {
+fn gitlab_job(cx: &mut Cx<'_>, doc: &Node, name: &str, job: &Node) {
     if job.as_map().is_none() {
         return;
     }
+    let scope = Scope::job(cx.text(), doc, name, job);
+    let lookup = |var: &str| scope.lookup(var);
     if let Some(img) = job.get("image") {
-        image_node(cx, img);
+        image_node_in(cx, img, &lookup);
     }
     if let Some(services) = job.get("services") {
-        services.items().for_each(|s| image_node(cx, s));
+        services.items().for_each(|s| image_node_in(cx, s, &lookup));
     }
     // The script items of a job run in one shell, one after the other.
     let mut session = shell::Session::default();
@@ -512,96 +482,7 @@ fn compose(cx: &mut Cx<'_>, doc: &Node) {
     }
 }
 
-/// Whether a scalar reads as an image reference rather than a file or a description.
-fn looks_like_image(v: &str) -> bool {
-    let v = v.trim();
-    !v.is_empty()
-        && !v.contains(char::is_whitespace)
-        && !v.contains("://")
-        && !v.starts_with(['.', '/', '~'])
-        && ![
-            ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".img", ".iso", ".qcow2",
-            ".raw", ".vhd", ".bmp",
-        ]
-        .iter()
-        .any(|ext| v.to_ascii_lowercase().ends_with(ext))
-        && v.chars().any(|c| c.is_ascii_alphabetic())
-        && !matches!(v, "true" | "false" | "null" | "~")
-}
-
-/// Kubernetes manifests and Helm values: every `image:` key, as a string or as a
-/// `repository`/`tag`/`digest` mapping. In a manifest only container specs count (an
-/// `image:` next to a `name:`), never `data:`, `metadata:` or annotations.
+/// Kubernetes manifests and Helm values: see [`helm_values::images`].
 fn images_anywhere(cx: &mut Cx<'_>, node: &Node, depth: usize, manifest: bool) {
-    if depth > 64 {
-        return;
-    }
-    if let Some(map) = node.as_map() {
-        let container = !manifest || node.get("name").is_some();
-        for (k, v) in map {
-            match k.str() {
-                Some("image") if container => image_key(cx, v),
-                Some(
-                    "data" | "stringData" | "binaryData" | "metadata" | "annotations" | "labels",
-                ) if manifest => {}
-                _ => images_anywhere(cx, v, depth + 1, manifest),
-            }
-        }
-    }
-    for item in node.items() {
-        images_anywhere(cx, item, depth + 1, manifest);
-    }
-}
-
-fn image_key(cx: &mut Cx<'_>, v: &Node) {
-    let text = cx.text();
-    if let Some((s, r)) = val(text, v) {
-        if looks_like_image(s) {
-            let s = s.to_owned();
-            image_value(cx, &s, r);
-        }
-        return;
-    }
-    let Some((repo, rrange)) = v.get("repository").and_then(|n| val(text, n)) else {
-        return;
-    };
-    if !looks_like_image(repo) {
-        return;
-    }
-    let digest = v
-        .get("digest")
-        .or_else(|| v.get("sha"))
-        .and_then(|n| val(text, n))
-        .is_some_and(|(d, _)| !d.trim().is_empty());
-    if digest {
-        return;
-    }
-    let repo = repo.to_owned();
-    let tag = v.get("tag").and_then(|n| val(text, n));
-    match tag {
-        Some((t, trange)) if !t.trim().is_empty() => {
-            let reference = format!("{repo}:{}", t.trim());
-            image_value(cx, &reference, trange);
-        }
-        _ => cx.report(
-            Detect::ImageUnpinned,
-            rrange,
-            format!(
-                "image `{repo}` has no digest and no tag here: it gets the chart's `appVersion` tag (or `latest`), which can be re-pointed; add a `digest:`"
-            ),
-        ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn interpolation() {
-        assert_eq!(interpolate("${IMG:-mariadb:11.4}").unwrap(), "mariadb:11.4");
-        assert_eq!(interpolate("$PROXY/node:22").unwrap(), "node:22");
-        assert_eq!(interpolate("${IMG}").unwrap_err(), "IMG");
-        assert_eq!(interpolate("nats:2.10").unwrap(), "nats:2.10");
-    }
+    helm_values::images(cx, node, depth, manifest);
 }
