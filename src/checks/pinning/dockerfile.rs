@@ -371,13 +371,9 @@ fn from(
                     refs::report_ref(cx, RefKind::Image, &resolved, range);
                     return;
                 }
-                let verdict = refs::image(&resolved);
-                let (detect, why) = match verdict {
-                    refs::Verdict::Pinned => return,
-                    refs::Verdict::Mutable(m) => (Detect::ImageUnpinned, m),
-                    refs::Verdict::Floating(m) => (Detect::ImageLatest, m),
-                };
-                cx.report(detect, range, format!("{why} (`{image}` with the ARG defaults)"));
+                if let Some((detect, why)) = refs::image_finding(cx, &resolved) {
+                    cx.report(detect, range, format!("{why} (`{image}` with the ARG defaults)"));
+                }
             }
             // `${REGISTRY}/node:20`: a registry or mirror prefix; the rest still names the
             // image and its tag.
@@ -388,13 +384,13 @@ fn from(
                         .is_some_and(|(_, rest)| !rest.contains('$') && !rest.is_empty()) =>
             {
                 let rest = image.split_once('/').map_or(image, |(_, r)| r);
-                let verdict = refs::image(rest);
-                let (detect, why) = match verdict {
-                    refs::Verdict::Pinned => return,
-                    refs::Verdict::Mutable(m) => (Detect::ImageUnpinned, m),
-                    refs::Verdict::Floating(m) => (Detect::ImageLatest, m),
-                };
-                cx.report(detect, range, format!("{why} (behind the registry prefix of `{image}`)"));
+                if let Some((detect, why)) = refs::image_finding(cx, rest) {
+                    cx.report(
+                        detect,
+                        range,
+                        format!("{why} (behind the registry prefix of `{image}`)"),
+                    );
+                }
             }
             Err(var) => cx.report(
                 Detect::TemplatedReference,

@@ -1,0 +1,10 @@
+//! What is an image reference: placeholders, images the repository builds itself, and
+//! hadolint's ignore pragmas.
+
+mod common;
+use common::pinning_cases::check_case;
+
+#[test]
+fn images_placeholders() {
+    check_case("images-placeholders");
+}
