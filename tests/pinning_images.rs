@@ -8,3 +8,13 @@ use common::pinning_cases::check_case;
 fn images_placeholders() {
     check_case("images-placeholders");
 }
+
+#[test]
+fn images_self_built() {
+    check_case("images-self-built");
+}
+
+#[test]
+fn images_self_built_declared() {
+    check_case("images-self-built-declared");
+}

@@ -25,6 +25,7 @@ use crate::finding::{Finding, RuleIdx, Severity};
 use crate::source::SourceFile;
 use crate::walk::{FileEntry, Repo};
 
+mod built_images;
 mod dockerfile;
 mod manifests;
 mod refs;
@@ -80,7 +81,10 @@ fn build(inputs: Vec<Declared<'_, Params>>) -> Built {
             .or_default()
             .push((d.idx, d.params));
     }
-    Ok(vec![Box::new(Pinning { rules })])
+    Ok(vec![Box::new(Pinning {
+        rules,
+        built_images: Default::default(),
+    })])
 }
 
 /// What kind of file this is, from its name alone.
@@ -145,6 +149,8 @@ fn classify(path: &str) -> Option<FileKind> {
 
 struct Pinning {
     rules: HashMap<Detect, Vec<(RuleIdx, Params)>>,
+    /// The images the scanned repository builds, computed on first need.
+    built_images: built_images::Cache,
 }
 
 impl Check for Pinning {
@@ -167,6 +173,7 @@ impl Check for Pinning {
             rules: &self.rules,
             out,
             vars: None,
+            built_images: &self.built_images,
         };
         match kind {
             FileKind::Dockerfile => dockerfile::check(&mut cx),
@@ -193,6 +200,7 @@ pub(crate) struct Cx<'a> {
     rules: &'a HashMap<Detect, Vec<(RuleIdx, Params)>>,
     out: &'a mut Vec<Finding>,
     vars: Option<vars::Vars>,
+    built_images: &'a built_images::Cache,
 }
 
 impl<'a> Cx<'a> {

@@ -130,9 +130,11 @@ pub fn image_name(reference: &str) -> Option<String> {
     }
 }
 
-/// The finding an image reference gets, if any: `None` when it is pinned, or when it is a
-/// placeholder rather than a reference (see [`is_placeholder`], [`image_name`]).
-pub fn image_finding(_cx: &Cx<'_>, reference: &str) -> Option<(Detect, String)> {
+/// The finding an image reference gets, if any: `None` when it is pinned, when it is a
+/// placeholder rather than a reference (see [`is_placeholder`], [`image_name`]), or when
+/// the repository builds that image itself (its own build output is not a third-party
+/// dependency).
+pub fn image_finding(cx: &Cx<'_>, reference: &str) -> Option<(Detect, String)> {
     if is_placeholder(reference) {
         return None;
     }
@@ -141,7 +143,10 @@ pub fn image_finding(_cx: &Cx<'_>, reference: &str) -> Option<(Detect, String)> 
         Verdict::Mutable(m) => (Detect::ImageUnpinned, m),
         Verdict::Floating(m) => (Detect::ImageLatest, m),
     };
-    image_name(reference)?;
+    let name = image_name(reference)?;
+    if cx.builds_image(&name) {
+        return None;
+    }
     Some((detect, why))
 }
 
