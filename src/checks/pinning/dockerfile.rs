@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
+use super::hadolint::Pragmas;
 use super::refs::{self, RefKind, contains_full_sha};
 use super::{Cx, Detect, shell};
 
@@ -215,7 +216,18 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
     let mut adds = 0;
     // One session for all RUNs: a download in one RUN executed by a later one is found.
     let mut session = shell::Session::default();
+    let pragmas = Pragmas::of(cx.file);
+    let start = cx.mark();
+    // The findings of the previous instruction, where it starts, and what its pragma
+    // ignores.
+    let mut previous = None;
     for inst in &insts {
+        if let Some((mark, begins, ignored)) = previous.take() {
+            cx.drop_since(mark, begins, ignored);
+        }
+        let line = cx.file.line_of(inst.args.start);
+        let begins = cx.file.line_range(line).start;
+        previous = Some((cx.mark(), begins, pragmas.at(line)));
         let args_text = &text[inst.args.clone()];
         match inst.keyword.as_str() {
             "ARG" if !seen_from => {
@@ -304,6 +316,10 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
             _ => {}
         }
     }
+    if let Some((mark, begins, ignored)) = previous {
+        cx.drop_since(mark, begins, ignored);
+    }
+    cx.drop_since(start, 0, pragmas.global());
 }
 
 /// The paths a RUN command executes: a word at the start, or after an interpreter or a

@@ -27,6 +27,7 @@ use crate::walk::{FileEntry, Repo};
 
 mod built_images;
 mod dockerfile;
+mod hadolint;
 mod manifests;
 mod refs;
 mod shell;
