@@ -144,7 +144,8 @@ pub fn image_finding(cx: &Cx<'_>, reference: &str) -> Option<(Detect, String)> {
         Verdict::Floating(m) => (Detect::ImageLatest, m),
     };
     let name = image_name(reference)?;
-    if cx.builds_image(&name) {
+    // Only asked when a rule would report: the set costs a look at the repository.
+    if !cx.enabled(detect) || cx.builds_image(&name) {
         return None;
     }
     Some((detect, why))

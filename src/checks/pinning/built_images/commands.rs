@@ -32,18 +32,34 @@ pub(super) struct Defs {
 
 impl Defs {
     pub(super) fn new(text: &str, repo: &Repo, path: &str) -> Defs {
+        let template = template::has_template(text).then(|| Vars::for_file(repo, path));
+        Defs {
+            template,
+            ..Defs::literal(text)
+        }
+    }
+
+    /// The literal definitions of `text` alone.
+    fn literal(text: &str) -> Defs {
         let mut values: HashMap<String, Vec<String>> = HashMap::new();
         for c in DEF.captures_iter(text) {
             let (Some(name), Some(value)) = (c.get(1), c.get(2)) else {
                 continue;
             };
+            let value = value.as_str().trim_end_matches([';', ',']);
+            // A GitHub expression or template tag cut at its first space: not literal.
+            if value.contains("{{") && !value.contains("}}") {
+                continue;
+            }
             let list = values.entry(name.as_str().to_owned()).or_default();
             if list.len() < 4 {
-                list.push(value.as_str().trim_end_matches([';', ',']).to_owned());
+                list.push(value.to_owned());
             }
         }
-        let template = template::has_template(text).then(|| Vars::for_file(repo, path));
-        Defs { values, template }
+        Defs {
+            values,
+            template: None,
+        }
     }
 
     /// `s` with every variable replaced by its value, or by [`UNKNOWN`].
@@ -270,23 +286,9 @@ fn collect_flags(args: &[String], flags: &[&str], tags: &mut Vec<String>) {
 mod tests {
     use super::*;
 
-    fn defs(text: &str) -> Defs {
-        let mut values: HashMap<String, Vec<String>> = HashMap::new();
-        for c in DEF.captures_iter(text) {
-            values
-                .entry(c[1].to_owned())
-                .or_default()
-                .push(c[2].to_owned());
-        }
-        Defs {
-            values,
-            template: None,
-        }
-    }
-
     fn tags_of(text: &str) -> (Vec<String>, Vec<(String, String)>) {
         let (mut tags, mut retags) = (Vec::new(), Vec::new());
-        scan(text, &defs(text), &mut tags, &mut retags);
+        scan(text, &Defs::literal(text), &mut tags, &mut retags);
         (tags, retags)
     }
 
