@@ -1,5 +1,6 @@
 //! What counts as pinned: GitHub `uses:` references, container image references, and
-//! template placeholders inside either.
+//! template placeholders inside either; what is not a reference at all (a placeholder for a
+//! person to fill in, an image the repository builds itself).
 
 use std::ops::Range;
 
@@ -292,6 +293,30 @@ mod tests {
             image("docker://koalaman/shellcheck:v0.10.0"),
             Verdict::Mutable(_)
         ));
+    }
+
+    #[test]
+    fn placeholders_and_names() {
+        assert!(is_placeholder("<registry>/<name>:<tag>"));
+        assert!(is_placeholder("<YOUR-CONTAINER>"));
+        assert!(!is_placeholder("node:20"));
+        assert_eq!(image_name("node:20").as_deref(), Some("node"));
+        assert_eq!(
+            image_name("docker.io/library/node@sha256:ab").as_deref(),
+            Some("node")
+        );
+        assert_eq!(
+            image_name("docker://GHCR.io/o/app:V1").as_deref(),
+            Some("ghcr.io/o/app")
+        );
+        assert_eq!(
+            image_name("localhost:5000/cli").as_deref(),
+            Some("localhost:5000/cli")
+        );
+        assert_eq!(image_name("gcr.io/PROJECT_ID/app:v1"), None);
+        assert_eq!(image_name("IMAGE_NAME"), None);
+        assert_eq!(image_name("a//b"), None);
+        assert_eq!(image_name(":1"), None);
     }
 
     #[test]
