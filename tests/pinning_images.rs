@@ -51,3 +51,41 @@ fn images_hadolint_redeclared_rule() {
     assert_eq!(lines("org/floating-image"), [6, 13, 20]);
     assert_eq!(lines("org/floating-image"), lines("pinning/image-latest"));
 }
+
+/// In a repository with many files that may build, the set of self-built images is read
+/// by several threads; the build is found whichever of them reads it.
+#[test]
+fn images_self_built_in_a_large_repository() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let root = dir.path();
+    for i in 0..150 {
+        let script = if i == 97 {
+            "docker build -t myorg/app:dev .\n".to_owned()
+        } else {
+            format!("docker build -f Dockerfile.{i} .\n")
+        };
+        std::fs::write(root.join(format!("build-{i:03}.sh")), script).expect("write");
+    }
+    std::fs::write(
+        root.join("Dockerfile"),
+        "FROM myorg/app:dev AS app\nFROM node:20\n",
+    )
+    .expect("write");
+    for threads in ["1", "4"] {
+        let (run, doc) = common::verify_json(
+            common::arg(root),
+            &["--select", "pinning", "--jobs", threads],
+        );
+        run.assert_no_panic();
+        let found: Vec<(u64, &str)> = common::findings(&doc)
+            .iter()
+            .map(|f| {
+                (
+                    f["line"].as_u64().unwrap_or(0),
+                    f["rule_id"].as_str().unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(found, [(2, "pinning/image-unpinned")], "threads {threads}");
+    }
+}

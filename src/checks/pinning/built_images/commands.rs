@@ -1,6 +1,7 @@
 //! Build commands on a command line (`docker build -t …`, kaniko `--destination …`,
 //! `docker tag …`) and the literal variable definitions of a file that their tags use.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use crate::checks::pinning::vars::Vars;
@@ -24,46 +25,69 @@ static_regex!(
     VAR = r"\$\{\{\s*(?:env\.)?([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}|\$\(([A-Za-z_][A-Za-z0-9_]*)\)|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-=]([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)"
 );
 
-/// The literal values a file gives its variables, and the template's defaults.
-pub(super) struct Defs {
-    values: HashMap<String, Vec<String>>,
-    template: Option<Vars>,
+/// The literal values a file gives its variables, and the template's defaults; each read
+/// from the file only when a tag first needs it.
+pub(super) struct Defs<'t> {
+    text: &'t str,
+    values: OnceCell<HashMap<String, Vec<String>>>,
+    /// Where the template's variables are looked up (`None`: nowhere).
+    template_of: Option<(&'t Repo, &'t str)>,
+    template: OnceCell<Option<Vars>>,
 }
 
-impl Defs {
-    pub(super) fn new(text: &str, repo: &Repo, path: &str) -> Defs {
-        let template = template::has_template(text).then(|| Vars::for_file(repo, path));
+impl<'t> Defs<'t> {
+    pub(super) fn new(text: &'t str, repo: &'t Repo, path: &'t str) -> Defs<'t> {
         Defs {
-            template,
+            template_of: Some((repo, path)),
             ..Defs::literal(text)
         }
     }
 
     /// The literal definitions of `text` alone.
-    fn literal(text: &str) -> Defs {
-        let mut values: HashMap<String, Vec<String>> = HashMap::new();
-        for c in DEF.captures_iter(text) {
-            let (Some(name), Some(value)) = (c.get(1), c.get(2)) else {
-                continue;
-            };
-            let value = value.as_str().trim_end_matches([';', ',']);
-            // A GitHub expression or template tag cut at its first space: not literal.
-            if value.contains("{{") && !value.contains("}}") {
-                continue;
-            }
-            let list = values.entry(name.as_str().to_owned()).or_default();
-            if list.len() < 4 {
-                list.push(value.to_owned());
-            }
-        }
+    fn literal(text: &'t str) -> Defs<'t> {
         Defs {
-            values,
-            template: None,
+            text,
+            values: OnceCell::new(),
+            template_of: None,
+            template: OnceCell::new(),
         }
+    }
+
+    fn values(&self) -> &HashMap<String, Vec<String>> {
+        self.values.get_or_init(|| {
+            let mut values: HashMap<String, Vec<String>> = HashMap::new();
+            for c in DEF.captures_iter(self.text) {
+                let (Some(name), Some(value)) = (c.get(1), c.get(2)) else {
+                    continue;
+                };
+                let value = value.as_str().trim_end_matches([';', ',']);
+                // A GitHub expression or template tag cut at its first space: not literal.
+                if value.contains("{{") && !value.contains("}}") {
+                    continue;
+                }
+                let list = values.entry(name.as_str().to_owned()).or_default();
+                if list.len() < 4 {
+                    list.push(value.to_owned());
+                }
+            }
+            values
+        })
+    }
+
+    fn template(&self) -> Option<&Vars> {
+        self.template
+            .get_or_init(|| {
+                let (repo, path) = self.template_of?;
+                template::has_template(self.text).then(|| Vars::for_file(repo, path))
+            })
+            .as_ref()
     }
 
     /// `s` with every variable replaced by its value, or by [`UNKNOWN`].
     pub(super) fn resolve(&self, s: &str) -> String {
+        if !s.contains('$') && !s.contains("{{") {
+            return s.to_owned();
+        }
         self.resolve_at(s, 0)
     }
 
@@ -95,7 +119,7 @@ impl Defs {
 
     /// The first definition of `name` that resolves without an unknown part.
     fn value_of(&self, name: &str, depth: usize) -> Option<String> {
-        self.values
+        self.values()
             .get(name)?
             .iter()
             .map(|v| self.resolve_at(v, depth + 1))
@@ -104,7 +128,7 @@ impl Defs {
 
     /// Template placeholders (`{{ cookiecutter.slug }}`) replaced by their defaults.
     fn untemplate(&self, s: &str) -> String {
-        let Some(vars) = &self.template else {
+        let Some(vars) = self.template().filter(|_| s.contains("{{")) else {
             return s.to_owned();
         };
         let mut out = String::new();

@@ -41,14 +41,13 @@ impl Source {
     pub(super) fn may_build(self, text: &str) -> bool {
         let has = |s: &str| memchr::memmem::find(text.as_bytes(), s.as_bytes()).is_some();
         match self {
-            Source::Commands => has("build") || has("--destination") || has(" tag "),
-            Source::Yaml => {
-                has("build")
-                    || has("--destination")
-                    || has(" tag ")
-                    || has("metadata-action")
-                    || has("image_templates")
+            Source::Commands => {
+                ["docker", "podman", "buildah", "nerdctl", "executor", "img "]
+                    .iter()
+                    .any(|e| has(e))
+                    && (has("build") || has("bud") || has("--destination") || has(" tag "))
             }
+            Source::Yaml => Source::Commands.may_build(text) || declares(text),
             Source::Bake => has("tags"),
             Source::Earthfile => has("SAVE IMAGE"),
         }
@@ -69,7 +68,26 @@ pub(super) fn scan(source: Source, text: &str, defs: &Defs, tags: &mut Vec<Strin
     }
 }
 
+/// Whether a YAML file may declare a build (and is worth parsing).
+fn declares(text: &str) -> bool {
+    let has = |s: &str| memchr::memmem::find(text.as_bytes(), s.as_bytes()).is_some();
+    has("build:") && has("image:")
+        || has("artifacts:") && has("image:")
+        || [
+            "/build-push-action",
+            "/metadata-action",
+            "/kaniko-action",
+            "/buildah-build",
+            "image_templates",
+        ]
+        .iter()
+        .any(|s| has(s))
+}
+
 fn yaml_builds(text: &str, defs: &Defs, tags: &mut Vec<String>) {
+    if !declares(text) {
+        return;
+    }
     let docs = match yaml::parse(text) {
         Ok(docs) => docs,
         Err(_) => match yaml::parse(&template::neutralise(text)) {

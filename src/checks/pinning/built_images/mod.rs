@@ -27,7 +27,7 @@ use std::sync::OnceLock;
 
 use super::Cx;
 use super::refs::image_name;
-use crate::walk::Repo;
+use crate::walk::{FileEntry, Repo};
 
 /// Names (see [`image_name`]) of the images the repository builds.
 #[derive(Debug, Default)]
@@ -103,29 +103,40 @@ impl Cx<'_> {
 }
 
 /// Read every file that can tag a build and collect the names.
+///
+/// Inside the scan's thread pool the files are shared among as many plain threads (never
+/// the pool's own, which could pick up a check waiting for this very set); a serial scan
+/// reads them on its own thread.
 fn compute(repo: &Repo) -> BuiltImages {
+    let files: Vec<(&FileEntry, declared::Source)> = repo
+        .files()
+        .iter()
+        .filter_map(|f| Some((f, declared::Source::of(&f.path)?)))
+        .collect();
+    let threads = match rayon::current_thread_index() {
+        Some(_) => rayon::current_num_threads().clamp(1, 8),
+        None => 1,
+    };
+    let found: Vec<Found> = if threads == 1 || files.len() < 64 {
+        vec![read_all(repo, &files)]
+    } else {
+        let chunk = files.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let workers: Vec<_> = files
+                .chunks(chunk)
+                .map(|part| s.spawn(move || read_all(repo, part)))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_default())
+                .collect()
+        })
+    };
     let mut built = BuiltImages::default();
     let mut retags = Vec::new();
-    for entry in repo.files() {
-        let Some(source) = declared::Source::of(&entry.path) else {
-            continue;
-        };
-        let Ok(bytes) = repo.read_named(&entry.path) else {
-            continue;
-        };
-        let text = String::from_utf8_lossy(&bytes);
-        if !source.may_build(&text) {
-            continue;
-        }
-        let vars = commands::Defs::new(&text, repo, &entry.path);
-        let mut tags = Vec::new();
-        if source.has_commands() {
-            commands::scan(&text, &vars, &mut tags, &mut retags);
-        }
-        declared::scan(source, &text, &vars, &mut tags);
-        for t in tags {
-            built.add(&t);
-        }
+    for f in found {
+        f.tags.iter().for_each(|t| built.add(t));
+        retags.extend(f.retags);
     }
     // `docker tag SRC DST` makes DST one of ours when SRC is (in any order of the files).
     let mut changed = true;
@@ -140,6 +151,32 @@ fn compute(repo: &Repo) -> BuiltImages {
         }
     }
     built
+}
+
+/// The tags and `docker tag` pairs of some files.
+#[derive(Default)]
+struct Found {
+    tags: Vec<String>,
+    retags: Vec<(String, String)>,
+}
+
+fn read_all(repo: &Repo, files: &[(&FileEntry, declared::Source)]) -> Found {
+    let mut found = Found::default();
+    for (entry, source) in files {
+        let Ok(bytes) = repo.read_named(&entry.path) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        if !source.may_build(&text) {
+            continue;
+        }
+        let vars = commands::Defs::new(&text, repo, &entry.path);
+        if source.has_commands() {
+            commands::scan(&text, &vars, &mut found.tags, &mut found.retags);
+        }
+        declared::scan(*source, &text, &vars, &mut found.tags);
+    }
+    found
 }
 
 #[cfg(test)]
