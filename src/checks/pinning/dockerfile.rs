@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
+use super::hadolint::Pragmas;
 use super::refs::{self, RefKind, contains_full_sha};
 use super::{Cx, Detect, shell};
 
@@ -215,7 +216,18 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
     let mut adds = 0;
     // One session for all RUNs: a download in one RUN executed by a later one is found.
     let mut session = shell::Session::default();
+    let pragmas = Pragmas::of(cx.file);
+    let start = cx.mark();
+    // The findings of the previous instruction, where it starts, and what its pragma
+    // ignores.
+    let mut previous = None;
     for inst in &insts {
+        if let Some((mark, begins, ignored)) = previous.take() {
+            cx.drop_since(mark, begins, ignored);
+        }
+        let line = cx.file.line_of(inst.args.start);
+        let begins = cx.file.line_range(line).start;
+        previous = Some((cx.mark(), begins, pragmas.at(line)));
         let args_text = &text[inst.args.clone()];
         match inst.keyword.as_str() {
             "ARG" if !seen_from => {
@@ -304,6 +316,10 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
             _ => {}
         }
     }
+    if let Some((mark, begins, ignored)) = previous {
+        cx.drop_since(mark, begins, ignored);
+    }
+    cx.drop_since(start, 0, pragmas.global());
 }
 
 /// The paths a RUN command executes: a word at the start, or after an interpreter or a
@@ -371,13 +387,9 @@ fn from(
                     refs::report_ref(cx, RefKind::Image, &resolved, range);
                     return;
                 }
-                let verdict = refs::image(&resolved);
-                let (detect, why) = match verdict {
-                    refs::Verdict::Pinned => return,
-                    refs::Verdict::Mutable(m) => (Detect::ImageUnpinned, m),
-                    refs::Verdict::Floating(m) => (Detect::ImageLatest, m),
-                };
-                cx.report(detect, range, format!("{why} (`{image}` with the ARG defaults)"));
+                if let Some((detect, why)) = refs::image_finding(cx, &resolved) {
+                    cx.report(detect, range, format!("{why} (`{image}` with the ARG defaults)"));
+                }
             }
             // `${REGISTRY}/node:20`: a registry or mirror prefix; the rest still names the
             // image and its tag.
@@ -388,13 +400,13 @@ fn from(
                         .is_some_and(|(_, rest)| !rest.contains('$') && !rest.is_empty()) =>
             {
                 let rest = image.split_once('/').map_or(image, |(_, r)| r);
-                let verdict = refs::image(rest);
-                let (detect, why) = match verdict {
-                    refs::Verdict::Pinned => return,
-                    refs::Verdict::Mutable(m) => (Detect::ImageUnpinned, m),
-                    refs::Verdict::Floating(m) => (Detect::ImageLatest, m),
-                };
-                cx.report(detect, range, format!("{why} (behind the registry prefix of `{image}`)"));
+                if let Some((detect, why)) = refs::image_finding(cx, rest) {
+                    cx.report(
+                        detect,
+                        range,
+                        format!("{why} (behind the registry prefix of `{image}`)"),
+                    );
+                }
             }
             Err(var) => cx.report(
                 Detect::TemplatedReference,

@@ -25,10 +25,12 @@ use crate::finding::{Finding, RuleIdx, Severity};
 use crate::source::SourceFile;
 use crate::walk::{FileEntry, Repo};
 
+mod built_images;
 mod dockerfile;
 mod gitlab_vars;
 mod helm;
 mod helm_values;
+mod hadolint;
 mod manifests;
 mod refs;
 mod shell;
@@ -84,7 +86,10 @@ fn build(inputs: Vec<Declared<'_, Params>>) -> Built {
             .or_default()
             .push((d.idx, d.params));
     }
-    Ok(vec![Box::new(Pinning { rules })])
+    Ok(vec![Box::new(Pinning {
+        rules,
+        built_images: Default::default(),
+    })])
 }
 
 /// What kind of file this is, from its name alone.
@@ -158,6 +163,8 @@ fn is_yaml(path: &str) -> bool {
 
 struct Pinning {
     rules: HashMap<Detect, Vec<(RuleIdx, Params)>>,
+    /// The images the scanned repository builds, computed on first need.
+    built_images: built_images::Cache,
 }
 
 impl Check for Pinning {
@@ -181,6 +188,7 @@ impl Check for Pinning {
             out,
             vars: None,
             reported: Reported::default(),
+            built_images: &self.built_images,
         };
         match kind {
             FileKind::Dockerfile => dockerfile::check(&mut cx),
@@ -209,6 +217,7 @@ pub(crate) struct Cx<'a> {
     out: &'a mut Vec<Finding>,
     vars: Option<vars::Vars>,
     reported: Reported,
+    built_images: &'a built_images::Cache,
 }
 
 /// Where the file's findings were reported: text reached several times (through YAML

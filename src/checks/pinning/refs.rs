@@ -1,5 +1,6 @@
 //! What counts as pinned: GitHub `uses:` references, container image references, and
-//! template placeholders inside either.
+//! template placeholders inside either; what is not a reference at all (a placeholder for a
+//! person to fill in, an image the repository builds itself).
 
 use std::ops::Range;
 
@@ -87,6 +88,70 @@ pub fn image(reference: &str) -> Verdict {
     }
 }
 
+/// Whether `reference` is a placeholder written for a person to fill in (`<your-image>`,
+/// `<registry>/<name>:<tag>`, `owner/repo@<sha>`) rather than something a build can pull:
+/// no image or action reference contains angle brackets. It is documentation, not a
+/// dependency.
+pub fn is_placeholder(reference: &str) -> bool {
+    reference.contains(['<', '>'])
+}
+
+/// The repository of an image reference, as a registry stores it: without `docker://`,
+/// tag and digest; Docker Hub's implicit `docker.io/` and `library/` removed; lower case.
+/// `None` when the name is not one a registry accepts (upper case in the path, empty
+/// components): a placeholder such as `IMAGE_NAME` or `gcr.io/PROJECT_ID/app`.
+pub fn image_name(reference: &str) -> Option<String> {
+    let r = reference.trim();
+    let r = r.strip_prefix("docker://").unwrap_or(r);
+    let r = r.split_once('@').map_or(r, |(name, _)| name);
+    let slash = r.rfind('/').map_or(0, |i| i + 1);
+    let r = match r[slash..].find(':') {
+        Some(colon) => &r[..slash + colon],
+        None => r,
+    };
+    let (host, path) = match r.split_once('/') {
+        Some((h, p)) if h.contains(['.', ':']) || h == "localhost" => (Some(h), p),
+        _ => (None, r),
+    };
+    let valid_path = !path.is_empty()
+        && path.split('/').all(|c| {
+            !c.is_empty()
+                && c.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+        });
+    if !valid_path {
+        return None;
+    }
+    let host = host.map(str::to_ascii_lowercase);
+    match host.as_deref() {
+        None | Some("docker.io" | "index.docker.io" | "registry-1.docker.io") => {
+            Some(path.strip_prefix("library/").unwrap_or(path).to_owned())
+        }
+        Some(h) => Some(format!("{h}/{path}")),
+    }
+}
+
+/// The finding an image reference gets, if any: `None` when it is pinned, when it is a
+/// placeholder rather than a reference (see [`is_placeholder`], [`image_name`]), or when
+/// the repository builds that image itself (its own build output is not a third-party
+/// dependency).
+pub fn image_finding(cx: &Cx<'_>, reference: &str) -> Option<(Detect, String)> {
+    if is_placeholder(reference) {
+        return None;
+    }
+    let (detect, why) = match image(reference) {
+        Verdict::Pinned => return None,
+        Verdict::Mutable(m) => (Detect::ImageUnpinned, m),
+        Verdict::Floating(m) => (Detect::ImageLatest, m),
+    };
+    let name = image_name(reference)?;
+    // Only asked when a rule would report: the set costs a look at the repository.
+    if !cx.enabled(detect) || cx.builds_image(&name) {
+        return None;
+    }
+    Some((detect, why))
+}
+
 /// A reference after template placeholders were looked at.
 pub enum Resolved {
     /// No placeholder.
@@ -145,6 +210,9 @@ pub enum RefKind {
 /// placeholders, and report it.
 pub fn report_ref(cx: &mut Cx<'_>, kind: RefKind, value: &str, range: Range<usize>) {
     let value = value.trim();
+    if is_placeholder(value) {
+        return;
+    }
     let (judged, how) = match resolve(cx, value) {
         Resolved::Plain(v) => (v, None),
         Resolved::Defaulted { value: v, how } => (v, Some(how)),
@@ -168,16 +236,16 @@ pub fn report_ref(cx: &mut Cx<'_>, kind: RefKind, value: &str, range: Range<usiz
         }
     };
     let is_image = kind == RefKind::Image || judged.trim().starts_with("docker://");
-    let verdict = if is_image {
-        image(&judged)
+    let (detect, why) = if is_image {
+        match image_finding(cx, &judged) {
+            Some(found) => found,
+            None => return,
+        }
     } else {
-        action(&judged)
-    };
-    let (detect, why) = match (verdict, is_image) {
-        (Verdict::Pinned, _) => return,
-        (Verdict::Mutable(m), true) => (Detect::ImageUnpinned, m),
-        (Verdict::Floating(m), true) => (Detect::ImageLatest, m),
-        (Verdict::Mutable(m) | Verdict::Floating(m), false) => (Detect::ActionUnpinned, m),
+        match action(&judged) {
+            Verdict::Pinned => return,
+            Verdict::Mutable(m) | Verdict::Floating(m) => (Detect::ActionUnpinned, m),
+        }
     };
     let message = match how {
         Some(how) => format!("{why} ({how})"),
@@ -225,6 +293,30 @@ mod tests {
             image("docker://koalaman/shellcheck:v0.10.0"),
             Verdict::Mutable(_)
         ));
+    }
+
+    #[test]
+    fn placeholders_and_names() {
+        assert!(is_placeholder("<registry>/<name>:<tag>"));
+        assert!(is_placeholder("<YOUR-CONTAINER>"));
+        assert!(!is_placeholder("node:20"));
+        assert_eq!(image_name("node:20").as_deref(), Some("node"));
+        assert_eq!(
+            image_name("docker.io/library/node@sha256:ab").as_deref(),
+            Some("node")
+        );
+        assert_eq!(
+            image_name("docker://GHCR.io/o/app:V1").as_deref(),
+            Some("ghcr.io/o/app")
+        );
+        assert_eq!(
+            image_name("localhost:5000/cli").as_deref(),
+            Some("localhost:5000/cli")
+        );
+        assert_eq!(image_name("gcr.io/PROJECT_ID/app:v1"), None);
+        assert_eq!(image_name("IMAGE_NAME"), None);
+        assert_eq!(image_name("a//b"), None);
+        assert_eq!(image_name(":1"), None);
     }
 
     #[test]

@@ -1,0 +1,7 @@
+variable "REGISTRY" {
+  default = "docker.io/acme"
+}
+target "batch" {
+  context = "batch"
+  tags = ["${REGISTRY}/batch:latest"]
+}
