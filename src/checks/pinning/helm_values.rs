@@ -180,11 +180,12 @@ fn judge_map(cx: &mut Cx<'_>, map: &ImageMap<'_>, file: &ImagesIn, top: Option<&
     if non_empty(map.digest).is_some() {
         return;
     }
-    // `registry:` (or `global.imageRegistry`) goes in front when it is a plain host.
+    // `registry:` (or `global.imageRegistry`) goes in front when it is a plain host; a
+    // templated one would make the whole reference read as decided elsewhere.
     let registry = non_empty(map.registry)
         .map(|(r, _)| r)
         .or(file.global_registry.as_deref())
-        .filter(|r| !r.is_empty() && is_image_ref(r, Evidence::Grammar));
+        .filter(|r| !template::has_template(r) && is_image_ref(r, Evidence::Grammar));
     let name = match registry {
         Some(reg) if !repo.starts_with(reg) => format!("{reg}/{}", repo.trim()),
         _ => repo.trim().to_owned(),
