@@ -42,7 +42,7 @@ fn runs(kinds: &[Byte], snippet: &str, start: usize) -> bool {
 /// standard input. With its program in an argument (`python3 -c "import json…"`,
 /// `node -e …`, `sh -c '…'`) or a script file (`python3 parse.py`), the download piped
 /// to it is data: `curl …/releases/latest | python3 -c "…"` reads a version number.
-fn reads_code(t: &str, matched: &str, end: usize) -> bool {
+fn reads_code(t: &str, segs: &[Range<usize>], matched: &str, end: usize) -> bool {
     let name = matched
         .rsplit(|c: char| c.is_whitespace() || c == '/' || c == '|')
         .next()
@@ -60,10 +60,9 @@ fn reads_code(t: &str, matched: &str, end: usize) -> bool {
         _ => return true,
     };
     let shell = program_flags == ['c'];
-    let rest_end = segments(t)
-        .into_iter()
-        .find(|s| s.start <= end && end <= s.end)
-        .map_or(t.len(), |s| s.end);
+    // The interpreter's command ends at the next separator.
+    let k = segs.partition_point(|s| s.end < end);
+    let rest_end = segs.get(k).map_or(t.len(), |s| s.end);
     let ws = words(&t[end..rest_end.max(end)]);
     for (i, (w, _)) in ws.iter().enumerate() {
         let w = w.as_str();
@@ -98,6 +97,7 @@ fn reads_code(t: &str, matched: &str, end: usize) -> bool {
 fn remote_pipes(cx: &mut Cx<'_>, line: &Logical) {
     let t = line.text.as_str();
     let kinds = classify(t);
+    let segs = segments(t);
     // Start → end of the hits so far, which never overlap: a match overlaps one of them
     // exactly when it overlaps the last one that starts before its end.
     let mut hits: BTreeMap<usize, usize> = BTreeMap::new();
@@ -106,7 +106,7 @@ fn remote_pipes(cx: &mut Cx<'_>, line: &Logical) {
         for m in re.find_iter(t) {
             crate::work::add(1);
             if !runs(&kinds, m.as_str(), m.start())
-                || (piped && !reads_code(t, m.as_str(), m.end()))
+                || (piped && !reads_code(t, &segs, m.as_str(), m.end()))
             {
                 continue;
             }
@@ -409,7 +409,7 @@ mod tests {
     fn interpreters_that_read_their_program_elsewhere() {
         let read = |t: &str| {
             let m = PIPE_TO_SHELL.find(t).expect("a pipe to a shell");
-            reads_code(t, m.as_str(), m.end())
+            reads_code(t, &segments(t), m.as_str(), m.end())
         };
         assert!(read("curl -fsSL https://x | sh"));
         assert!(read("curl -fsSL https://x | sudo bash -s -- --yes"));
