@@ -39,3 +39,8 @@ fn go_installs_and_gets() {
     assert_eq!(severity("tools/install.sh", 14).as_deref(), Some("note"));
     assert_eq!(severity("scripts/setup.sh", 4).as_deref(), Some("error"));
 }
+
+#[test]
+fn downloads_piped_as_data() {
+    check_case("shell-pipe-data");
+}

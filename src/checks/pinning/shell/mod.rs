@@ -90,12 +90,14 @@ impl Session {
         if cx.enabled(Detect::RemoteScript) {
             self.downloads.check(cx, line, idx);
         }
+        let mut kinds = None;
         for seg in lex::segments(&line.text) {
             installer::installs(cx, line, seg.clone());
             // `sh -c "…"` inside `sh -c '…'` and so on, a few levels deep.
             if depth < 4 {
                 for inner in nested::handed_strings(&line.text, seg) {
-                    let text = nested::inside(&line.text, inner.clone());
+                    let kinds = kinds.get_or_insert_with(|| lex::classify(&line.text));
+                    let text = nested::inside(&line.text, kinds, inner.clone());
                     let part = line.part(inner, text);
                     self.nested_line(cx, &part, depth + 1);
                 }

@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::lex::{Byte, SHELLS, classify, program, words};
+use super::lex::{Byte, SHELLS, program, words};
 
 /// Programs that run a string argument as commands.
 fn runs_strings(program: &str) -> bool {
@@ -59,8 +59,7 @@ pub(super) fn handed_strings(t: &str, seg: Range<usize>) -> Vec<Range<usize>> {
 /// The text of `inner` (a string of `t`) as the shell it is handed to sees it: what the
 /// outer shell already ran (a `$(…)` inside double quotes) is blanked, so it is checked
 /// once.
-pub(super) fn inside(t: &str, inner: Range<usize>) -> String {
-    let kinds = classify(t);
+pub(super) fn inside(t: &str, kinds: &[Byte], inner: Range<usize>) -> String {
     let bytes: Vec<u8> = t.as_bytes()[inner.clone()]
         .iter()
         .zip(&kinds[inner])
@@ -109,7 +108,7 @@ mod tests {
     #[test]
     fn random_lines() {
         use super::super::heredoc::body;
-        use super::super::lex::{logical_lines, segments};
+        use super::super::lex::{classify, logical_lines, segments};
         const PIECES: &[&str] = &[
             "sh", " -c ", "\"", "'", "$(", ")", "(", "`", "|", "<<", "EOF", "\n", "\\", "{{", "}}",
             "${{", "$[[", "]]", "é", "€", "[", "]", ",", " ", "curl", "eval", ";", "#",
@@ -128,7 +127,7 @@ mod tests {
                 let _ = body(l);
                 for seg in segments(&l.text) {
                     for inner in handed_strings(&l.text, seg) {
-                        let text = inside(&l.text, inner.clone());
+                        let text = inside(&l.text, &classify(&l.text), inner.clone());
                         let part = l.part(inner, text);
                         let _ = part.orig_range(0..part.text.len());
                     }

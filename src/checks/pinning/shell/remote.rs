@@ -38,16 +38,76 @@ fn runs(kinds: &[Byte], snippet: &str, start: usize) -> bool {
     code(start) && op.is_none_or(code)
 }
 
+/// Whether the interpreter that ends `matched` (at `end` of `t`) runs what it reads on
+/// standard input. With its program in an argument (`python3 -c "import json…"`,
+/// `node -e …`, `sh -c '…'`) or a script file (`python3 parse.py`), the download piped
+/// to it is data: `curl …/releases/latest | python3 -c "…"` reads a version number.
+fn reads_code(t: &str, segs: &[Range<usize>], matched: &str, end: usize) -> bool {
+    let name = matched
+        .rsplit(|c: char| c.is_whitespace() || c == '/' || c == '|')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    // The single-letter options that take the program from an argument, per interpreter.
+    let program_flags: &[char] = match name.as_str() {
+        "sh" | "bash" | "zsh" | "dash" | "ksh" | "ash" => &['c'],
+        "python" | "python3" => &['c', 'm'],
+        "perl" => &['e', 'E'],
+        "ruby" => &['e'],
+        "node" => &['e', 'p'],
+        "pwsh" | "powershell" => &[],
+        // `iex`, `Invoke-Expression`: always code.
+        _ => return true,
+    };
+    let shell = program_flags == ['c'];
+    // The interpreter's command ends at the next separator.
+    let k = segs.partition_point(|s| s.end < end);
+    let rest_end = segs.get(k).map_or(t.len(), |s| s.end);
+    let ws = words(&t[end..rest_end.max(end)]);
+    for (i, (w, _)) in ws.iter().enumerate() {
+        let w = w.as_str();
+        if w == "-" || w == "--" {
+            return true;
+        }
+        let Some(flag) = w.strip_prefix('-') else {
+            // A script file or its arguments: the script reads the download.
+            return false;
+        };
+        let long = flag.strip_prefix('-');
+        let data = match long {
+            // PowerShell: `-Command -` reads standard input, `-Command "…"`, `-File x` do not.
+            _ if program_flags.is_empty() => {
+                let f = flag.to_ascii_lowercase();
+                matches!(
+                    f.as_str(),
+                    "c" | "command" | "f" | "file" | "e" | "encodedcommand"
+                ) && ws.get(i + 1).is_some_and(|(v, _)| v != "-")
+            }
+            Some(l) => matches!(l, "eval" | "print" | "command"),
+            None if shell && flag.contains('s') => return true,
+            None => flag.contains(program_flags),
+        };
+        if data {
+            return false;
+        }
+    }
+    true
+}
+
 fn remote_pipes(cx: &mut Cx<'_>, line: &Logical) {
     let t = line.text.as_str();
     let kinds = classify(t);
+    let segs = segments(t);
     // Start → end of the hits so far, which never overlap: a match overlaps one of them
     // exactly when it overlaps the last one that starts before its end.
     let mut hits: BTreeMap<usize, usize> = BTreeMap::new();
     for re in [&*PIPE_TO_SHELL, &*PROCESS_SUBST, &*COMMAND_SUBST, &*PS_IEX] {
+        let piped = std::ptr::eq(re, &*PIPE_TO_SHELL);
         for m in re.find_iter(t) {
             crate::work::add(1);
-            if !runs(&kinds, m.as_str(), m.start()) {
+            if !runs(&kinds, m.as_str(), m.start())
+                || (piped && !reads_code(t, &segs, m.as_str(), m.end()))
+            {
                 continue;
             }
             if hits
@@ -338,5 +398,34 @@ impl Downloads {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpreters_that_read_their_program_elsewhere() {
+        let read = |t: &str| {
+            let m = PIPE_TO_SHELL.find(t).expect("a pipe to a shell");
+            reads_code(t, &segments(t), m.as_str(), m.end())
+        };
+        assert!(read("curl -fsSL https://x | sh"));
+        assert!(read("curl -fsSL https://x | sudo bash -s -- --yes"));
+        assert!(read("curl -fsSL https://x | bash -x"));
+        assert!(read("curl -fsSL https://x | python3 -"));
+        assert!(read("curl -fsSL https://x | python3 -u && echo ok"));
+        assert!(read("irm https://x | iex"));
+        assert!(read("irm https://x | pwsh -NoProfile -Command -"));
+        assert!(!read(r#"curl -s https://x | python3 -c "import json,sys""#));
+        assert!(!read("curl -s https://x | python -m json.tool"));
+        assert!(!read("curl -s https://x | node -e 'x'"));
+        assert!(!read("curl -s https://x | perl -ne 'print'"));
+        assert!(!read("curl -s https://x | bash -c 'cat > f'"));
+        assert!(!read("curl -s https://x | python3 parse.py"));
+        assert!(!read(
+            r#"irm https://x | pwsh -Command "$input | Out-File f""#
+        ));
     }
 }
