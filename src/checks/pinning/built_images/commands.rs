@@ -44,7 +44,7 @@ impl<'t> Defs<'t> {
     }
 
     /// The literal definitions of `text` alone.
-    fn literal(text: &'t str) -> Defs<'t> {
+    pub(super) fn literal(text: &'t str) -> Defs<'t> {
         Defs {
             text,
             values: OnceCell::new(),
@@ -245,7 +245,8 @@ pub(super) fn scan(
         while i < words.len() {
             let engine = is_engine(&resolved[i]);
             let kaniko = resolved[i].ends_with("executor");
-            if !engine && !kaniko {
+            let pack = resolved[i].rsplit('/').next() == Some("pack");
+            if !engine && !kaniko && !pack {
                 i += 1;
                 continue;
             }
@@ -255,6 +256,8 @@ pub(super) fn scan(
             let args = &resolved[i + 1..end];
             if kaniko {
                 collect_flags(args, &["--destination", "-d"], tags);
+            } else if pack {
+                buildpack(args, tags);
             } else {
                 command(args, tags, retags);
             }
@@ -288,6 +291,17 @@ fn command(args: &[String], tags: &mut Vec<String>, retags: &mut Vec<(String, St
     };
     if builds {
         collect_flags(&args[sub_at + 1..], &["--tag", "-t"], tags);
+    }
+}
+
+/// Cloud Native Buildpacks: `pack build <image> [--tag <image>…]`.
+fn buildpack(args: &[String], tags: &mut Vec<String>) {
+    let mut plain = args.iter().filter(|a| !a.starts_with('-'));
+    if plain.next().map(String::as_str) == Some("build") {
+        if let Some(image) = plain.next() {
+            tags.push(image.clone());
+        }
+        collect_flags(args, &["--tag", "-t"], tags);
     }
 }
 
@@ -327,6 +341,8 @@ mod tests {
         let (t, r) = tags_of("docker tag app:1 registry.example.com/app:1");
         assert!(t.is_empty());
         assert_eq!(r.len(), 1);
+        let (t, _) = tags_of("pack build myorg/fn --builder paketobuildpacks/builder:base");
+        assert_eq!(t, ["myorg/fn"]);
         let (t, _) = tags_of("/kaniko/executor --context . --destination \"$CI_REGISTRY_IMAGE:1\"");
         assert_eq!(t, [format!("{UNKNOWN}:1")]);
     }

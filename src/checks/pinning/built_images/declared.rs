@@ -18,6 +18,8 @@ pub(super) enum Source {
     /// `docker buildx bake` files (`docker-bake.hcl`, `*.hcl`, `docker-bake.json`).
     Bake,
     Earthfile,
+    /// Tilt: `docker_build('myorg/app', …)`, `custom_build('myorg/app', …)`.
+    Tiltfile,
 }
 
 impl Source {
@@ -25,6 +27,9 @@ impl Source {
         let name = path.rsplit('/').next().unwrap_or(path);
         if name == "Earthfile" {
             return Some(Source::Earthfile);
+        }
+        if name == "Tiltfile" || name.ends_with(".tiltfile") {
+            return Some(Source::Tiltfile);
         }
         let lower = name.to_ascii_lowercase();
         if lower.ends_with(".hcl") || lower.starts_with("docker-bake") && lower.ends_with(".json") {
@@ -42,14 +47,17 @@ impl Source {
         let has = |s: &str| memchr::memmem::find(text.as_bytes(), s.as_bytes()).is_some();
         match self {
             Source::Commands => {
-                ["docker", "podman", "buildah", "nerdctl", "executor", "img "]
-                    .iter()
-                    .any(|e| has(e))
+                [
+                    "docker", "podman", "buildah", "nerdctl", "executor", "img ", "pack ",
+                ]
+                .iter()
+                .any(|e| has(e))
                     && (has("build") || has("bud") || has("--destination") || has(" tag "))
             }
             Source::Yaml => Source::Commands.may_build(text) || declares(text),
             Source::Bake => has("tags"),
             Source::Earthfile => has("SAVE IMAGE"),
+            Source::Tiltfile => has("_build("),
         }
     }
 
@@ -65,6 +73,7 @@ pub(super) fn scan(source: Source, text: &str, defs: &Defs, tags: &mut Vec<Strin
         Source::Yaml => yaml_builds(text, defs, tags),
         Source::Bake => bake(text, defs, tags),
         Source::Earthfile => earthfile(text, defs, tags),
+        Source::Tiltfile => tilt(text, defs, tags),
     }
 }
 
@@ -191,6 +200,14 @@ fn bake(text: &str, defs: &Defs, tags: &mut Vec<String>) {
     }
 }
 
+static_regex!(
+    TILT_BUILD = r#"\b(?:docker_build|custom_build)\(\s*(?:ref\s*=\s*)?["']([^"']+)["']"#
+);
+
+fn tilt(text: &str, defs: &Defs, tags: &mut Vec<String>) {
+    tags.extend(TILT_BUILD.captures_iter(text).map(|c| defs.resolve(&c[1])));
+}
+
 /// Earthly: `SAVE IMAGE [--push] [flags] name …`.
 fn earthfile(text: &str, defs: &Defs, tags: &mut Vec<String>) {
     for line in text.lines() {
@@ -208,6 +225,15 @@ fn earthfile(text: &str, defs: &Defs, tags: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tiltfiles() {
+        let text =
+            "docker_build('myorg/app', '.')\ncustom_build(\n  ref='myorg/job', command='x')\n";
+        let mut tags = Vec::new();
+        scan(Source::Tiltfile, text, &Defs::literal(text), &mut tags);
+        assert_eq!(tags, ["myorg/app", "myorg/job"]);
+    }
 
     #[test]
     fn action_lists() {

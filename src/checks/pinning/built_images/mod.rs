@@ -2,18 +2,18 @@
 //! compose service `image: myorg/app:dev`, uses the repository's own build output, not a
 //! third-party dependency, and is not reported as unpinned.
 //!
-//! An image counts as built when the repository tags a build with its name:
-//! `docker build -t` / `--tag` (also `buildx build`, `image build`, `podman`, `nerdctl`,
-//! `buildah bud`), kaniko's `--destination`, and `docker tag` of an image it built, in
+//! An image counts as built when the repository tags a build with its name: `docker build
+//! -t` / `--tag` (also `buildx build`, `image build`, `podman`, `nerdctl`, `buildah bud`),
+//! kaniko's `--destination`, `pack build`, and `docker tag` of an image it built, in
 //! scripts, Makefiles, justfiles, `package.json` scripts, workflow `run:` and GitLab
 //! `script:`; `tags:` of `docker/build-push-action`, `images:` of `docker/metadata-action`,
 //! `image:` of `redhat-actions/buildah-build`; a compose service with both `build:` and
 //! `image:`; `tags` of `docker buildx bake` files; goreleaser `image_templates`; skaffold
-//! `build.artifacts[].image`; Earthly `SAVE IMAGE`. A variable in a tag is resolved when
-//! the same file gives it a literal value (`IMAGE ?= myorg/app`, `env: IMAGE: …`,
-//! `${IMAGE:-myorg/app}`) or the template's variables give it a default; otherwise that
-//! tag is ignored. A registry prefix that stays unknown (`$REGISTRY/myorg/app`) matches the
-//! name under any registry.
+//! `build.artifacts[].image`; Earthly `SAVE IMAGE`; Tilt `docker_build`. A variable in a
+//! tag is resolved when the same file gives it a literal value (`IMAGE ?= myorg/app`, `env:
+//! IMAGE: …`, `${IMAGE:-myorg/app}`) or the template's variables give it a default;
+//! otherwise that tag is ignored. A registry prefix that stays unknown
+//! (`$REGISTRY/myorg/app`) matches the name under any registry.
 //!
 //! The set is a fact about the whole repository: it is computed once, on the first image
 //! finding of the scan, from the files that can hold a build (a literal prefilter first).
