@@ -89,3 +89,11 @@ fn images_self_built_in_a_large_repository() {
         assert_eq!(found, [(2, "pinning/image-unpinned")], "threads {threads}");
     }
 }
+
+/// Helm values image maps without a tag follow the same rules: a placeholder repository and
+/// an image the repository builds are silent, a third-party image is judged with the
+/// chart's `appVersion`.
+#[test]
+fn helm_values_placeholders_and_own_images() {
+    check_case("images-helm-values");
+}

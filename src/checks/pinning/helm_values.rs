@@ -199,6 +199,12 @@ fn judge_map(cx: &mut Cx<'_>, map: &ImageMap<'_>, file: &ImagesIn, top: Option<&
 /// An image map without a tag: the chart's templates pick one, usually the chart's
 /// `appVersion`. Judged with it when the chart is known, a note when it is not.
 fn untagged(cx: &mut Cx<'_>, name: &str, range: Range<usize>, file: &ImagesIn, top: Option<&str>) {
+    // A templated name is judged once its placeholders are resolved (`report_image`).
+    if !template::has_template(name)
+        && super::refs::not_a_dependency(cx, Detect::ImageUnpinned, name)
+    {
+        return;
+    }
     let chart = file.chart.as_ref();
     let subchart = top.filter(|t| chart.is_some_and(|c| c.subcharts.iter().any(|s| s == t)));
     let app_version = chart.and_then(|c| Some((c.app_version.as_deref()?, c.path.as_str())));

@@ -152,6 +152,16 @@ pub fn image_finding(cx: &Cx<'_>, reference: &str) -> Option<(Detect, String)> {
     Some((detect, why))
 }
 
+/// Whether `reference` names no third-party image: a placeholder, a name no registry
+/// accepts, or an image the repository builds itself (asked only when `detect` would
+/// report, as the set costs a look at the repository).
+pub fn not_a_dependency(cx: &Cx<'_>, detect: Detect, reference: &str) -> bool {
+    if is_placeholder(reference) {
+        return true;
+    }
+    image_name(reference).is_none_or(|name| cx.enabled(detect) && cx.builds_image(&name))
+}
+
 /// A reference after template placeholders were looked at.
 pub enum Resolved {
     /// No placeholder.

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::refs::{self, RefKind, Resolved, Verdict};
+use super::refs::{self, RefKind, Resolved};
 use super::{Cx, Detect};
 use crate::static_regex;
 use crate::walk::Repo;
@@ -285,10 +285,8 @@ pub(crate) fn report_image(cx: &mut Cx<'_>, reference: &str, range: Range<usize>
             return;
         }
     };
-    let (detect, why) = match refs::image(&reference) {
-        Verdict::Pinned => return,
-        Verdict::Mutable(m) => (Detect::ImageUnpinned, m),
-        Verdict::Floating(m) => (Detect::ImageLatest, m),
+    let Some((detect, why)) = refs::image_finding(cx, &reference) else {
+        return;
     };
     cx.report(detect, range, format!("{why} ({how})"));
 }
