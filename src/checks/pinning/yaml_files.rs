@@ -46,7 +46,7 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
             if !e.templated || helm::chart_of(cx.repo, cx.file.path()).is_none() {
                 yaml_text::invalid(cx, &e);
             }
-            let parts = templated_yaml::parts(text);
+            let parts = templated_yaml::parts(text, &e);
             judge(cx, &parts.docs, &name);
             for range in parts.unparsed {
                 line_scan(cx, range);
