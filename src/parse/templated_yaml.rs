@@ -75,9 +75,16 @@ pub fn parse(text: &str) -> Result<Parsed, Invalid> {
     }
 }
 
-/// The parts of a text that [`parse`] rejects which parse on their own (with template tags
-/// blanked when it has some), and the ranges of those that do not.
-pub fn parts(text: &str) -> yaml_parts::Parts {
+/// The parts of a text that [`parse`] rejects (with `invalid`) which parse on their own
+/// (with template tags blanked when it has some), and the ranges of those that do not. A
+/// text beyond the parser's limits is not parsed again: all of it is unparsed.
+pub fn parts(text: &str, invalid: &Invalid) -> yaml_parts::Parts {
+    if invalid.error.limit {
+        return yaml_parts::Parts {
+            docs: Vec::new(),
+            unparsed: std::iter::once(0..text.len()).collect(),
+        };
+    }
     if is_templated(text) {
         yaml_parts::parse(&template::neutralise(text))
     } else {

@@ -121,6 +121,9 @@ pub struct Error {
     /// 1-based line and column, when the parser knows them.
     pub line: Option<u32>,
     pub column: Option<u32>,
+    /// The parser's limits were exceeded (nesting, size, alias expansion) or it failed: the
+    /// text is not worth parsing again in parts.
+    pub limit: bool,
 }
 
 impl fmt::Display for Error {
@@ -198,6 +201,7 @@ fn failed() -> Error {
         message: "the YAML parser failed".to_owned(),
         line: None,
         column: None,
+        limit: true,
     }
 }
 
@@ -224,6 +228,7 @@ pub fn parse(text: &str) -> Result<Vec<Node>, Error> {
                 message: format!("cannot start the YAML parser: {e}"),
                 line: None,
                 column: None,
+                limit: true,
             })?
             .join()
             .unwrap_or_else(|_| Err(failed()))
@@ -239,10 +244,12 @@ fn parse_here(text: &str) -> Result<Vec<Node>, Error> {
             let message = e.to_string();
             // The message often repeats the position; keep the first line only.
             let message = message.lines().next().unwrap_or_default().trim().to_owned();
+            let limit = is_limit(&e);
             Error {
                 message,
                 line: line.map(|l| l as u32),
                 column: column.map(|c| c as u32),
+                limit,
             }
         })?;
     Ok(docs
@@ -250,6 +257,20 @@ fn parse_here(text: &str) -> Result<Vec<Node>, Error> {
         .map(|d| to_node(d, text, false))
         .filter(|n| n.value != Value::Null)
         .collect())
+}
+
+/// Whether the parser stopped at one of its limits (nesting, size, alias expansion).
+fn is_limit(e: &serde_saphyr::Error) -> bool {
+    use serde_saphyr::Error as E;
+    match e {
+        E::AliasError { error, .. } | E::WithSnippet { error, .. } => is_limit(error),
+        E::Budget { .. }
+        | E::AliasReplayCounterOverflow { .. }
+        | E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. } => true,
+        _ => false,
+    }
 }
 
 /// An untyped YAML value as the deserializer produces it, children still spanned.
@@ -467,6 +488,7 @@ mod tests {
     fn errors_have_locations() {
         let e = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(e.line.is_some(), "{e:?}");
+        assert!(!e.limit, "{e:?}");
     }
 
     #[test]
@@ -480,6 +502,7 @@ mod tests {
         }
         let e = parse(&t).unwrap_err();
         assert!(e.line.is_some(), "{e:?}");
+        assert!(e.limit, "{e:?}");
     }
 
     #[test]
@@ -498,7 +521,9 @@ mod tests {
                 t.push_str(&" ".repeat(i));
                 t.push_str("a:\n");
             }
-            assert_eq!(parse(&t).is_err(), n > MAX_DEPTH, "{n}");
+            let e = parse(&t).err();
+            assert_eq!(e.is_some(), n > MAX_DEPTH, "{n}");
+            assert!(e.is_none_or(|e| e.limit), "{n}");
         }
     }
 }

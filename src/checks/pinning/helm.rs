@@ -1,7 +1,7 @@
 //! Helm charts: the files under a chart's `templates/` (a folder next to `Chart.yaml`) are
-//! Go templates, YAML only once rendered. Those that do not parse are checked line by line
-//! without a finding of their own; the chart says so once, with a note on its `Chart.yaml`
-//! that names the first template (in path order) that does not parse.
+//! Go templates, YAML only once rendered. Those with template tags that do not parse are
+//! checked part by part without a finding of their own; the chart says so once, with a note
+//! on its `Chart.yaml` that names the first such template in path order.
 
 use super::{Cx, Detect};
 use crate::finding::Severity;
@@ -47,9 +47,13 @@ pub(crate) fn templates_note(cx: &mut Cx<'_>, reads: impl Fn(&str) -> bool) {
         if !reads(file.text()) {
             continue;
         }
+        // Without template tags, a template that does not parse is reported itself.
         let Err(invalid) = templated_yaml::parse(file.text()) else {
             continue;
         };
+        if !invalid.templated {
+            continue;
+        }
         let name = entry.path.strip_prefix(prefix).unwrap_or(&entry.path);
         let at = match invalid.error.line {
             Some(line) => format!(" (line {line}: {})", invalid.error),

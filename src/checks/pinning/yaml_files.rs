@@ -44,11 +44,12 @@ pub(crate) fn check(cx: &mut Cx<'_>) {
     match templated_yaml::parse(text) {
         Ok(parsed) => judge(cx, &parsed.docs, &name),
         Err(e) => {
-            // A Helm template is YAML only once rendered: its chart says so, once.
-            if helm::chart_of(cx.repo, cx.file.path()).is_none() {
+            // A Helm template is YAML only once rendered: its chart says so, once. Without
+            // template tags it is rendered as it is, and is invalid as it is.
+            if !e.templated || helm::chart_of(cx.repo, cx.file.path()).is_none() {
                 yaml_text::invalid(cx, &e);
             }
-            let parts = templated_yaml::parts(text);
+            let parts = templated_yaml::parts(text, &e);
             judge(cx, &parts.docs, &name);
             for range in parts.unparsed {
                 line_scan(cx, range);

@@ -10,12 +10,16 @@ use crate::parse::templated_yaml;
 use crate::parse::yaml::Node;
 use crate::static_regex;
 
+static_regex!(API_VERSION = r#""apiVersion"\s*:\s*""#);
+static_regex!(KIND = r#""kind"\s*:\s*""#);
+
 /// The documents of a JSON text that are Kubernetes manifests: `kind` and `apiVersion` at
 /// their top, or a `List` of such `items` (JSON is YAML to the parser, spans included). Any
 /// other JSON (`package.json`, lockfiles, `cookiecutter.json`, schemas) has none.
 pub(crate) fn json_manifests(text: &str) -> Vec<Node> {
-    let keys = ["\"apiVersion\"", "\"kind\"", "\"image\""];
-    if !keys.iter().all(|k| text.contains(k)) {
+    // `apiVersion` and `kind` with string values: not a JSON Schema or an OpenAPI document
+    // describing them.
+    if !text.contains("\"image\"") || !API_VERSION.is_match(text) || !KIND.is_match(text) {
         return Vec::new();
     }
     // Not JSON (JSON with comments, a fragment): nothing to say about it here.
