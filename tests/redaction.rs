@@ -130,9 +130,22 @@ fn a_finding_on_a_secrets_line_does_not_show_the_secret() {
 #[test]
 fn every_shape_of_key_is_hidden_whole_in_every_format() {
     let tmp = tempfile::tempdir().expect("a temporary folder");
-    let lines: Vec<String> = (0..20).map(|i| value(i, 64)).collect();
+    // Key bodies as the detectors accept them: DER (a base64 SEQUENCE, `MI…`), and
+    // OpenSSH's own format (`openssh-key-v1`, `b3BlbnNzaC1rZXktdjE…`).
+    let lines: Vec<String> = (0..20)
+        .map(|i| match i {
+            0 => format!("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC{}", value(i, 32)),
+            _ => value(i, 64),
+        })
+        .collect();
+    let ssh_lines: Vec<String> = (0..20)
+        .map(|i| match i {
+            0 => format!("b3BlbnNzaC1rZXktdjE{}", value(100 + i, 45)),
+            _ => value(100 + i, 64),
+        })
+        .collect();
     let body_escaped = lines.join("\\n");
-    let body_lines = lines.join("\n");
+    let ssh_body = ssh_lines.join("\n");
     let shapes = [
         (
             "service-account.json",
@@ -156,7 +169,7 @@ fn every_shape_of_key_is_hidden_whole_in_every_format() {
         (
             "keys.py",
             format!(
-                "KEY = \"\"\"-----BEGIN OPENSSH PRIVATE KEY-----\n{body_lines}\n-----END OPENSSH PRIVATE KEY-----\"\"\"\n"
+                "KEY = \"\"\"-----BEGIN OPENSSH PRIVATE KEY-----\n{ssh_body}\n-----END OPENSSH PRIVATE KEY-----\"\"\"\n"
             ),
         ),
         (
@@ -189,7 +202,7 @@ fn every_shape_of_key_is_hidden_whole_in_every_format() {
         );
     }
     let out = all_outputs(tmp.path(), &["--select", "secrets"]);
-    for (i, line) in lines.iter().enumerate() {
+    for (i, line) in lines.iter().chain(&ssh_lines).enumerate() {
         assert_hidden(&out, line, &format!("key line {i}"));
     }
     assert_hidden(

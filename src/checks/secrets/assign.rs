@@ -346,8 +346,9 @@ impl Assignment {
                 inner
             } else {
                 // In code a bare word is an expression (a variable, a call), never a
-                // literal; inside a string it is the string's own text.
-                if code && outer {
+                // literal; inside a string it is the string's own text. So it is in a
+                // template action: `{{ $token := .Values.x }}`, `{{- range $k, $v := … }}`.
+                if (code && outer) || in_template_action(text, key.start()) {
                     continue;
                 }
                 let t = inner.trim_end_matches([')', '}', ']', '>']);
@@ -370,6 +371,15 @@ impl Assignment {
             out.push((abs, abs..abs + inner.len()));
         }
     }
+}
+
+/// Whether `at` is inside a Go/Helm/Jinja template action: after a `{{` that no `}}`
+/// closes before it.
+fn in_template_action(text: &str, at: usize) -> bool {
+    let before = &text[..at];
+    before
+        .rfind("{{")
+        .is_some_and(|open| !before[open..].contains("}}"))
 }
 
 /// The name a `value:` / `default =` line (starting at `at`) belongs to: the nearest
@@ -474,6 +484,13 @@ mod tests {
         assert!(finds("nextPageToken: Kx9mQ2vL8pR4wZ7tQ2").is_empty());
         assert!(finds("{'MasterUserPassword', 'StorageEncrypted'}").is_empty());
         assert!(finds("password_file: /run/secrets/x").is_empty());
+        // Template actions bind expressions; a quoted literal there is still a value.
+        assert!(finds("{{- $password := randAlphaNum 24 | b64enc }}").is_empty());
+        assert!(finds("{{ $token := .Values.global.authTokenOverride }}").is_empty());
+        assert_eq!(
+            finds(&format!("{{{{ $password := \"{v}\" }}}}")),
+            vec![v.to_owned()]
+        );
     }
 
     #[test]

@@ -137,7 +137,7 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "fake",
     "xxxx",
     "****",
-    "....",
+    "...",
     "…",
     "todo",
     "fixme",
@@ -152,6 +152,11 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "abcdef",
     "qwerty",
 ];
+
+static_regex!(
+    /// A name in square brackets, `[PASSWORD]`, `[YOUR_API_KEY]`: a placeholder to fill in.
+    BRACKETED_NAME = r"\[[A-Z][A-Z0-9_ \-]{2,}\]"
+);
 
 static_regex!(
     /// Values that are a reference, not a literal: environment, template engines, secret stores.
@@ -189,7 +194,7 @@ pub fn not_a_secret(value: &str) -> Option<&'static str> {
     if v.starts_with("__") && v.ends_with("__") {
         return Some("placeholder");
     }
-    if v.contains('<') && v.contains('>') {
+    if (v.contains('<') && v.contains('>')) || BRACKETED_NAME.is_match(v) {
         return Some("placeholder");
     }
     if REFERENCE.is_match(v) {
@@ -404,6 +409,10 @@ mod tests {
             "__secret__",
             "!!!SET ME!!!",
             "changethis",
+            "[PASSWORD]",
+            "sk_live_[YOUR_KEY]",
+            "abcd1234efgh5678...",
+            "Xk9mQ2vL8pR4wZ7t…",
         ] {
             assert!(not_a_secret(v).is_some(), "{v}");
         }

@@ -1,0 +1,1 @@
+docker login --username ci --password=registry/ci-bot
