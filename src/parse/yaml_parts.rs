@@ -12,8 +12,20 @@ use super::yaml::{self, Node, Value};
 
 /// How deep an entry that does not parse is split.
 const MAX_DEPTH: usize = 8;
-/// How many parts of one text are parsed at most; the rest is returned unparsed.
-const MAX_ATTEMPTS: usize = 2_000;
+/// How many parts of one text are parsed at least before the rest is returned unparsed;
+/// the limit grows with the text (see [`max_attempts`]), so that a longer text is not
+/// looked at differently from a shorter one.
+const MIN_ATTEMPTS: usize = 2_000;
+
+/// How many parts of `text` are parsed at most: a few per line. Parts of one level are
+/// disjoint, so the work stays linear in the text (times [`MAX_DEPTH`]).
+fn max_attempts(text: &str) -> usize {
+    MIN_ATTEMPTS.max(4 * line_count(text))
+}
+
+fn line_count(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count() + 1
+}
 
 /// What parsed, and what did not.
 #[derive(Debug, Default)]
@@ -28,6 +40,7 @@ pub struct Parts {
 pub fn parse(text: &str) -> Parts {
     let mut parts = Parts::default();
     let mut attempts = 0;
+    let max = max_attempts(text);
     for doc in documents(text) {
         let mut root = None;
         let lines = lines(text, doc);
@@ -36,6 +49,7 @@ pub fn parse(text: &str) -> Parts {
             root: &mut root,
             unparsed: &mut parts.unparsed,
             attempts: &mut attempts,
+            max,
         };
         split.split(&[], &lines, 0);
         parts.docs.extend(root);
@@ -85,6 +99,8 @@ struct Split<'t, 'o> {
     unparsed: &'o mut Vec<Range<usize>>,
     /// Parts parsed so far in the whole text.
     attempts: &'o mut usize,
+    /// At most this many.
+    max: usize,
 }
 
 impl Split<'_, '_> {
@@ -97,7 +113,7 @@ impl Split<'_, '_> {
         if body.iter().all(|l| indent(&text[l.clone()]).is_none()) {
             return;
         }
-        if *self.attempts >= MAX_ATTEMPTS {
+        if *self.attempts >= self.max {
             self.unparsed.push(whole);
             return;
         }
@@ -280,7 +296,7 @@ mod tests {
 
     #[test]
     fn parts_are_bounded() {
-        let t: String = (0..3 * MAX_ATTEMPTS)
+        let t: String = (0..3 * MIN_ATTEMPTS)
             .map(|i| format!("k{i}: [\n"))
             .collect();
         let p = parse(&t);
@@ -290,7 +306,11 @@ mod tests {
             .iter()
             .map(|r| t[r.clone()].lines().count())
             .sum();
-        assert_eq!(lines, 3 * MAX_ATTEMPTS);
+        assert_eq!(lines, 3 * MIN_ATTEMPTS);
+        // The limit grows with the text: ten times the lines, ten times the parts.
+        let short = "a: 1\n".repeat(MIN_ATTEMPTS);
+        let long = "a: 1\n".repeat(10 * MIN_ATTEMPTS);
+        assert_eq!(max_attempts(&long) - 4, 10 * (max_attempts(&short) - 4));
     }
 
     #[test]
