@@ -41,7 +41,9 @@ static_regex!(
         r#"|\s(?:string|\[\]byte))\s*=\s*"#,
         r#"(?P<typed>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|`[^`\r\n]*`)|"#,
         r#"(?:=>|:=|=|:(?P<path>:)?)\s*(?:\[\s*)?"#,
-        r#"(?P<value>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|`[^`\r\n]*`|[^\s,;'"`]+))"#
+        // A bare value ends at `(`: `x = dict(secret="…")` is a call whose arguments are
+        // searched in turn, not one value `dict(secret=` (see `Assignment::assignments`).
+        r#"(?P<value>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|`[^`\r\n]*`|[^\s,;'"`(]+))"#
     )
 );
 
@@ -411,6 +413,10 @@ impl Assignment {
             let inner = if quoted {
                 inner
             } else {
+                // `generateKey(…)`: a call, not a value.
+                if text.as_bytes().get(value.end()) == Some(&b'(') {
+                    continue;
+                }
                 // In code a bare word is an expression (a variable, a call), never a
                 // literal; inside a string it is the string's own text.
                 if code && outer {
@@ -535,6 +541,12 @@ mod tests {
         assert!(finds("nextPageToken: Kx9mQ2vL8pR4wZ7tQ2").is_empty());
         assert!(finds("{'MasterUserPassword', 'StorageEncrypted'}").is_empty());
         assert!(finds("password_file: /run/secrets/x").is_empty());
+        // A call's keyword arguments.
+        assert_eq!(
+            finds(&format!("x = dict(secret=\"{v}\")")),
+            vec![v.to_owned()]
+        );
+        assert!(finds("password = generateSecureKey(x)").is_empty());
     }
 
     #[test]

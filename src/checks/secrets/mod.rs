@@ -381,11 +381,12 @@ impl Secrets {
                 if rule.placeholders && policy::not_a_secret(value).is_some() {
                     continue;
                 }
-                // `guest:guest`, `app:app`: a development default, not a chosen password.
-                if caps
-                    .name("user")
-                    .is_some_and(|u| u.as_bytes().eq_ignore_ascii_case(value.as_bytes()))
-                {
+                // `guest:guest`, `app:app`: a development default, not a chosen password;
+                // an emoji or `%C3%89t%C3%A9`: a URL parser's test vector.
+                if caps.name("user").is_some_and(|u| {
+                    u.as_bytes().eq_ignore_ascii_case(value.as_bytes())
+                        || !policy::printable_when_decoded(value, 4)
+                }) {
                     continue;
                 }
                 if rule.min_entropy.is_some_and(|m| policy::entropy(value) < m) {

@@ -344,8 +344,8 @@ pub fn credential_like(value: &str, min_len: usize, min_entropy: f64, hash_name:
     if worded(v) {
         return false;
     }
-    // URL-encoded test data (`%20!%22…`).
-    if PERCENT_ENCODED.find_iter(v).count() >= 3 {
+    // URL-encoded test data (`%20!%22…`), or a value shorter than the minimum once decoded.
+    if PERCENT_ENCODED.find_iter(v).count() >= 3 || !printable_when_decoded(v, min_len) {
         return false;
     }
     let excused = if hash_name {
@@ -386,6 +386,33 @@ pub fn credential_like(value: &str, min_len: usize, min_entropy: f64, hash_name:
         return false;
     }
     entropy(v) >= entropy_floor(v, min_entropy)
+}
+
+/// Whether `v`, with its `%XX` escapes decoded, is printable ASCII of at least `min_len`
+/// bytes: a password is typed; `%C3%89t%C3%A9`, an emoji or `%5B%7F` are the test vectors of
+/// URL parsers.
+pub fn printable_when_decoded(v: &str, min_len: usize) -> bool {
+    let b = v.as_bytes();
+    let mut decoded = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                decoded.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                decoded.push(c);
+                i += 1;
+            }
+        }
+    }
+    decoded.len() >= min_len && decoded.iter().all(|c| (0x21..0x7f).contains(c))
 }
 
 /// The entropy a random value of `v`'s alphabet and length reaches: `min_entropy`, at most
