@@ -24,6 +24,53 @@ static DIRECTIVE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("suppression regex")
 });
 
+/// Other scanners' and linters' markers for a hard-coded credential that is meant to be
+/// there, each a reason of its own: ruff/flake8-bandit `noqa: S105`/`S106`/`S107`, bandit
+/// `nosec` (bare or naming `B105`–`B107`), gosec `#nosec G101`, `gitleaks:allow`,
+/// `trufflehog:ignore` and detect-secrets' `pragma: allowlist secret`. They drop findings
+/// of the `secrets` family only, on their own line; detect-secrets' `pragma: allowlist
+/// nextline secret` on the line before.
+static FOREIGN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(?P<noqa>noqa\s*:\s*[\w, ]*\b[SB]10[567]\b)|(?P<nosec>#\s*nosec\b(?P<codes>[^\r\n]*))|gitleaks:allow|trufflehog:ignore|pragma:\s*allowlist\s+(?P<next>nextline\s+)?secret",
+    )
+    .expect("foreign suppression regex")
+});
+
+/// Literals one of which every [`FOREIGN`] marker holds (ASCII case-insensitive).
+const FOREIGN_HINTS: &[&[u8]] = &[b"noqa", b"nosec", b"gitleaks:", b"trufflehog:", b"pragma:"];
+
+/// Whether a [`FOREIGN`] marker on `line` drops a `secrets` finding `below` lines under it
+/// (0: the same line, 1: the next).
+fn foreign_allows(line: &str, below: u32) -> bool {
+    FOREIGN.captures_iter(line).any(|c| {
+        let applies = matches!((below, c.name("next")), (0, None) | (1, Some(_)));
+        applies
+            && c.name("codes").is_none_or(|codes| {
+                // `# nosec` alone, or naming a hard-coded password or credential check.
+                let codes = codes.as_str().to_ascii_uppercase();
+                let ids: Vec<&str> = codes
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|w| {
+                        w.len() == 4
+                            && w.starts_with(['B', 'G'])
+                            && w[1..].bytes().all(|b| b.is_ascii_digit())
+                    })
+                    .collect();
+                ids.is_empty()
+                    || ids
+                        .iter()
+                        .any(|id| ["B105", "B106", "B107", "G101"].contains(id))
+            })
+    })
+}
+
+fn has_foreign_hint(text: &[u8]) -> bool {
+    FOREIGN_HINTS
+        .iter()
+        .any(|h| text.windows(h.len()).any(|w| w.eq_ignore_ascii_case(h)))
+}
+
 /// End of a comment that may follow the directive: ` */`, ` -->`, ` #}`, ` %}`.
 static COMMENT_END: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\s*(?:\*/|-->|#\}|%\}|\}\}|\*\))\s*$").expect("comment end"));
@@ -78,7 +125,12 @@ pub fn apply(rules: &RuleSet, repo: &Repo, findings: &mut Vec<Finding>) {
         let Some(file) = repo.file(&path).and_then(|e| repo.read_for_scan(e)) else {
             continue;
         };
-        if memchr::memmem::find(file.text().as_bytes(), b"template-validator:").is_none() {
+        let ours = memchr::memmem::find(file.text().as_bytes(), b"template-validator:").is_some();
+        let secrets = idxs
+            .iter()
+            .any(|&i| rules[findings[i].rule].id.starts_with("secrets/"));
+        let foreign = secrets && has_foreign_hint(file.text().as_bytes());
+        if !ours && !foreign {
             continue;
         }
         let mut warned: HashSet<(u32, usize)> = HashSet::new();
@@ -91,6 +143,18 @@ pub fn apply(rules: &RuleSet, repo: &Repo, findings: &mut Vec<Finding>) {
             };
             let id = &rules[f.rule].id;
             let lines = [region.start_line, region.start_line.saturating_sub(1)];
+            if foreign && id.starts_with("secrets/") {
+                let allowed = lines.iter().enumerate().any(|(below, &n)| {
+                    n >= 1 && foreign_allows(&file.text()[file.line_range(n)], below as u32)
+                });
+                if allowed {
+                    drop.insert(i);
+                    continue;
+                }
+            }
+            if !ours {
+                continue;
+            }
             'lines: for n in lines.into_iter().filter(|&n| n >= 1) {
                 let range = file.line_range(n);
                 let found = on_line
@@ -158,5 +222,32 @@ mod tests {
         let d = directives("/* template-validator: allow secrets/jwt -- docs sample */");
         assert!(d[0].has_reason);
         assert!(directives("template-validator: deny x").is_empty());
+    }
+
+    #[test]
+    fn other_tools_markers() {
+        for line in [
+            "password = \"x\"  # noqa: S105",
+            "f(password=\"x\")  # noqa: E501, S106",
+            "password = \"x\"  # nosec",
+            "password = \"x\"  # nosec B105",
+            "var pw = \"x\" // #nosec G101 -- test",
+            "token = \"x\" // gitleaks:allow",
+            "token: x # pragma: allowlist secret",
+            "token: x # trufflehog:ignore",
+        ] {
+            assert!(foreign_allows(line, 0), "{line}");
+            assert!(!foreign_allows(line, 1), "{line}");
+        }
+        assert!(foreign_allows("# pragma: allowlist nextline secret", 1));
+        assert!(!foreign_allows("# pragma: allowlist nextline secret", 0));
+        for line in [
+            "password = \"x\"  # noqa: E501",
+            "password = \"x\"  # noqa",
+            "subprocess.call(cmd)  # nosec B602",
+            "token = \"x\"",
+        ] {
+            assert!(!foreign_allows(line, 0), "{line}");
+        }
     }
 }

@@ -41,7 +41,9 @@ static_regex!(
         r#"|\s(?:string|\[\]byte))\s*=\s*"#,
         r#"(?P<typed>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|`[^`\r\n]*`)|"#,
         r#"(?:=>|:=|=|:(?P<path>:)?)\s*(?:\[\s*)?"#,
-        r#"(?P<value>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|`[^`\r\n]*`|[^\s,;'"`]+))"#
+        // A bare value ends at `(`: `x = dict(secret="…")` is a call whose arguments are
+        // searched in turn, not one value `dict(secret=` (see `Assignment::assignments`).
+        r#"(?P<value>"(?:[^"\\\r\n]|\\.)*"|'[^'\r\n]*'|`[^`\r\n]*`|[^\s,;'"`(]+))"#
     )
 );
 
@@ -114,27 +116,42 @@ const CODE: &[&str] = &[
     "svelte",
 ];
 
+static_regex!(
+    /// Names of a hash or an identifier: a hex digest or a UUID bound to one is not a secret.
+    HASH_NAME = concat!(
+        r"(?i)hash|digest|checksum|etag|integrity|commit|uuid|guid|nonce|salt|",
+        r"(?:^|[_.\-])sha(?:1|256|384|512)?(?:$|[_.\-])"
+    )
+);
+
 pub struct Assignment {
     names: regex::bytes::Regex,
+    /// Names the rule never reports, though `names` matches them.
+    not_names: Option<regex::bytes::Regex>,
     min_length: usize,
     min_entropy: f64,
     allowlist: Vec<regex::bytes::Regex>,
 }
 
+fn name_regex(what: &str, pattern: &str) -> Result<regex::bytes::Regex, String> {
+    regex::bytes::RegexBuilder::new(pattern)
+        .unicode(false)
+        .case_insensitive(true)
+        .build()
+        .map_err(|e| format!("invalid `{what}` regex `{pattern}`: {e}"))
+}
+
 impl Assignment {
     pub fn new(
         names: &str,
+        not_names: Option<&str>,
         min_length: usize,
         min_entropy: f64,
         allowlist: Vec<regex::bytes::Regex>,
     ) -> Result<Self, String> {
-        let names = regex::bytes::RegexBuilder::new(names)
-            .unicode(false)
-            .case_insensitive(true)
-            .build()
-            .map_err(|e| format!("invalid `names` regex `{names}`: {e}"))?;
         Ok(Assignment {
-            names,
+            names: name_regex("names", names)?,
+            not_names: not_names.map(|n| name_regex("not_names", n)).transpose()?,
             min_length,
             min_entropy,
             allowlist,
@@ -143,13 +160,23 @@ impl Assignment {
 
     /// Whether `key` names a secret.
     pub fn secret_name(&self, key: &str) -> bool {
-        self.names.is_match(key.as_bytes()) && !NOT_SECRET_NAME.is_match(key)
+        self.names.is_match(key.as_bytes())
+            && !NOT_SECRET_NAME.is_match(key)
+            && !self
+                .not_names
+                .as_ref()
+                .is_some_and(|n| n.is_match(key.as_bytes()))
     }
 
-    /// Whether a literal bound to a secret name is worth reporting.
-    pub fn secret_value(&self, value: &str) -> bool {
+    /// Whether a literal bound to the secret name `key` is worth reporting.
+    pub fn secret_value(&self, key: &str, value: &str) -> bool {
         !self.allowlist.iter().any(|a| a.is_match(value.as_bytes()))
-            && policy::credential_like(value, self.min_length, self.min_entropy)
+            && policy::credential_like(
+                value,
+                self.min_length,
+                self.min_entropy,
+                HASH_NAME.is_match(key),
+            )
     }
 
     /// (report offset, secret range) of every secret assigned in `windows` of `file`.
@@ -192,9 +219,10 @@ impl Assignment {
     }
 
     /// The text rules on every line that touches a window. Lines are found with `memchr`
-    /// from the windows themselves, never by a line table of the whole file, and never by
-    /// reading further than [`MAX_LINE`] bytes past a window: a minified file of one long
-    /// line costs no more than its windows.
+    /// from the windows themselves, never by a line table of the whole file. A line longer
+    /// than [`MAX_LINE`] (minified JSON, a one-line config) is searched only where a window
+    /// covers it: the keyword windows are bounded, so a file of one long line costs no more
+    /// than its windows.
     fn text_rules(
         &self,
         file: &SourceFile,
@@ -211,20 +239,14 @@ impl Assignment {
             if from >= until {
                 continue;
             }
-            // A window that starts inside a long line goes on from the next line.
-            let Some(mut at) = line_start(bytes, from).or_else(|| next_line(bytes, from, until))
-            else {
-                continue;
-            };
+            // A window that starts inside a long line is searched from its own start.
+            let mut at = line_start(bytes, from).unwrap_or(from);
             while at < until {
-                let Some(line) = line_at(bytes, at) else {
-                    match next_line(bytes, at, until) {
-                        Some(next) => {
-                            at = next;
-                            continue;
-                        }
-                        None => break,
-                    }
+                let Some(line) = line_at(bytes, at).filter(|_| at == 0 || bytes[at - 1] == b'\n')
+                else {
+                    at = self.long_line_part(file, at, until, code, &mut out);
+                    done = at;
+                    continue;
                 };
                 at = line.next;
                 done = at;
@@ -250,6 +272,52 @@ impl Assignment {
             }
         }
         out
+    }
+
+    /// Search the part of a long line from `at` (anywhere in it) to its end or to `until`,
+    /// whichever comes first; returns where the search goes on. The part is cut after a
+    /// separator at both ends, so that no name or value is read from half a token.
+    fn long_line_part(
+        &self,
+        file: &SourceFile,
+        at: usize,
+        until: usize,
+        code: bool,
+        out: &mut Vec<(usize, Range<usize>)>,
+    ) -> usize {
+        let bytes = file.text().as_bytes();
+        let (end, next) = match memchr::memchr(b'\n', &bytes[at..until]) {
+            Some(i) => (at + i, at + i + 1),
+            None => (until, until),
+        };
+        let is_sep = |b: &u8| matches!(b, b' ' | b'\t' | b',' | b';' | b'{' | b'}' | b'[' | b'&');
+        let mid_line = at > 0 && bytes[at - 1] != b'\n';
+        let start = if mid_line {
+            bytes[at..end]
+                .iter()
+                .position(is_sep)
+                .map_or(end, |i| at + i)
+        } else {
+            at
+        };
+        let stop = if end == next && end < bytes.len() {
+            // Cut by the window, not by the line's end.
+            bytes[start..end]
+                .iter()
+                .rposition(is_sep)
+                .map_or(start, |i| start + i + 1)
+        } else {
+            end
+        };
+        let stop = if stop > start && bytes[stop - 1] == b'\r' {
+            stop - 1
+        } else {
+            stop
+        };
+        if let Some(text) = file.text().get(start..stop) {
+            self.line(file, start, text, code, out);
+        }
+        next
     }
 
     /// Whether a candidate line binds a raw string (`r"…"`, `r#"…"#`), which the text rules
@@ -345,6 +413,10 @@ impl Assignment {
             let inner = if quoted {
                 inner
             } else {
+                // `generateKey(…)`: a call, not a value.
+                if text.as_bytes().get(value.end()) == Some(&b'(') {
+                    continue;
+                }
                 // In code a bare word is an expression (a variable, a call), never a
                 // literal; inside a string it is the string's own text. So it is in a
                 // template action: `{{ $token := .Values.x }}`, `{{- range $k, $v := … }}`.
@@ -364,7 +436,7 @@ impl Assignment {
             {
                 continue;
             }
-            if !self.secret_value(inner) {
+            if !self.secret_value(&key_text, inner) {
                 continue;
             }
             let abs = offset + start;
@@ -414,11 +486,6 @@ fn line_start(bytes: &[u8], at: usize) -> Option<usize> {
     }
 }
 
-/// Start of the line after the one holding `at`, if it begins before `until`.
-fn next_line(bytes: &[u8], at: usize, until: usize) -> Option<usize> {
-    memchr::memchr(b'\n', &bytes[at..until]).map(|i| at + i + 1)
-}
-
 /// The line starting at `at`. A longer line than [`MAX_LINE`] is `None`: minified or
 /// generated, not searched.
 fn line_at(bytes: &[u8], at: usize) -> Option<Line> {
@@ -442,7 +509,7 @@ mod tests {
     use super::*;
 
     fn finds(line: &str) -> Vec<String> {
-        let a = Assignment::new("password|secret|token", 8, 3.0, Vec::new()).expect("valid");
+        let a = Assignment::new("password|secret|token", None, 8, 3.0, Vec::new()).expect("valid");
         let file = SourceFile::new("x.cfg", line.to_owned());
         let all = std::slice::from_ref(&(0..line.len())).to_vec();
         a.find(&file, &all)
@@ -491,11 +558,17 @@ mod tests {
             finds(&format!("{{{{ $password := \"{v}\" }}}}")),
             vec![v.to_owned()]
         );
+        // A call's keyword arguments.
+        assert_eq!(
+            finds(&format!("x = dict(secret=\"{v}\")")),
+            vec![v.to_owned()]
+        );
+        assert!(finds("password = generateSecureKey(x)").is_empty());
     }
 
     #[test]
-    fn long_lines_are_skipped_and_the_next_lines_still_searched() {
-        let a = Assignment::new("password", 8, 3.0, Vec::new()).expect("valid");
+    fn long_lines_are_searched_in_their_windows_and_the_next_lines_too() {
+        let a = Assignment::new("password", None, 8, 3.0, Vec::new()).expect("valid");
         let long = format!("password={}", "x".repeat(MAX_LINE * 3));
         let text = format!("{long}\npassword=Kx9mQ2vL8pR4wZ7t\n");
         let file = SourceFile::new("a.cfg", text.clone());
@@ -511,7 +584,7 @@ mod tests {
     #[test]
     fn value_lines_take_the_name_above() {
         let text = "- name: DB_PASSWORD\n  value: \"Kx9mQ2vL8pR4wZ7t\"\n";
-        let a = Assignment::new("password", 8, 3.0, Vec::new()).expect("valid");
+        let a = Assignment::new("password", None, 8, 3.0, Vec::new()).expect("valid");
         let file = SourceFile::new("d.yaml", text.to_owned());
         let all = std::slice::from_ref(&(0..text.len())).to_vec();
         assert_eq!(a.find(&file, &all).len(), 1);

@@ -11,6 +11,7 @@
 //! the first four characters of a secret and its length.
 
 mod assign;
+mod docs;
 mod keywords;
 pub mod policy;
 mod rust;
@@ -27,7 +28,7 @@ use schemars::JsonSchema;
 use super::{BuildError, Built, Check, Declared, Kind};
 use std::sync::Arc;
 
-use crate::finding::{Finding, RuleIdx, SecretMark, replace_ranges};
+use crate::finding::{Finding, RuleIdx, SecretMark, Severity, replace_ranges};
 use crate::source::SourceFile;
 use crate::util::{ceil_char_boundary, floor_char_boundary};
 use crate::walk::{FileEntry, Repo};
@@ -89,6 +90,8 @@ pub struct Params {
     placeholders: bool,
     /// Assignment detector: regex of secret-looking names.
     names: Option<String>,
+    /// Assignment detector: regex of names never reported, though `names` matches them.
+    not_names: Option<String>,
     min_length: Option<usize>,
     #[serde(default)]
     exclude: Vec<String>,
@@ -173,9 +176,10 @@ fn build_secrets(inputs: Vec<Declared<'_, Params>>) -> Built {
                     .regex
                     .as_deref()
                     .ok_or_else(|| err("a `regex` detector needs `regex`".to_owned()))?;
-                if p.names.is_some() || p.min_length.is_some() {
+                if p.names.is_some() || p.not_names.is_some() || p.min_length.is_some() {
                     return Err(err(
-                        "`names` and `min_length` are for `detector = \"assignment\"`".to_owned(),
+                        "`names`, `not_names` and `min_length` are for `detector = \"assignment\"`"
+                            .to_owned(),
                     ));
                 }
                 Engine::Pattern(PatternRule {
@@ -212,6 +216,7 @@ fn build_secrets(inputs: Vec<Declared<'_, Params>>) -> Built {
                 Engine::Assignment(
                     assign::Assignment::new(
                         names,
+                        p.not_names.as_deref(),
                         p.min_length.unwrap_or(8),
                         p.min_entropy.unwrap_or(3.0),
                         p.allowlist
@@ -374,6 +379,14 @@ impl Secrets {
                     continue;
                 }
                 if rule.placeholders && policy::not_a_secret(value).is_some() {
+                    continue;
+                }
+                // `guest:guest`, `app:app`: a development default, not a chosen password;
+                // an emoji or `%C3%89t%C3%A9`: a URL parser's test vector.
+                if caps.name("user").is_some_and(|u| {
+                    u.as_bytes().eq_ignore_ascii_case(value.as_bytes())
+                        || !policy::printable_when_decoded(value, 4)
+                }) {
                     continue;
                 }
                 if rule.min_entropy.is_some_and(|m| policy::entropy(value) < m) {
@@ -539,12 +552,26 @@ impl Check for Secrets {
             .collect();
         // Hits are sorted by where they point: one redacted line serves a run of them.
         let mut line_key: Option<(u32, Arc<str>)> = None;
+        let samples = docs::Samples::of(file);
         for (h, (extent, shown)) in hits.iter().zip(&hidden) {
             let det = &self.detectors[h.detector];
-            let message = format!("{} `{shown}` is hard-coded", det.name);
+            let line = file.line_of(h.at);
+            // A documentation sample is made up for the reader unless its checksum holds.
+            let sample =
+                samples.holds(file, line) && !docs::valid_checksum(&text[h.secret.clone()]);
+            let message = if sample {
+                format!(
+                    "{} `{shown}` is hard-coded in a documentation sample (a note: samples are usually made up; rotate it if it was ever issued)",
+                    det.name
+                )
+            } else {
+                format!("{} `{shown}` is hard-coded", det.name)
+            };
             let end = h.secret.end.max(h.at + 1).min(text.len()).max(h.at);
             let mut f = Finding::span(det.rule, file, h.at..end, message);
-            let line = file.line_of(h.at);
+            if sample {
+                f = f.with_severity(Severity::Note);
+            }
             let key = match &line_key {
                 Some((n, k)) if *n == line => k.clone(),
                 _ => {

@@ -172,17 +172,34 @@ static_regex!(
 static_regex!(
     /// Hashes, digests and identifiers that look random but are not credentials.
     NOT_A_KEY = concat!(
-        r"(?i)^(?:[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$|",
-        r"^(?:sha1|sha256|sha384|sha512|md5)[:\-=]|",
-        r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|",
+        r"(?i)^(?:sha1|sha256|sha384|sha512|md5)[:\-=]|",
         r"^v?\d+(?:\.\d+)+(?:[-+][\w.]+)?$|^\d+$|",
         r"^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-\S+) |",
         r"-----BEGIN (?:CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|PGP PUBLIC KEY)"
     )
 );
 
+static_regex!(
+    /// A commit or content hash (40, 64 or 128 hex digits) or a UUID: an identifier unless
+    /// a secret's name says otherwise.
+    HASH_OR_UUID = concat!(
+        r"(?i)^(?:[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$|",
+        r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+    )
+);
+
 /// Why `value` is not a secret, or `None` when it may be one. Applies to every detector.
 pub fn not_a_secret(value: &str) -> Option<&'static str> {
+    if HASH_OR_UUID.is_match(value.trim()) {
+        return Some("hash or identifier");
+    }
+    not_a_secret_value(value)
+}
+
+/// [`not_a_secret`] for a value bound to a secret's name: a hex string of a hash's length
+/// or a UUID is reported there (API keys and tokens come in both shapes), unless the name
+/// says it holds a hash or an identifier (see [`credential_like`]).
+fn not_a_secret_value(value: &str) -> Option<&'static str> {
     let v = value.trim();
     if v.len() < 4 {
         return Some("too short");
@@ -316,8 +333,10 @@ pub fn classes(v: &str) -> u32 {
 
 /// Whether the value of a secret-named assignment looks like a real credential: long
 /// enough, random enough, not a placeholder, reference, hash or dotted identifier. (A bare
-/// word in code is a variable: callers never ask about one.)
-pub fn credential_like(value: &str, min_len: usize, min_entropy: f64) -> bool {
+/// word in code is a variable: callers never ask about one.) `hash_name`: the name says the
+/// value is a hash or an identifier (`*_hash`, `integrity`, `nonce`), so a hex digest or a
+/// UUID there is one; under any other secret name it is reported like any random value.
+pub fn credential_like(value: &str, min_len: usize, min_entropy: f64, hash_name: bool) -> bool {
     let v = value.trim();
     if v.chars().count() < min_len || v.len() > 400 {
         return false;
@@ -325,21 +344,40 @@ pub fn credential_like(value: &str, min_len: usize, min_entropy: f64) -> bool {
     if v.chars().any(char::is_whitespace) || phrase(v) {
         return false;
     }
-    let lower = v.to_ascii_lowercase();
-    if DICTIONARY.iter().any(|w| lower.contains(w)) {
+    // `test_password`, `my-secret-token`; but `sk_test_…` and `secret_…` followed by a
+    // random part are a provider's prefix and a credential.
+    if worded(v) {
         return false;
     }
-    // URL-encoded test data (`%20!%22…`).
-    if PERCENT_ENCODED.find_iter(v).count() >= 3 {
+    // URL-encoded test data (`%20!%22…`), or a value shorter than the minimum once decoded.
+    if PERCENT_ENCODED.find_iter(v).count() >= 3 || !printable_when_decoded(v, min_len) {
         return false;
     }
-    if not_a_secret(v).is_some() || NOT_A_CREDENTIAL.is_match(v) {
+    let excused = if hash_name {
+        not_a_secret(v)
+    } else {
+        not_a_secret_value(v)
+    };
+    if excused.is_some() || NOT_A_CREDENTIAL.is_match(v) {
         return false;
     }
-    if IDENTIFIER.is_match(v) && v.contains(['.', ':']) {
+    // A JWT is the JWT detector's to judge: it knows the documented samples and the
+    // public (`anon`) role tokens.
+    if v.starts_with("eyJ") && v.matches('.').count() == 2 {
+        return false;
+    }
+    // `config.db.password`, `Settings::TOKEN`; a dotted value with a random part
+    // (`Xk9mQ2vL8p.Rw3ZtY7q`) is a token, not a path of names.
+    if IDENTIFIER.is_match(v)
+        && v.contains(['.', ':'])
+        && !v.split(['.', ':', '-', '>']).any(random_part)
+    {
         return false;
     }
     if classes(v) < 2 {
+        return false;
+    }
+    if der_public(v) {
         return false;
     }
     if let Some(decoded) = base64_text(v)
@@ -352,11 +390,107 @@ pub fn credential_like(value: &str, min_len: usize, min_entropy: f64) -> bool {
         // A Kubernetes Secret's `cGFzc3dvcmQ=` is `password`.
         return false;
     }
-    entropy(v) >= min_entropy
+    entropy(v) >= entropy_floor(v, min_entropy)
 }
 
-/// The text a base64 value encodes, when it is printable text.
-fn base64_text(v: &str) -> Option<String> {
+/// Whether `v`, with its `%XX` escapes decoded, is printable ASCII of at least `min_len`
+/// bytes: a password is typed; `%C3%89t%C3%A9`, an emoji or `%5B%7F` are the test vectors of
+/// URL parsers.
+pub fn printable_when_decoded(v: &str, min_len: usize) -> bool {
+    let b = v.as_bytes();
+    let mut decoded = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                decoded.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                decoded.push(c);
+                i += 1;
+            }
+        }
+    }
+    decoded.len() >= min_len && decoded.iter().all(|c| (0x21..0x7f).contains(c))
+}
+
+/// The entropy a random value of `v`'s alphabet and length reaches: `min_entropy`, at most
+/// 3.0 for hex and UUIDs (16 symbols give at most 4 bits, a random 32-hex key about 3.7), and never
+/// more than a random string of its length usually has (a 12-character key cannot reach
+/// 3.58 bits unless every character differs).
+pub fn entropy_floor(v: &str, min_entropy: f64) -> f64 {
+    let hex = v.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+    let floor = if hex {
+        min_entropy.min(3.0)
+    } else {
+        min_entropy
+    };
+    floor.min((v.len() as f64).log2() * 0.92)
+}
+
+/// A value made of words with no random part: one of its `_`/`-`/`.` separated parts
+/// holds a [`DICTIONARY`] word, and none of the others is random (see [`random_part`]).
+fn worded(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    DICTIONARY.iter().any(|w| lower.contains(w)) && !v.split(['_', '-', '.']).any(random_part)
+}
+
+/// A part of a value that reads as random rather than as a word or a name: at least eight
+/// characters, no [`DICTIONARY`] word, letters and digits (or both cases) changing often —
+/// at least one change of class for every four characters (`Xk9mQ2vL`, not `clientSecret`,
+/// `version2` or `Abcdefgh1`).
+fn random_part(p: &str) -> bool {
+    if p.len() < 8 || !p.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let lower = p.to_ascii_lowercase();
+    if DICTIONARY.iter().any(|w| lower.contains(w)) || camel_words(p) {
+        return false;
+    }
+    let class = |b: u8| {
+        if b.is_ascii_digit() {
+            0
+        } else if b.is_ascii_uppercase() {
+            1
+        } else {
+            2
+        }
+    };
+    let changes = p
+        .as_bytes()
+        .windows(2)
+        .filter(|w| class(w[0]) != class(w[1]))
+        .count();
+    classes(p) >= 2 && changes * 4 >= p.len()
+}
+
+/// Base64 of DER public material: a certificate or a `SubjectPublicKeyInfo` (`MIIBIjAN…`,
+/// `MFkwEwYH…`, `MCowBQYD…`) is a SEQUENCE whose first element is a SEQUENCE; a private key
+/// (PKCS#1, PKCS#8, SEC1) starts with an INTEGER instead.
+pub fn der_public(v: &str) -> bool {
+    let Some(bytes) = base64_bytes(v) else {
+        return false;
+    };
+    if bytes.len() < 16 || bytes[0] != 0x30 {
+        return false;
+    }
+    // The outer length: short form, or 0x81/0x82/0x83 and that many length bytes.
+    let inner = match bytes[1] {
+        n if n < 0x80 => 2,
+        n @ 0x81..=0x83 => 2 + usize::from(n - 0x80),
+        _ => return false,
+    };
+    bytes.get(inner) == Some(&0x30)
+}
+
+/// The bytes of a standard base64 value (padded, no line breaks).
+fn base64_bytes(v: &str) -> Option<Vec<u8>> {
     use base64::Engine as _;
     if !v.len().is_multiple_of(4)
         || !v
@@ -365,8 +499,12 @@ fn base64_text(v: &str) -> Option<String> {
     {
         return None;
     }
-    let bytes = base64::engine::general_purpose::STANDARD.decode(v).ok()?;
-    let text = String::from_utf8(bytes).ok()?;
+    base64::engine::general_purpose::STANDARD.decode(v).ok()
+}
+
+/// The text a base64 value encodes, when it is printable text.
+fn base64_text(v: &str) -> Option<String> {
+    let text = String::from_utf8(base64_bytes(v)?).ok()?;
     text.chars()
         .all(|c| !c.is_control() || c == '\n')
         .then_some(text)
@@ -421,23 +559,38 @@ mod tests {
 
     #[test]
     fn credentials_need_entropy_and_a_literal() {
-        assert!(credential_like("A2!~k_POu0zENZo8pBAc", 8, 3.0));
-        assert!(!credential_like("password", 8, 3.0));
-        assert!(!credential_like("self.password", 8, 3.0));
-        assert!(!credential_like("dbPassword", 8, 3.0));
-        assert!(!credential_like("Please enter your password", 8, 3.0));
-        assert!(!credential_like("my_super_secret_webhook_key", 8, 3.0));
-        assert!(!credential_like("Win32_System", 8, 3.0));
-        assert!(!credential_like("sensitive-property-value", 8, 3.0));
-        assert!(!credential_like("StorageEncrypted", 8, 3.0));
-        assert!(!credential_like("InsufficientScopeError", 8, 3.0));
-        assert!(credential_like("Kx9mQ2vL8pR4wZ7t", 8, 3.0));
-        assert!(credential_like("HqVnKxLmPzWbNcRt", 8, 3.0));
-        assert!(credential_like("APYIHMk-S8K^kL*HXstT", 8, 3.0));
+        assert!(credential_like("A2!~k_POu0zENZo8pBAc", 8, 3.0, false));
+        assert!(!credential_like("password", 8, 3.0, false));
+        assert!(!credential_like("self.password", 8, 3.0, false));
+        assert!(!credential_like("dbPassword", 8, 3.0, false));
+        assert!(!credential_like(
+            "Please enter your password",
+            8,
+            3.0,
+            false
+        ));
+        assert!(!credential_like(
+            "my_super_secret_webhook_key",
+            8,
+            3.0,
+            false
+        ));
+        assert!(!credential_like("Win32_System", 8, 3.0, false));
+        assert!(!credential_like("sensitive-property-value", 8, 3.0, false));
+        assert!(!credential_like("StorageEncrypted", 8, 3.0, false));
+        assert!(!credential_like("InsufficientScopeError", 8, 3.0, false));
+        assert!(credential_like("Kx9mQ2vL8pR4wZ7t", 8, 3.0, false));
+        assert!(credential_like("HqVnKxLmPzWbNcRt", 8, 3.0, false));
+        assert!(credential_like("APYIHMk-S8K^kL*HXstT", 8, 3.0, false));
         // base64 of `password` and of `changeme`, then of a random string.
-        assert!(!credential_like("cGFzc3dvcmQ=", 8, 3.0));
-        assert!(!credential_like("Y2hhbmdlbWU=", 8, 3.0));
-        assert!(credential_like("fk8hNmt3Q0ZYZnMyQW5EUk1oOTZTem1x", 8, 3.0));
+        assert!(!credential_like("cGFzc3dvcmQ=", 8, 3.0, false));
+        assert!(!credential_like("Y2hhbmdlbWU=", 8, 3.0, false));
+        assert!(credential_like(
+            "fk8hNmt3Q0ZYZnMyQW5EUk1oOTZTem1x",
+            8,
+            3.0,
+            false
+        ));
     }
 
     #[test]

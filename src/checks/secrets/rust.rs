@@ -212,7 +212,7 @@ impl Visitor<'_> {
             return;
         }
         let value = lit.value();
-        if !self.detector.secret_value(&value) {
+        if !self.detector.secret_value(name, &value) {
             return;
         }
         // The literal's source text: `"…"`, `r"…"` or `r#"…"#`.

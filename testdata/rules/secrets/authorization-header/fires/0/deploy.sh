@@ -1,0 +1,1 @@
+curl -H "Authorization: Token 7zT6kSyOdEpbNf2MnLib3AGxpwu5lg16H4vc" https://api.internal/v1/deploy

@@ -1,0 +1,1 @@
+subprocess.run(["curl", "-H", "X-Api-Key: FgghYwS7texxkS1PitdBPuELgE", url])

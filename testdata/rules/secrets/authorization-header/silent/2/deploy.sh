@@ -1,0 +1,1 @@
+curl -H "Authorization: Digest username=admin, realm=api" https://api.internal

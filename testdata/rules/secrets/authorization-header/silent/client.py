@@ -1,0 +1,1 @@
+requests.get(url, headers={"Authorization": f"Token {settings.API_TOKEN}"})

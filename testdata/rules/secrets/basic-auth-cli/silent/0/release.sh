@@ -1,0 +1,1 @@
+curl -u admin:password123 https://nexus.internal/repository/releases/

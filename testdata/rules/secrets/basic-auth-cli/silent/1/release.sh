@@ -1,0 +1,1 @@
+curl -u deploy:admin1234 https://nexus.internal/repository/releases/

@@ -1,0 +1,1 @@
+let proxy = "http://Aladdin:opensesame@proxy.corp.internal:3128";

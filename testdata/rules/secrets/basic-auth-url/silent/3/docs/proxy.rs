@@ -1,0 +1,1 @@
+let url = "http://:%3A%40c@proxy.corp.internal/";

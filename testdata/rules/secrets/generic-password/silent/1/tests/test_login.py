@@ -1,0 +1,1 @@
+    login(password="WRwr2quvSquety6W3d0dej5uPg")  # noqa: S106

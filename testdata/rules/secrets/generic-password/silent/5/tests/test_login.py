@@ -1,0 +1,1 @@
+    password = "WRwr2quvSquety6W3d0dej5uPg"  # trufflehog:ignore

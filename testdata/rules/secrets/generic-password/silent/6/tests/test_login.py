@@ -1,0 +1,2 @@
+    # pragma: allowlist nextline secret
+    password = "WRwr2quvSquety6W3d0dej5uPg"

@@ -1,0 +1,1 @@
+SESSION_SECRET = "dev_test_XrP3Ix8WSq8pBSnq5cYEB48v"

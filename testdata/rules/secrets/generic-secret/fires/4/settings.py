@@ -1,0 +1,1 @@
+api_secret = "n8JrH6vQKUwb"

@@ -1,0 +1,1 @@
+token_hash = "c252f50afac42187a2492c944c3f1e5a41541c45"

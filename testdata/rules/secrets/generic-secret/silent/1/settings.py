@@ -1,0 +1,1 @@
+secret_checksum = "a3f1c2b9e8d7a4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4a3f2e1d0c9"

@@ -1,0 +1,1 @@
+SECRET_KEY = "my-test-secret-key-for-dev"

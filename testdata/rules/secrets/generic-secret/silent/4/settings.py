@@ -1,0 +1,1 @@
+auth_token = "settings.auth.token_value"

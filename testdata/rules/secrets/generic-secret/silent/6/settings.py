@@ -1,0 +1,1 @@
+signing_key = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEzXFeSjGPA73KPrM93tREyheWtwxiynNp4FtGvKcXrU17C0s+d3vSAeJ4aCZfO3KrYG3xWRxoAAcrwd9k44thKA=="
