@@ -188,6 +188,16 @@ static_regex!(
     )
 );
 
+/// Example credentials printed in providers' own documentation (Firebase's SDK reference,
+/// Stripe's API reference), copied into tutorials and templates: they were never issued
+/// to anyone. AWS's `…EXAMPLE` keys are placeholders by their word.
+const DOCUMENTED_EXAMPLES: &[&str] = &[
+    "AIzaSyDOCAbC123dEf456GhI789jKl01",
+    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
+    "sk_test_26PHem9AhJZvU623DfE1x4sd",
+];
+
 /// Why `value` is not a secret, or `None` when it may be one. Applies to every detector.
 pub fn not_a_secret(value: &str) -> Option<&'static str> {
     if HASH_OR_UUID.is_match(value.trim()) {
@@ -203,6 +213,9 @@ fn not_a_secret_value(value: &str) -> Option<&'static str> {
     let v = value.trim();
     if v.len() < 4 {
         return Some("too short");
+    }
+    if DOCUMENTED_EXAMPLES.iter().any(|e| v.starts_with(e)) {
+        return Some("an example from a provider's documentation");
     }
     let lower = v.to_ascii_lowercase();
     if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
