@@ -91,6 +91,27 @@ pub fn display_path(path: &std::path::Path) -> String {
     if s.is_empty() { ".".to_owned() } else { s }
 }
 
+/// The folder of a repository-relative path: `""` for a file at the root.
+pub fn parent_dir(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// `dir/name`, or `name` when `dir` is the root (`""`).
+pub fn join_path(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// The folders from the one holding `path` up to the root: `a/b/f` → `a/b`, `a`, `""`.
+pub fn ancestor_dirs(path: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(parent_dir(path)), |d| {
+        (!d.is_empty()).then(|| parent_dir(d))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +123,16 @@ mod tests {
         assert!(!is_commit_sha("v4"));
         assert!(!is_commit_sha(&"a".repeat(41)));
         assert!(!is_commit_sha(&"g".repeat(40)));
+    }
+
+    #[test]
+    fn repository_paths() {
+        assert_eq!(parent_dir("a/b/f"), "a/b");
+        assert_eq!(parent_dir("f"), "");
+        assert_eq!(join_path("", "f"), "f");
+        assert_eq!(join_path("a", "f"), "a/f");
+        assert_eq!(ancestor_dirs("a/b/f").collect::<Vec<_>>(), ["a/b", "a", ""]);
+        assert_eq!(ancestor_dirs("f").collect::<Vec<_>>(), [""]);
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub(crate) fn templates_note(cx: &mut Cx<'_>, reads: impl Fn(&str) -> bool) {
     if !cx.enabled(Detect::YamlInvalid) {
         return;
     }
-    let dir = cx.file.path().rsplit_once('/').map_or("", |(d, _)| d);
+    let dir = crate::util::parent_dir(cx.file.path());
     let prefix = format!("{dir}/templates/");
     let prefix = prefix.trim_start_matches('/');
     let files = cx.repo.files();

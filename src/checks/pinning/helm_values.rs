@@ -12,6 +12,7 @@ use crate::finding::Severity;
 use crate::parse::template;
 use crate::parse::yaml::{self, Node, scalar_range};
 use crate::static_regex;
+use crate::util::{ancestor_dirs, join_path};
 use crate::walk::Repo;
 
 /// Kubernetes manifests and Helm values: every image key (`image:`, `sidecarImage:`, the
@@ -393,18 +394,12 @@ pub(super) struct Chart {
 
 impl Chart {
     pub fn of(repo: &Repo, values_path: &str) -> Option<Chart> {
-        let mut dir = values_path.rsplit_once('/').map(|(d, _)| d);
-        loop {
-            let path = match dir {
-                Some(d) => format!("{d}/Chart.yaml"),
-                None => "Chart.yaml".to_owned(),
-            };
-            if let Some(entry) = repo.file(&path) {
-                let file = repo.read_for_scan(entry)?;
-                return Some(Chart::parse(path, file.text()));
-            }
-            dir = dir?.rsplit_once('/').map(|(d, _)| d);
-        }
+        let (path, entry) = ancestor_dirs(values_path).find_map(|dir| {
+            let path = join_path(dir, "Chart.yaml");
+            repo.file(&path).map(|e| (path, e))
+        })?;
+        let file = repo.read_for_scan(entry)?;
+        Some(Chart::parse(path, file.text()))
     }
 
     fn parse(path: String, text: &str) -> Chart {

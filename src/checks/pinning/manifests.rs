@@ -6,37 +6,9 @@ use regex::Regex;
 
 use super::refs::contains_full_sha;
 use super::shell::pip_pinned;
-use super::{Cx, Detect};
+use super::{Cx, Detect, project_dirs};
 use crate::static_regex;
-use crate::util::is_commit_sha;
-
-fn dir_of(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(d, _)| d)
-}
-
-fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{dir}/{name}")
-    }
-}
-
-/// Directories from `dir` up to the project boundary: the repository root, or the first
-/// templated folder (`{{cookiecutter.project_slug}}/`), which is a project of its own.
-fn project_dirs(dir: &str) -> Vec<&str> {
-    let mut out = vec![dir];
-    let mut d = dir;
-    while !d.is_empty() {
-        let name = d.rsplit('/').next().unwrap_or(d);
-        if name.contains("{{") || name.contains("{%") || name == "template" {
-            break;
-        }
-        d = dir_of(d);
-        out.push(d);
-    }
-    out
-}
+use crate::util::{is_commit_sha, join_path, parent_dir};
 
 /// Folder names that hold test data: a manifest there is an input of a test (a sample
 /// project a tool is run on), not an application that is installed.
@@ -57,7 +29,7 @@ const TEST_DIRS: &[&str] = &["test", "tests", "__tests__", "spec", "specs"];
 /// Whether the file at `path` lives in test data (`testdata/`, `fixtures/`,
 /// `tests/**/data/`, `src/test/resources/`).
 fn in_test_data(path: &str) -> bool {
-    let dirs: Vec<&str> = dir_of(path).split('/').collect();
+    let dirs: Vec<&str> = parent_dir(path).split('/').collect();
     dirs.iter().enumerate().any(|(i, d)| {
         let d = d.to_ascii_lowercase();
         TEST_DATA_DIRS.contains(&d.as_str())
@@ -69,7 +41,9 @@ fn in_test_data(path: &str) -> bool {
 }
 
 fn any_file(cx: &Cx<'_>, dir: &str, names: &[&str]) -> bool {
-    names.iter().any(|n| cx.repo.file(&join(dir, n)).is_some())
+    names
+        .iter()
+        .any(|n| cx.repo.file(&join_path(dir, n)).is_some())
 }
 
 /// Offset of the first match of `re` in the file (0 when none).
@@ -87,10 +61,14 @@ pub(crate) fn cargo(cx: &mut Cx<'_>) {
     if !text.contains("[package]") || in_test_data(cx.file.path()) {
         return;
     }
-    let dir = dir_of(cx.file.path());
+    let dir = parent_dir(cx.file.path());
     let binary = text.contains("[[bin]]")
-        || cx.repo.file(&join(dir, "src/main.rs")).is_some()
-        || cx.repo.files_in(&join(dir, "src/bin")).next().is_some();
+        || cx.repo.file(&join_path(dir, "src/main.rs")).is_some()
+        || cx
+            .repo
+            .files_in(&join_path(dir, "src/bin"))
+            .next()
+            .is_some();
     if !binary || !CARGO_DEPS.is_match(text) {
         return;
     }
@@ -160,7 +138,7 @@ pub(crate) fn package_json(cx: &mut Cx<'_>) {
     if in_test_data(cx.file.path()) {
         return;
     }
-    let dir = dir_of(cx.file.path());
+    let dir = parent_dir(cx.file.path());
     if any_file(cx, dir, NPM_LOCKS) {
         return;
     }
@@ -191,7 +169,7 @@ pub(crate) fn package_json(cx: &mut Cx<'_>) {
 
 fn workspace_root(cx: &Cx<'_>, dir: &str) -> bool {
     cx.repo
-        .file(&join(dir, "package.json"))
+        .file(&join_path(dir, "package.json"))
         .and_then(|e| cx.repo.read_for_scan(e))
         .is_some_and(|f| f.text().contains("\"workspaces\""))
 }
@@ -206,7 +184,7 @@ pub(crate) fn go_mod(cx: &mut Cx<'_>) {
     if in_test_data(cx.file.path()) {
         return;
     }
-    let dir = dir_of(cx.file.path());
+    let dir = parent_dir(cx.file.path());
     if any_file(cx, dir, &["go.sum"]) {
         return;
     }
@@ -235,10 +213,10 @@ static_regex!(
 /// package index.
 fn publishes_python(cx: &Cx<'_>, dir: &str) -> bool {
     project_dirs(dir).into_iter().any(|d| {
-        let workflows = join(d, ".github/workflows");
+        let workflows = join_path(d, ".github/workflows");
         let mut files: Vec<_> = cx.repo.files_in(&workflows).collect();
         for name in [".gitlab-ci.yml", "Makefile", "justfile"] {
-            files.extend(cx.repo.file(&join(d, name)));
+            files.extend(cx.repo.file(&join_path(d, name)));
         }
         // From a folder above, the step must be about this project: it names its folder.
         let relative = dir.strip_prefix(d).map(|r| r.trim_start_matches('/'));
@@ -265,7 +243,7 @@ pub(crate) fn pyproject(cx: &mut Cx<'_>) {
     if in_test_data(cx.file.path()) {
         return;
     }
-    let dir = dir_of(cx.file.path());
+    let dir = parent_dir(cx.file.path());
     // An application is installed from its own checkout; a distribution (a library, or a
     // tool published to a package index) is installed by resolving its declared ranges in
     // the user's environment, which no lockfile of this repository pins.
@@ -530,15 +508,6 @@ mod tests {
         ] {
             assert!(!in_test_data(path), "{path} is not test data");
         }
-    }
-
-    #[test]
-    fn project_boundaries() {
-        assert_eq!(project_dirs("a/b"), vec!["a/b", "a", ""]);
-        assert_eq!(
-            project_dirs("{{cookiecutter.slug}}/e2e"),
-            vec!["{{cookiecutter.slug}}/e2e", "{{cookiecutter.slug}}"]
-        );
     }
 
     #[test]

@@ -209,6 +209,23 @@ impl Check for Pinning {
     }
 }
 
+/// Folders from `dir` up to its project's boundary: the repository root, or the first
+/// templated folder (`{{cookiecutter.project_slug}}/`) or `template/` folder, which is a
+/// project of its own (included).
+pub(crate) fn project_dirs(dir: &str) -> Vec<&str> {
+    let mut out = vec![dir];
+    let mut d = dir;
+    while !d.is_empty() {
+        let name = d.rsplit('/').next().unwrap_or(d);
+        if name.contains("{{") || name.contains("{%") || name == "template" {
+            break;
+        }
+        d = crate::util::parent_dir(d);
+        out.push(d);
+    }
+    out
+}
+
 /// What a detector needs while it looks at one file.
 pub(crate) struct Cx<'a> {
     pub file: &'a SourceFile,
@@ -347,6 +364,15 @@ impl<'a> Cx<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn project_boundaries() {
+        assert_eq!(project_dirs("a/b"), vec!["a/b", "a", ""]);
+        assert_eq!(
+            project_dirs("{{cookiecutter.slug}}/e2e"),
+            vec!["{{cookiecutter.slug}}/e2e", "{{cookiecutter.slug}}"]
+        );
+    }
 
     #[test]
     fn reported_once_per_source() {

@@ -136,20 +136,12 @@ pub fn image_name(reference: &str) -> Option<String> {
 /// the repository builds that image itself (its own build output is not a third-party
 /// dependency).
 pub fn image_finding(cx: &Cx<'_>, reference: &str) -> Option<(Detect, String)> {
-    if is_placeholder(reference) {
-        return None;
-    }
     let (detect, why) = match image(reference) {
         Verdict::Pinned => return None,
         Verdict::Mutable(m) => (Detect::ImageUnpinned, m),
         Verdict::Floating(m) => (Detect::ImageLatest, m),
     };
-    let name = image_name(reference)?;
-    // Only asked when a rule would report: the set costs a look at the repository.
-    if !cx.enabled(detect) || cx.builds_image(&name) {
-        return None;
-    }
-    Some((detect, why))
+    (cx.enabled(detect) && !not_a_dependency(cx, detect, reference)).then_some((detect, why))
 }
 
 /// Whether `reference` names no third-party image: a placeholder, a name no registry

@@ -14,6 +14,7 @@ use std::ops::Range;
 use super::refs::{self, RefKind, Resolved};
 use super::{Cx, Detect};
 use crate::static_regex;
+use crate::util::{ancestor_dirs, join_path};
 use crate::walk::Repo;
 
 #[derive(Debug, Default)]
@@ -26,20 +27,10 @@ pub(crate) struct Vars {
 
 impl Vars {
     pub fn for_file(repo: &Repo, path: &str) -> Vars {
-        let mut dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-        loop {
-            let candidate = if dir.is_empty() {
-                "cookiecutter.json".to_owned()
-            } else {
-                format!("{dir}/cookiecutter.json")
-            };
-            if let Some(v) = load_cookiecutter(repo, &candidate) {
-                return v;
-            }
-            if dir.is_empty() {
-                break;
-            }
-            dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
+        let nearest = ancestor_dirs(path)
+            .find_map(|dir| load_cookiecutter(repo, &join_path(dir, "cookiecutter.json")));
+        if let Some(v) = nearest {
+            return v;
         }
         for name in ["copier.yml", "copier.yaml"] {
             if let Some(v) = load_copier(repo, name) {

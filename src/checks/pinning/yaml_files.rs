@@ -19,7 +19,7 @@ use super::{Cx, Detect, helm, yaml_text};
 use crate::parse::yaml::{Node, scalar_range};
 use crate::parse::{template, templated_yaml};
 use crate::static_regex;
-use crate::util::is_commit_sha;
+use crate::util::{is_commit_sha, join_path, parent_dir};
 
 static_regex!(
     /// The keys this module reads; a YAML file that has none of them is not parsed.
@@ -298,12 +298,7 @@ fn chart(cx: &mut Cx<'_>, doc: &Node) {
         return;
     };
     // `Chart.lock` records the resolved versions; `helm dependency build` installs those.
-    let dir = cx.file.path().rsplit_once('/').map_or("", |(d, _)| d);
-    let lock = if dir.is_empty() {
-        "Chart.lock".to_owned()
-    } else {
-        format!("{dir}/Chart.lock")
-    };
+    let lock = join_path(parent_dir(cx.file.path()), "Chart.lock");
     if cx.repo.file(&lock).is_some() {
         return;
     }

@@ -25,8 +25,9 @@ mod remote;
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::{Cx, Detect};
+use super::{Cx, Detect, project_dirs};
 use crate::static_regex;
+use crate::util::{join_path, parent_dir};
 
 pub(crate) use pip::pip_pinned;
 
@@ -118,20 +119,10 @@ impl Session {
 }
 
 /// The nearest file called `name` in the folder of the file or a folder above it.
+/// Only within the file's project (see [`project_dirs`]).
 pub(super) fn nearest(cx: &Cx<'_>, name: &str) -> Option<crate::source::SourceFile> {
-    let mut dir = cx.file.path().rsplit_once('/').map_or("", |(d, _)| d);
-    loop {
-        let path = if dir.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{dir}/{name}")
-        };
-        if let Some(entry) = cx.repo.file(&path) {
-            return cx.repo.read_for_scan(entry);
-        }
-        if dir.is_empty() || dir.contains("{{") {
-            return None;
-        }
-        dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
-    }
+    let entry = project_dirs(parent_dir(cx.file.path()))
+        .into_iter()
+        .find_map(|dir| cx.repo.file(&join_path(dir, name)))?;
+    cx.repo.read_for_scan(entry)
 }
