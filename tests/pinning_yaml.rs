@@ -12,12 +12,31 @@ fn valid_yaml_with_template_tags_parses_as_written() {
 #[test]
 fn helm_templates_are_noted_once_per_chart() {
     check_case("yaml-helm");
+    no_duplicates("yaml-helm");
     let (_, doc) = common::verify_json("testdata/pinning/yaml-helm", &["--select", "pinning"]);
+    let mut notes_per_chart = std::collections::BTreeMap::new();
     for f in common::findings_of(&doc, "pinning/yaml-invalid") {
         let untemplated = f["path"] == "chart/templates/pod.yaml";
         let severity = if untemplated { "warning" } else { "note" };
         assert_eq!(f["severity"], severity, "{f}");
+        let path = f["path"].as_str().expect("path");
+        if !untemplated && path.starts_with("chart/") {
+            assert!(
+                path.ends_with("Chart.yaml"),
+                "a note on the chart, not {path}"
+            );
+            *notes_per_chart.entry(path.to_owned()).or_insert(0) += 1;
+        }
     }
+    assert_eq!(
+        notes_per_chart.len(),
+        2,
+        "the chart and its subchart: {notes_per_chart:?}"
+    );
+    assert!(
+        notes_per_chart.values().all(|&n| n == 1),
+        "{notes_per_chart:?}"
+    );
 }
 
 #[test]

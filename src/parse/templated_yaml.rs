@@ -52,7 +52,13 @@ pub fn parse(text: &str) -> Result<Parsed, Invalid> {
         Err(e) => e,
     };
     let templated = is_templated(text);
-    let neutral = template::neutralise(text);
+    // A text beyond the parser's limits (an alias bomb, a deep nesting) is not parsed a
+    // second time: the costliest failure is paid once.
+    let neutral = if raw.limit {
+        text.to_owned()
+    } else {
+        template::neutralise(text)
+    };
     if neutral == text {
         let offset = offset_of(text, &raw);
         return Err(Invalid {

@@ -240,12 +240,14 @@ fn attempt(text: &str, headers: &[Range<usize>], body: &[Range<usize>]) -> Optio
 }
 
 /// Add what another part parsed: the same key or item (by its place in the text) is
-/// merged, anything new appended.
+/// merged, anything new appended. Parts arrive in text order, so a key or item shared with
+/// `into` is the last one merged at its level: searched from the end, it is found at once
+/// (a broken file of many entries stays linear).
 fn merge(into: &mut Node, from: Node) {
     match (&mut into.value, from.value) {
         (Value::Map(a), Value::Map(b)) => {
             for (k, v) in b {
-                match a.iter_mut().find(|(ak, _)| ak.span == k.span) {
+                match a.iter_mut().rev().find(|(ak, _)| ak.span == k.span) {
                     Some((_, av)) => merge(av, v),
                     None => a.push((k, v)),
                 }
@@ -253,7 +255,7 @@ fn merge(into: &mut Node, from: Node) {
         }
         (Value::Seq(a), Value::Seq(b)) => {
             for item in b {
-                match a.iter_mut().find(|ai| ai.span == item.span) {
+                match a.iter_mut().rev().find(|ai| ai.span == item.span) {
                     Some(ai) => merge(ai, item),
                     None => a.push(item),
                 }

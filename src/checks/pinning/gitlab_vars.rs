@@ -4,7 +4,7 @@
 //! settings, a trigger, the predefined `$CI_*`) stays unknown.
 
 use super::vars::Def;
-use crate::parse::yaml::{Node, scalar_range};
+use crate::parse::yaml::Node;
 
 /// `extends:` chains are followed this deep at most (GitLab allows eleven levels).
 const MAX_EXTENDS: usize = 11;
@@ -72,8 +72,7 @@ impl<'n> Scope<'n> {
                 // pipeline is run by hand) defaults to its `value`.
                 let value = value.get("value").unwrap_or(value);
                 let value = value.items().next().unwrap_or(value);
-                value.str()?;
-                let written = self.text.get(scalar_range(self.text, &value.defined))?;
+                let (written, _) = super::yaml_files::val(self.text, value)?;
                 Some(Def {
                     value: written.to_owned(),
                     origin: origin.to_owned(),

@@ -44,16 +44,13 @@ pub(crate) fn templates_note(cx: &mut Cx<'_>, reads: impl Fn(&str) -> bool) {
         let Some(file) = cx.repo.read_for_scan(entry) else {
             continue;
         };
-        if !reads(file.text()) {
+        // Without template tags, a template that does not parse is reported itself.
+        if !reads(file.text()) || !templated_yaml::is_templated(file.text()) {
             continue;
         }
-        // Without template tags, a template that does not parse is reported itself.
         let Err(invalid) = templated_yaml::parse(file.text()) else {
             continue;
         };
-        if !invalid.templated {
-            continue;
-        }
         let name = entry.path.strip_prefix(prefix).unwrap_or(&entry.path);
         let at = match invalid.error.line {
             Some(line) => format!(" (line {line}: {})", invalid.error),
