@@ -338,10 +338,9 @@ pub(super) fn is_image_ref(v: &str, evidence: Evidence) -> bool {
     let Some(c) = IMAGE_REF.captures(&plain) else {
         return false;
     };
-    let host = c.get(1).is_some_and(|h| {
-        let h = h.as_str();
-        h.contains(['.', ':']) || h == "localhost"
-    });
+    let host = c
+        .get(1)
+        .is_some_and(|h| super::refs::is_registry_host(h.as_str()));
     evidence < Evidence::Strong || host || c.get(2).is_some() || c.get(3).is_some()
 }
 

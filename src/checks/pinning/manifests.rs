@@ -244,6 +244,18 @@ pub(crate) fn pyproject(cx: &mut Cx<'_>) {
         return;
     }
     let dir = parent_dir(cx.file.path());
+    if any_file(
+        cx,
+        dir,
+        &["poetry.lock", "uv.lock", "pdm.lock", "Pipfile.lock"],
+    ) || cx
+        .repo
+        .files_in(dir)
+        .any(|f| f.name().starts_with("pylock.") && f.name().ends_with(".toml"))
+    {
+        return;
+    }
+    // Looked at only without a lockfile: whether the project publishes reads its CI files.
     // An application is installed from its own checkout; a distribution (a library, or a
     // tool published to a package index) is installed by resolving its declared ranges in
     // the user's environment, which no lockfile of this repository pins.
@@ -251,23 +263,6 @@ pub(crate) fn pyproject(cx: &mut Cx<'_>) {
         || ((PY_ENTRY_POINTS.is_match(text) || !text.contains("[build-system]"))
             && !publishes_python(cx, dir));
     if !application {
-        return;
-    }
-    if any_file(
-        cx,
-        dir,
-        &[
-            "poetry.lock",
-            "uv.lock",
-            "pdm.lock",
-            "Pipfile.lock",
-            "pylock.toml",
-        ],
-    ) || cx
-        .repo
-        .files_in(dir)
-        .any(|f| f.name().starts_with("pylock.") && f.name().ends_with(".toml"))
-    {
         return;
     }
     cx.report(

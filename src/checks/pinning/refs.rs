@@ -96,6 +96,12 @@ pub fn is_placeholder(reference: &str) -> bool {
     reference.contains(['<', '>'])
 }
 
+/// Whether the first component of an image name is a registry host (`ghcr.io`,
+/// `localhost:5000`, `localhost`) rather than a Docker Hub namespace.
+pub fn is_registry_host(h: &str) -> bool {
+    h.contains(['.', ':']) || h == "localhost"
+}
+
 /// The repository of an image reference, as a registry stores it: without `docker://`,
 /// tag and digest; Docker Hub's implicit `docker.io/` and `library/` removed; lower case.
 /// `None` when the name is not one a registry accepts (upper case in the path, empty
@@ -110,7 +116,7 @@ pub fn image_name(reference: &str) -> Option<String> {
         None => r,
     };
     let (host, path) = match r.split_once('/') {
-        Some((h, p)) if h.contains(['.', ':']) || h == "localhost" => (Some(h), p),
+        Some((h, p)) if is_registry_host(h) => (Some(h), p),
         _ => (None, r),
     };
     let valid_path = !path.is_empty()

@@ -22,7 +22,6 @@ mod commands;
 mod declared;
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use super::Cx;
@@ -45,7 +44,7 @@ impl BuiltImages {
             return true;
         }
         match name.split_once('/') {
-            Some((host, rest)) if host.contains(['.', ':']) || host == "localhost" => {
+            Some((host, rest)) if super::refs::is_registry_host(host) => {
                 self.any_registry.contains(rest)
             }
             _ => false,
@@ -75,23 +74,14 @@ fn name_of(tag: &str) -> Option<String> {
     image_name(tag).filter(|n| !n.contains(commands::UNKNOWN))
 }
 
-/// The repository's [`BuiltImages`], computed on first use.
-///
-/// A check is built for one scan, so the set is kept with the check; asked about another
-/// repository, it is computed again for that one (and not kept).
+/// The repository's [`BuiltImages`], computed on first use. Checks are built for one scan
+/// of one repository (`checks::build` runs per scan), so the set is kept with the check.
 #[derive(Debug, Default)]
-pub(crate) struct Cache(OnceLock<(PathBuf, BuiltImages)>);
+pub(crate) struct Cache(OnceLock<BuiltImages>);
 
 impl Cache {
     fn with<R>(&self, repo: &Repo, f: impl FnOnce(&BuiltImages) -> R) -> R {
-        let (root, built) = self
-            .0
-            .get_or_init(|| (repo.root().to_owned(), compute(repo)));
-        if root == repo.root() {
-            f(built)
-        } else {
-            f(&compute(repo))
-        }
+        f(self.0.get_or_init(|| compute(repo)))
     }
 }
 

@@ -175,28 +175,32 @@ fn join_open_quotes(lines: Vec<Logical>) -> Vec<Logical> {
 
 static_regex!(HEREDOC = r#"<<-?[ \t]*(?:\\)?(["']?)([A-Za-z_][A-Za-z0-9_.-]*)(["']?)"#);
 
-/// The delimiters of the heredocs a command line opens (`<<EOF`, `<<-'EOF'`, `<< "END"`),
-/// in order; a here-string (`<<<`) opens none.
-pub(super) fn heredoc_delimiters(t: &str) -> Vec<String> {
+/// The heredocs a command line opens (`<<EOF`, `<<-'EOF'`, `<< "END"`), in order: where
+/// each operator is, and its delimiter. A here-string (`<<<word`) opens none: the pattern
+/// then matches from its second `<`, right after a `<`.
+fn heredocs(t: &str) -> Vec<(usize, String)> {
+    if !t.contains("<<") {
+        return Vec::new();
+    }
     let kinds = classify(t);
     HEREDOC
         .captures_iter(t)
         .filter_map(|c| {
             let m = c.get(0)?;
             let code = kinds.get(m.start()) == Some(&Byte::Code);
-            let here_string = t[..m.start()].ends_with('<') || t[m.start() + 2..].starts_with('<');
-            (code && !here_string).then(|| c[2].to_owned())
+            (code && !t[..m.start()].ends_with('<')).then(|| (m.start(), c[2].to_owned()))
         })
         .collect()
 }
 
+/// The delimiters of the heredocs a command line opens, in order.
+pub(super) fn heredoc_delimiters(t: &str) -> Vec<String> {
+    heredocs(t).into_iter().map(|(_, d)| d).collect()
+}
+
 /// Where the first heredoc operator of a line is.
 pub(super) fn heredoc_at(t: &str) -> Option<usize> {
-    let kinds = classify(t);
-    HEREDOC
-        .find_iter(t)
-        .find(|m| kinds.get(m.start()) == Some(&Byte::Code) && !t[..m.start()].ends_with('<'))
-        .map(|m| m.start())
+    heredocs(t).first().map(|&(at, _)| at)
 }
 
 static_regex!(SEPARATORS = r"&&|\|\||;|\||\$\(|\)|\(|`|\bthen\b|\bdo\b|\belse\b");

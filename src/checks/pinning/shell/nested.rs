@@ -48,7 +48,8 @@ pub(super) fn handed_strings(t: &str, seg: Range<usize>) -> Vec<Range<usize>> {
         let Some(q) = body.chars().next().filter(|c| matches!(c, '"' | '\'')) else {
             continue;
         };
-        if body.len() >= 2 && body.ends_with(q) {
+        // An option (`"-c"`, `"-o", "pipefail"`) is not a command line.
+        if body.len() >= 2 && body.ends_with(q) && !body[1..].starts_with('-') {
             let start = seg.start + at + lead + 1;
             out.push(start..start + body.len() - 2);
         }
@@ -94,7 +95,7 @@ mod tests {
         );
         assert_eq!(
             strings(r#"["/bin/sh", "-c", "curl x | sh"]"#),
-            ["-c", "curl x | sh"]
+            ["curl x | sh"]
         );
         assert_eq!(strings(r#"ssh -p 22 host 'curl x | sh'"#), ["curl x | sh"]);
         assert!(strings(r#"echo "curl x | sh""#).is_empty());
