@@ -569,15 +569,16 @@ mod tests {
     #[test]
     fn long_lines_are_searched_in_their_windows_and_the_next_lines_too() {
         let a = Assignment::new("password", None, 8, 3.0, Vec::new()).expect("valid");
-        let long = format!("password={}", "x".repeat(MAX_LINE * 3));
+        let x = "x".repeat(MAX_LINE);
+        let long = format!("password={x}{x},password=Qm7vR2xL9pK4wZ8t,{x}");
         let text = format!("{long}\npassword=Kx9mQ2vL8pR4wZ7t\n");
         let file = SourceFile::new("a.cfg", text.clone());
         // One window from inside the long line to the end, as merged keyword windows are.
         let window = std::slice::from_ref(&(MAX_LINE * 2..text.len())).to_vec();
         let found = a.find(&file, &window);
         let values: Vec<&str> = found.iter().map(|(_, r)| &text[r.clone()]).collect();
-        assert_eq!(values, vec!["Kx9mQ2vL8pR4wZ7t"]);
-        let (at, _) = found[0];
+        assert_eq!(values, vec!["Qm7vR2xL9pK4wZ8t", "Kx9mQ2vL8pR4wZ7t"]);
+        let (at, _) = found[1];
         assert_eq!(file.line_col(at), (2, 10));
     }
 

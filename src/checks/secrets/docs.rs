@@ -113,7 +113,9 @@ fn markdown_blocks(text: &str) -> Vec<bool> {
 /// `::`, or under a `.. code-block::`/`.. code::`/`.. sourcecode::` directive).
 fn rst_blocks(text: &str) -> Vec<bool> {
     let mut out = vec![false];
-    let mut opens = false;
+    // The indentation of the line that opens a block, and of the block's context: the block
+    // is what is indented deeper than it.
+    let mut opens: Option<usize> = None;
     let mut inside: Option<usize> = None;
     for line in text.split('\n') {
         let indent = line.len() - line.trim_start().len();
@@ -129,13 +131,16 @@ fn rst_blocks(text: &str) -> Vec<bool> {
             }
             inside = None;
         }
-        if opens && indent > 0 {
-            inside = Some(0);
+        if let Some(base) = opens.take()
+            && indent > base
+        {
+            inside = Some(base);
             out.push(true);
-            opens = false;
             continue;
         }
-        opens = t.ends_with("::") || t.starts_with(".. code") || t.starts_with(".. sourcecode");
+        let opener =
+            t.ends_with("::") || t.starts_with(".. code") || t.starts_with(".. sourcecode");
+        opens = opener.then_some(indent);
         out.push(false);
     }
     out
@@ -155,7 +160,9 @@ pub fn valid_checksum(secret: &str) -> bool {
         return false;
     }
     let (random, check) = body.split_at(30);
-    base62(crc32(random.as_bytes()), 6) == check
+    let mut crc = flate2::Crc::new();
+    crc.update(random.as_bytes());
+    base62(crc.sum(), 6) == check
 }
 
 fn base62(mut n: u32, width: usize) -> String {
@@ -168,29 +175,12 @@ fn base62(mut n: u32, width: usize) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// CRC-32 (IEEE 802.3, reflected, as zlib computes it).
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn checksums_of_github_and_npm_tokens() {
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
         // Split so that this file is not a leak to other scanners.
         for t in [
             concat!("gh", "p_I9EO8CORHCFFz2Nmvh86UKvNzp45zo2KbT71"),
@@ -215,6 +205,12 @@ mod tests {
         let rst = "Run::\n\n    curl x\n\nafter\n";
         assert!(rst_blocks(rst)[3]);
         assert!(!rst_blocks(rst)[5]);
+        // A block opened inside a list item ends where the item's text goes on.
+        let nested = "  Run::\n\n      curl x\n\n  after\n";
+        assert_eq!(
+            rst_blocks(nested),
+            vec![false, false, false, true, true, false, false]
+        );
         assert!(openapi("openapi: 3.0.0\ninfo: {}\n"));
         assert!(openapi("{\n  \"swagger\": \"2.0\"}"));
         assert!(!openapi("name: x\n"));

@@ -363,7 +363,10 @@ pub fn credential_like(value: &str, min_len: usize, min_entropy: f64, hash_name:
         return false;
     }
     // URL-encoded test data (`%20!%22…`), or a value shorter than the minimum once decoded.
-    if PERCENT_ENCODED.find_iter(v).count() >= 3 || !printable_when_decoded(v, min_len) {
+    // A value without escapes is judged as written (a non-ASCII letter is no reason to
+    // drop it).
+    let escapes = PERCENT_ENCODED.find_iter(v).count();
+    if escapes >= 3 || (escapes > 0 && !printable_when_decoded(v, min_len)) {
         return false;
     }
     let excused = if hash_name {
@@ -595,6 +598,9 @@ mod tests {
         assert!(credential_like("Kx9mQ2vL8pR4wZ7t", 8, 3.0, false));
         assert!(credential_like("HqVnKxLmPzWbNcRt", 8, 3.0, false));
         assert!(credential_like("APYIHMk-S8K^kL*HXstT", 8, 3.0, false));
+        // A non-ASCII letter in a random value; a percent-encoded value decoded first.
+        assert!(credential_like("Pä9sQ2vL8xR4wZ7t", 8, 3.0, false));
+        assert!(!credential_like("ab%2F%3A", 8, 3.0, false));
         // base64 of `password` and of `changeme`, then of a random string.
         assert!(!credential_like("cGFzc3dvcmQ=", 8, 3.0, false));
         assert!(!credential_like("Y2hhbmdlbWU=", 8, 3.0, false));
