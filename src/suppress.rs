@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::checks::secrets::SECRET_PATTERN;
 use crate::finding::Finding;
 use crate::rules::{RuleSet, selector_matches};
 use crate::source::SourceFile;
@@ -37,9 +38,6 @@ static FOREIGN: LazyLock<Regex> = LazyLock::new(|| {
     .expect("foreign suppression regex")
 });
 
-/// Literals one of which every [`FOREIGN`] marker holds (ASCII case-insensitive).
-const FOREIGN_HINTS: &[&[u8]] = &[b"noqa", b"nosec", b"gitleaks:", b"trufflehog:", b"pragma:"];
-
 /// Whether a [`FOREIGN`] marker on `line` drops a `secrets` finding `below` lines under it
 /// (0: the same line, 1: the next).
 fn foreign_allows(line: &str, below: u32) -> bool {
@@ -63,12 +61,6 @@ fn foreign_allows(line: &str, below: u32) -> bool {
                         .any(|id| ["B105", "B106", "B107", "G101"].contains(id))
             })
     })
-}
-
-fn has_foreign_hint(text: &[u8]) -> bool {
-    FOREIGN_HINTS
-        .iter()
-        .any(|h| text.windows(h.len()).any(|w| w.eq_ignore_ascii_case(h)))
 }
 
 /// End of a comment that may follow the directive: ` */`, ` -->`, ` #}`, ` %}`.
@@ -126,10 +118,10 @@ pub fn apply(rules: &RuleSet, repo: &Repo, findings: &mut Vec<Finding>) {
             continue;
         };
         let ours = memchr::memmem::find(file.text().as_bytes(), b"template-validator:").is_some();
-        let secrets = idxs
-            .iter()
-            .any(|&i| rules[findings[i].rule].id.starts_with("secrets/"));
-        let foreign = secrets && has_foreign_hint(file.text().as_bytes());
+        // Secrets rules by kind: a pack's own (re-declared) secrets rules too.
+        let is_secret = |rule| rules[rule].kind == SECRET_PATTERN.name;
+        let secrets = idxs.iter().any(|&i| is_secret(findings[i].rule));
+        let foreign = secrets && FOREIGN.is_match(file.text());
         if !ours && !foreign {
             continue;
         }
@@ -143,7 +135,7 @@ pub fn apply(rules: &RuleSet, repo: &Repo, findings: &mut Vec<Finding>) {
             };
             let id = &rules[f.rule].id;
             let lines = [region.start_line, region.start_line.saturating_sub(1)];
-            if foreign && id.starts_with("secrets/") {
+            if foreign && is_secret(f.rule) {
                 let allowed = lines.iter().enumerate().any(|(below, &n)| {
                     n >= 1 && foreign_allows(&file.text()[file.line_range(n)], below as u32)
                 });
