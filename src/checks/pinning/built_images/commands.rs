@@ -1,6 +1,7 @@
 //! Build commands on a command line (`docker build -t …`, kaniko `--destination …`,
 //! `docker tag …`) and the literal variable definitions of a file that their tags use.
 
+use crate::checks::pinning::shell::lex::strip_comment;
 use std::cell::OnceCell;
 use std::collections::HashMap;
 
@@ -181,7 +182,8 @@ fn logical_lines(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     for line in text.lines() {
-        let t = line.trim_end();
+        // A commented-out build (`# docker build -t app .`) tags nothing.
+        let t = strip_comment(line).trim_end();
         match t.strip_suffix('\\') {
             Some(body) => {
                 cur.push_str(body);
@@ -336,6 +338,9 @@ mod tests {
         assert_eq!(t, ["myorg/app:dev", "a/b"]);
         let (t, _) = tags_of("sudo docker buildx build --push \\\n  -t ghcr.io/o/app:1 .");
         assert_eq!(t, ["ghcr.io/o/app:1"]);
+        let (t, _) =
+            tags_of("# docker build -t myorg/old .\n  - run: echo hi # docker build -t x/y .\n");
+        assert!(t.is_empty(), "{t:?}");
         let (t, _) = tags_of("docker run -t node:20 && docker build . && echo -t x");
         assert!(t.is_empty(), "{t:?}");
         let (t, r) = tags_of("docker tag app:1 registry.example.com/app:1");

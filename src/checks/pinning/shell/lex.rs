@@ -53,7 +53,7 @@ impl Logical {
 }
 
 /// Cut a comment: a `#` that starts a word outside quotes.
-fn strip_comment(line: &str) -> &str {
+pub(in crate::checks::pinning) fn strip_comment(line: &str) -> &str {
     let mut quote: Option<u8> = None;
     let mut prev_space = true;
     for (i, b) in line.bytes().enumerate() {

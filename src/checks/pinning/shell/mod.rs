@@ -13,7 +13,7 @@ mod gem;
 mod go;
 mod heredoc;
 mod installer;
-mod lex;
+pub(super) mod lex;
 mod nested;
 mod npm;
 mod nuget;
