@@ -23,6 +23,7 @@ pub mod schema;
 pub mod settings;
 pub mod source;
 pub mod suppress;
+pub mod templates;
 pub mod util;
 pub mod walk;
 pub mod work;
