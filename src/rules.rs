@@ -22,6 +22,10 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ),
     ("rules/pinning.toml", include_str!("../rules/pinning.toml")),
     ("rules/secrets.toml", include_str!("../rules/secrets.toml")),
+    (
+        "rules/template.toml",
+        include_str!("../rules/template.toml"),
+    ),
 ];
 
 pub use crate::error::Origin;

@@ -81,12 +81,27 @@ fn rules() -> Vec<Rule> {
         .collect()
 }
 
-/// Copy `from` into `to`, removing `~~` from every file that is text.
+/// Copy `from` into `to`, removing `~~` from every file that is text and from names.
+/// Names that no Windows checkout of this repository could hold are stored escaped:
+/// `%3F` is `?`, `%7C` is `|` (and `%22 %2A %3A %3C %3E` for `" * : < >`).
 fn copy_unsplit(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create the copy's folder");
     for entry in std::fs::read_dir(from).expect("read a fixture folder") {
         let entry = entry.expect("read a fixture entry");
-        let target = to.join(entry.file_name());
+        let name = entry.file_name();
+        let mut name = unsplit(name.to_str().expect("fixture names are UTF-8"));
+        for (escaped, c) in [
+            ("%22", "\""),
+            ("%2A", "*"),
+            ("%3A", ":"),
+            ("%3C", "<"),
+            ("%3E", ">"),
+            ("%3F", "?"),
+            ("%7C", "|"),
+        ] {
+            name = name.replace(escaped, c);
+        }
+        let target = to.join(name);
         if entry.file_type().expect("file type").is_dir() {
             copy_unsplit(&entry.path(), &target);
         } else {

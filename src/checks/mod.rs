@@ -21,6 +21,7 @@ pub mod files;
 pub mod pinning;
 pub mod required_files;
 pub mod secrets;
+pub mod template;
 
 /// The code of one or more rules. Checks never print; they push findings.
 pub trait Check: Send + Sync {
@@ -196,6 +197,7 @@ pub static KINDS: &[&dyn AnyKind] = &[
     &dockerignore::DOCKER_CONTEXT,
     &pinning::PINNING,
     &secrets::SECRET_PATTERN,
+    &template::TEMPLATE,
 ];
 
 pub fn kind(name: &str) -> Option<&'static dyn AnyKind> {

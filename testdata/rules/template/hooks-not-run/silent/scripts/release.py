@@ -1,0 +1,1 @@
+print("release helper, not a hook")
