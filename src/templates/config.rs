@@ -139,13 +139,30 @@ pub fn parse(text: &str) -> Result<TemplateConfig, ParseError> {
     serde_saphyr::from_str::<TemplateConfig>(text).map_err(|e| {
         let line = e.location().map(|l| l.line() as u32).filter(|&l| l > 0);
         let message = e.to_string();
-        let message = message.lines().next().unwrap_or_default().trim().to_owned();
+        let message = message.lines().next().unwrap_or_default().trim();
+        let message = strip_position(message).to_owned();
         ParseError {
             line,
             key: line.and_then(|l| key_on_line(text, l)),
             message,
         }
     })
+}
+
+/// The message without the `error: line N column M: ` the parser puts before it (the
+/// diagnostic names the line itself).
+fn strip_position(message: &str) -> &str {
+    let m = message.strip_prefix("error: ").unwrap_or(message);
+    match m.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
+        Some((pos, rest))
+            if pos
+                .split(' ')
+                .all(|w| w == "column" || w.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            rest
+        }
+        _ => m,
+    }
 }
 
 /// An error in `.template-config.yaml`.

@@ -96,7 +96,7 @@ fn unit(
         let Some(name) = k.str() else { continue };
         unit.variables.push(Variable {
             name: name.to_owned(),
-            default: Some(yaml_to_json(v)),
+            default: Some(yaml_to_json(v, m.text)),
             description: None,
             pattern: None,
             computed: false,
@@ -130,7 +130,7 @@ fn properties(m: &Manifest<'_>, page: &Node, out: &mut Vec<Variable>) {
         let text = |key: &str| v.get(key).and_then(Node::str).map(str::to_owned);
         out.push(Variable {
             name: name.to_owned(),
-            default: v.get("default").map(yaml_to_json),
+            default: v.get("default").map(|d| yaml_to_json(d, m.text)),
             description: text("description").or_else(|| text("title")),
             pattern: text("pattern"),
             computed: false,

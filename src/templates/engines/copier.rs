@@ -6,6 +6,8 @@
 //! `_envops` (delimiters). Every YAML document of the file counts (a later one overrides
 //! an earlier key), and a document `!include <path>` is read from the repository.
 
+use std::rc::Rc;
+
 use super::{Manifest, empty_unit, jinja_delimiters, yaml_strings, yaml_to_json};
 use crate::parse::yaml::Node;
 use crate::templates::detect::{UnitDiagnostic, Units};
@@ -60,6 +62,8 @@ struct Entry {
     key: String,
     origin: Origin,
     value: Node,
+    /// The text of the file that declares it.
+    text: Rc<str>,
 }
 
 pub fn read(m: &Manifest<'_>, repo: &Repo, out: &mut Units) {
@@ -121,6 +125,7 @@ fn collect(
     depth: usize,
     entries: &mut Vec<Entry>,
 ) -> Result<(), UnitDiagnostic> {
+    let text: Rc<str> = m.text.into();
     for doc in m.yaml()? {
         if let Some(map) = doc.as_map() {
             for (k, v) in map {
@@ -130,6 +135,7 @@ fn collect(
                     key: key.to_owned(),
                     origin: m.origin(k.span.start),
                     value: v.clone(),
+                    text: Rc::clone(&text),
                 });
             }
             continue;
@@ -187,7 +193,7 @@ fn question(e: &Entry) -> Variable {
     if !is_question {
         return Variable {
             name: e.key.clone(),
-            default: Some(yaml_to_json(v)),
+            default: Some(yaml_to_json(v, &e.text)),
             description: None,
             pattern: None,
             computed: false,
@@ -197,7 +203,7 @@ fn question(e: &Entry) -> Variable {
     let computed = v.get("when").and_then(Node::str) == Some("false");
     Variable {
         name: e.key.clone(),
-        default: v.get("default").map(yaml_to_json),
+        default: v.get("default").map(|d| yaml_to_json(d, &e.text)),
         description: v.get("help").and_then(Node::str).map(str::to_owned),
         pattern: None,
         computed,

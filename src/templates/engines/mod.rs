@@ -163,17 +163,32 @@ pub fn to_json(value: &ast::Value<'_>) -> Json {
     value.clone().into()
 }
 
-/// A YAML scalar or tree as JSON: `true`/`false` and numbers as written become booleans
-/// and numbers (the YAML tree keeps scalars as text).
-pub fn yaml_to_json(node: &Node) -> Json {
+/// A YAML scalar or tree of `text` as JSON: plain `true`/`false` and numbers become
+/// booleans and numbers (the YAML tree keeps scalars as text); quoted and block scalars
+/// stay strings.
+pub fn yaml_to_json(node: &Node, text: &str) -> Json {
     match &node.value {
         yaml::Value::Null => Json::Null,
-        yaml::Value::Scalar(s) => scalar_to_json(s),
-        yaml::Value::Seq(items) => Json::Array(items.iter().map(yaml_to_json).collect()),
+        yaml::Value::Scalar(s) => {
+            let written = text.get(node.defined.clone()).unwrap_or_default();
+            if written.starts_with(['"', '\'', '|', '>']) {
+                Json::String(s.clone())
+            } else {
+                scalar_to_json(s)
+            }
+        }
+        yaml::Value::Seq(items) => {
+            Json::Array(items.iter().map(|i| yaml_to_json(i, text)).collect())
+        }
         yaml::Value::Map(entries) => Json::Object(
             entries
                 .iter()
-                .map(|(k, v)| (k.str().unwrap_or_default().to_owned(), yaml_to_json(v)))
+                .map(|(k, v)| {
+                    (
+                        k.str().unwrap_or_default().to_owned(),
+                        yaml_to_json(v, text),
+                    )
+                })
                 .collect(),
         ),
     }

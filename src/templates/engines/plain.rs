@@ -21,9 +21,9 @@ pub fn read(m: &Manifest<'_>, out: &mut Units) {
     };
     // Lines of the variables' `name` keys.
     let tree = m.yaml().ok().and_then(|d| d.into_iter().next());
-    let name_at = |i: usize| {
+    let item_key_at = |i: usize, key: &str| {
         tree.as_ref()
-            .and_then(|t| t.get("variables")?.items().nth(i)?.entry("name"))
+            .and_then(|t| t.get("variables")?.items().nth(i)?.entry(key))
             .map_or(0, |(k, _)| k.span.start)
     };
     let key_at = |key: &str| {
@@ -49,7 +49,7 @@ pub fn read(m: &Manifest<'_>, out: &mut Units) {
     }
     let mut variables: Vec<Variable> = Vec::new();
     for (i, v) in config.variables.iter().enumerate() {
-        let at = name_at(i);
+        let at = item_key_at(i, "name");
         if variables.iter().any(|d| d.name == v.name) {
             out.diagnostics.push(m.key_diag(
                 at,
@@ -62,11 +62,12 @@ pub fn read(m: &Manifest<'_>, out: &mut Units) {
             && let Err(e) = regex::Regex::new(p)
         {
             let msg = e.to_string();
-            let first = msg.lines().last().unwrap_or_default().trim();
+            let last = msg.lines().last().unwrap_or_default().trim();
+            let last = last.strip_prefix("error: ").unwrap_or(last);
             out.diagnostics.push(m.key_diag(
-                at,
+                item_key_at(i, "pattern"),
                 "pattern",
-                format!("not a regular expression: {first}"),
+                format!("not a regular expression: {last}"),
             ));
         }
         variables.push(Variable {
