@@ -501,3 +501,59 @@ fn the_template_config_schema_accepts_the_fixtures_and_rejects_unknown_keys() {
     assert!(!v.is_valid(&json!({"channel": "beta"})));
     assert!(!v.is_valid(&json!({"placeholder": "__NAME__"})));
 }
+
+#[test]
+fn audit_summary_lists_each_repository_s_units() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repos = dir.path().join("repos");
+    for case in ["units-backstage", "units-plain", "units-helm"] {
+        common::copy_dir(
+            &crate_root().join("testdata/templates").join(case),
+            &repos.join(case),
+        );
+    }
+    let out_dir = dir.path().join("out");
+    let out = run(&[
+        "audit",
+        "--dir",
+        &repos.display().to_string(),
+        "--out",
+        &out_dir.display().to_string(),
+        "--fail-on",
+        "none",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.describe());
+    let text = std::fs::read_to_string(out_dir.join("summary.json")).expect("summary.json");
+    let summary: Value = serde_json::from_str(&text).expect("JSON");
+    let templates: Vec<(String, Value)> = summary["repositories"]
+        .as_array()
+        .expect("repositories")
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().expect("name").to_owned(),
+                r["templates"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        templates,
+        [
+            (
+                "units-backstage".to_owned(),
+                json!([
+                    {"engine": "backstage", "root": "skeleton", "version": null, "channel": null},
+                    {"engine": "backstage", "root": "docs-skeleton", "version": null, "channel": null},
+                ])
+            ),
+            (
+                "units-helm".to_owned(),
+                json!([{"engine": "helm-starter", "root": "starters/web", "version": null, "channel": null}])
+            ),
+            (
+                "units-plain".to_owned(),
+                json!([{"engine": "plain", "root": "", "version": "3.0.1-security.1", "channel": "security"}])
+            ),
+        ]
+    );
+}
