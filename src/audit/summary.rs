@@ -305,6 +305,7 @@ mod tests {
             new_failing,
             duration_ms: 3,
             error: None,
+            templates: Vec::new(),
         }
     }
 
