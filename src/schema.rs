@@ -1,9 +1,10 @@
-//! JSON Schemas of the two files users write: the configuration file
-//! (`.template-validator.toml`) and rule packs. Both derive from the code that reads
-//! them — each kind's parameters from its typed parameter struct — so an editor that
-//! validates with them (Even Better TOML / taplo: `#:schema` or its `schema` setting)
-//! accepts what the tool accepts. `template-validator schema config|rules` prints them;
-//! `schemas/` in the repository holds the same text.
+//! JSON Schemas of the files users write: the configuration file
+//! (`.template-validator.toml`), rule packs and `.template-config.yaml`. All derive from
+//! the code that reads them — each kind's parameters from its typed parameter struct — so
+//! an editor that validates with them (Even Better TOML / taplo: `#:schema` or its
+//! `schema` setting; the YAML language server for `.template-config.yaml`) accepts what
+//! the tool accepts. `template-validator schema config|rules|template-config` prints
+//! them; `schemas/` in the repository holds the same text.
 
 use serde_json::{Map, Value, json};
 
@@ -160,6 +161,11 @@ pub fn config(rules: &RuleSet) -> Value {
             }
         }
     })
+}
+
+/// The schema of `.template-config.yaml`, derived from the struct that reads it.
+pub fn template_config() -> Value {
+    crate::templates::config::schema()
 }
 
 /// Pretty JSON with a final newline, as `schemas/` holds it.

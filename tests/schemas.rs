@@ -1,4 +1,4 @@
-//! The published JSON Schemas (`template-validator schema config|rules`, `schemas/`) and the
+//! The published JSON Schemas (`template-validator schema config|rules|template-config`, `schemas/`) and the
 //! rule tables of README.md are generated: they stay current, and the schemas accept what
 //! the tool accepts and reject what it rejects.
 
@@ -35,7 +35,7 @@ fn errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {
 
 #[test]
 fn the_schema_files_in_the_repository_are_current() {
-    for file in ["config", "rules"] {
+    for file in ["config", "rules", "template-config"] {
         let path = crate_root().join(format!("schemas/{file}.schema.json"));
         let stored = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(

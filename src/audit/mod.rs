@@ -250,11 +250,13 @@ fn audit_one(
         new_failing: 0,
         duration_ms: 0,
         error: None,
+        templates: Vec::new(),
     };
     match contained(|| scan_one(spec, opts, client, shared)) {
         Ok(result) => {
             row.sha = result.sha;
             row.passed = result.passed;
+            row.templates = result.templates;
             let previous = opts
                 .previous
                 .as_deref()
@@ -398,6 +400,7 @@ struct RepoResult {
     passed: bool,
     /// The findings that count (baselined ones excluded).
     findings: Vec<Seen>,
+    templates: Vec<summary::TemplateSummary>,
 }
 
 /// Fetch (GitHub) or locate (local) the repository, scan it as `verify` would, and write
@@ -471,10 +474,15 @@ fn scan_one(
             failing: f.severity.fails(strict),
         })
         .collect();
+    // The template units, from a walk of their own: the scan keeps no listing.
+    let units = crate::walk::Walker::new(&root, &settings.walk)
+        .map(|w| crate::templates::units(&w.walk(None)).units)
+        .unwrap_or_default();
     Ok(RepoResult {
         sha,
         passed: !outcome.fails(strict),
         findings,
+        templates: units.iter().map(summary::TemplateSummary::of).collect(),
     })
 }
 

@@ -44,6 +44,33 @@ pub struct RepoSummary {
     pub duration_ms: u64,
     /// Why the repository could not be audited.
     pub error: Option<String>,
+    /// The repository's template units (see `template-validator templates`).
+    #[serde(default)]
+    pub templates: Vec<TemplateSummary>,
+}
+
+/// One template unit of an audited repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateSummary {
+    /// `cookiecutter`, `copier`, `cargo-generate`, `devcontainer`, `backstage`,
+    /// `helm-starter` or `plain`.
+    pub engine: String,
+    /// The folder holding the unit's source, relative to the repository ("" for its root).
+    pub root: String,
+    /// From `.template-config.yaml`, as written.
+    pub version: Option<String>,
+    pub channel: Option<String>,
+}
+
+impl TemplateSummary {
+    pub fn of(unit: &crate::templates::Unit) -> TemplateSummary {
+        TemplateSummary {
+            engine: unit.engine.name().to_owned(),
+            root: unit.source_root.clone(),
+            version: unit.meta.version.clone(),
+            channel: unit.meta.channel.clone(),
+        }
+    }
 }
 
 impl RepoSummary {
@@ -278,6 +305,7 @@ mod tests {
             new_failing,
             duration_ms: 3,
             error: None,
+            templates: Vec::new(),
         }
     }
 

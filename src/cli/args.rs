@@ -35,8 +35,11 @@ pub(super) enum Command {
     Explain(ExplainArgs),
     /// List the files a Docker build context sends (`COPY . /dst` sees exactly these).
     Context(ContextArgs),
-    /// Print the JSON Schema of the configuration file or of rule packs (for editors).
+    /// Print the JSON Schema of the configuration file, of rule packs or of
+    /// `.template-config.yaml` (for editors).
     Schema(SchemaArgs),
+    /// List the template units of a repository: engine, manifest, roots, variables.
+    Templates(TemplatesArgs),
 }
 
 #[derive(Args)]
@@ -222,6 +225,18 @@ pub(super) struct ContextArgs {
     pub(super) format: ListFormat,
 }
 
+#[derive(Args)]
+pub(super) struct TemplatesArgs {
+    /// The repository.
+    #[arg(default_value = ".")]
+    pub(super) path: PathBuf,
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub(super) format: ListFormat,
+    /// Also read files that .gitignore excludes.
+    #[arg(long)]
+    pub(super) no_ignore: bool,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub(super) enum Color {
     Auto,
@@ -260,6 +275,8 @@ pub(super) enum SchemaFile {
     Config,
     /// A rule pack (`[[rule]]` tables).
     Rules,
+    /// `.template-config.yaml`, a template's metadata and variables.
+    TemplateConfig,
 }
 
 /// Formats of listings (`rules`, `context`): for people or for machines.

@@ -8,6 +8,7 @@ mod audit;
 mod context;
 mod rules;
 mod scan;
+mod templates;
 mod verify;
 
 use std::io::Write;
@@ -82,6 +83,7 @@ pub fn run() -> Result<ExitCode, Error> {
         Command::Explain(args) => rules::explain(args),
         Command::Context(args) => context::context(args),
         Command::Schema(args) => rules::schema(args),
+        Command::Templates(args) => templates::templates(args),
     }
 }
 

@@ -148,6 +148,7 @@ pub(super) fn schema(args: SchemaArgs) -> Result<ExitCode, Error> {
     let doc = match args.file {
         SchemaFile::Rules => crate::schema::rules(),
         SchemaFile::Config => crate::schema::config(&RuleSet::builtin()?),
+        SchemaFile::TemplateConfig => crate::schema::template_config(),
     };
     let result = anstream::stdout()
         .lock()

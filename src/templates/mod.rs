@@ -10,7 +10,12 @@
 //! check the source, the renderer turns a unit into a project, and the other families
 //! check both.
 
+pub mod config;
+pub mod detect;
+pub mod engines;
 pub mod refs;
+
+pub use detect::{UnitDiagnostic, Units, units};
 
 use serde::Serialize;
 
@@ -136,7 +141,8 @@ pub struct Unit {
     /// (`${{ values.name }}`); `None` where variables are top-level names.
     pub namespace: Option<String>,
     /// Names the engine provides without a declaration (`cookiecutter`, `_copier_conf`,
-    /// `project-name`, …): never "undeclared".
+    /// `project-name`, …): never "undeclared". A dotted name (`cookiecutter._template`) is
+    /// a member the engine adds to the namespace.
     pub builtins: Vec<String>,
     pub syntax: Syntax,
     /// Globs (relative to `source_root`) of files copied without rendering.
@@ -147,4 +153,9 @@ pub struct Unit {
     /// removed). `None` for engines that render every file.
     pub templates_suffix: Option<String>,
     pub meta: Meta,
+    /// Backstage: the form's parameters (`spec.parameters[].properties`), which
+    /// `template.yaml` itself references as `parameters.<name>`; the skeleton sees only
+    /// `variables` (the step's `input.values`). Empty for other engines.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<Variable>,
 }

@@ -1,6 +1,7 @@
 //! What a unit declares about itself: defaults, its version and release channel, the
 //! answers file copier needs for updates, and the hooks a static check never runs.
 
+use crate::templates::config::{self, Channel};
 use crate::templates::{Engine, Unit, Variable};
 use crate::util::join_path;
 use crate::walk::Repo;
@@ -31,57 +32,32 @@ pub fn defaults_missing(unit: &Unit) -> Vec<(&Variable, String)> {
 }
 
 /// The declared version when it is not semver or does not fit its channel: (where it is
-/// declared, message).
-pub fn version_problem(repo: &Repo, unit: &Unit) -> Option<(String, String)> {
+/// declared, its line or 0, message).
+pub fn version_problem(repo: &Repo, unit: &Unit) -> Option<(String, u32, String)> {
     let version = unit.meta.version.as_deref()?;
-    let config = join_path(&unit.source_root, ".template-config.yaml");
-    let at = if repo.file(&config).is_some() {
-        config
+    let channel = match unit.meta.channel.as_deref() {
+        Some("stable") => Some(Channel::Stable),
+        Some("security") => Some(Channel::Security),
+        Some("alpha") => Some(Channel::Alpha),
+        _ => None,
+    };
+    let problem = config::version_problem(version, channel)?;
+    let file = join_path(&unit.source_root, ".template-config.yaml");
+    let path = if repo.file(&file).is_some() {
+        file
     } else {
         unit.manifest.clone()
     };
-    let v = match semver::Version::parse(version) {
-        Ok(v) => v,
-        Err(e) => {
-            return Some((
-                at,
-                format!("version `{version}` is not a semantic version (MAJOR.MINOR.PATCH): {e}"),
-            ));
-        }
-    };
-    let pre = v.pre.as_str();
-    let problem = match unit.meta.channel.as_deref() {
-        Some("security") if !pre.starts_with("security") => {
-            Some("a `security` release is `X.Y.Z-security…`")
-        }
-        Some("alpha") if !is_alpha(pre) => Some("an `alpha` release is `X.Y.Z-alpha.YYYYMMDD`"),
-        Some("stable") if !pre.is_empty() => Some("a `stable` release has no pre-release part"),
-        _ => None,
-    }?;
-    Some((
-        at,
-        format!(
-            "version `{version}` does not fit channel `{}`: {problem}",
-            unit.meta.channel.as_deref().unwrap_or_default()
-        ),
-    ))
-}
-
-/// `alpha.YYYYMMDD` with a plausible date.
-fn is_alpha(pre: &str) -> bool {
-    let Some(date) = pre.strip_prefix("alpha.") else {
-        return false;
-    };
-    let d = date.as_bytes();
-    d.len() == 8
-        && d.iter().all(u8::is_ascii_digit)
-        && matches!(
-            &date[4..6],
-            "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12"
-        )
-        && date[6..8]
-            .parse::<u8>()
-            .is_ok_and(|day| (1..=31).contains(&day))
+    let line = repo
+        .file(&path)
+        .and_then(|e| repo.read_for_scan(e))
+        .and_then(|f| {
+            f.lines()
+                .find(|(_, _, l)| l.starts_with("version:"))
+                .map(|(n, _, _)| n)
+        })
+        .unwrap_or(0);
+    Some((path, line, format!("version {problem}")))
 }
 
 /// Copier only updates a project that records its answers: the template needs a file
@@ -141,17 +117,4 @@ fn top_level_key(repo: &Repo, manifest: &str, keys: &[&str]) -> Option<String> {
             .find(|k| l.starts_with(**k))
             .map(|k| k.trim_end_matches(':').to_owned())
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_alpha;
-
-    #[test]
-    fn alpha_versions_carry_a_date() {
-        assert!(is_alpha("alpha.20261207"));
-        assert!(!is_alpha("alpha.1"));
-        assert!(!is_alpha("alpha.20261307"));
-        assert!(!is_alpha("beta.20261207"));
-    }
 }

@@ -73,8 +73,13 @@ impl Check for TemplateChecks {
                 }
             }
         }
-        let units: Vec<Unit> = Vec::new(); // DETECT
-        for unit in &units {
+        let units = crate::templates::units(repo);
+        for d in &units.diagnostics {
+            let line = d.line.map_or(String::new(), |l| format!("line {l}: "));
+            let key = d.key.as_ref().map_or(String::new(), |k| format!("`{k}`: "));
+            repo.diagnose(&d.path, format!("template unit: {line}{key}{}", d.message));
+        }
+        for unit in &units.units {
             self.check_unit(repo, unit, &mut emit);
         }
     }
@@ -110,8 +115,8 @@ impl TemplateChecks {
             }
         }
         for rule in self.using(VersionInvalid) {
-            if let Some((path, msg)) = meta::version_problem(repo, unit) {
-                emit.out.push(Finding::file(rule, &path, msg));
+            if let Some((path, line, msg)) = meta::version_problem(repo, unit) {
+                emit.at_line(rule, &path, line, msg);
             }
         }
         for rule in self.using(AnswersFileMissing) {

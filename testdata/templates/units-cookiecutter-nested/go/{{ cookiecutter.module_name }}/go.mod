@@ -1,0 +1,3 @@
+module example.com/{{ cookiecutter.module_name }}
+
+go {{ cookiecutter.go_version }}

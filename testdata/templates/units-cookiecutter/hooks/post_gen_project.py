@@ -1,0 +1,2 @@
+if "{{ cookiecutter.use_docker }}".lower() == "n":
+    pass
