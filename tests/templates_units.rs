@@ -557,3 +557,32 @@ fn audit_summary_lists_each_repository_s_units() {
         ]
     );
 }
+
+#[test]
+fn copier_default_exclusions_apply_only_without_a_subdirectory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |rel: &str, text: &str| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    };
+    write("flat/copier.yaml", "name: x\n");
+    write("sub/copier.yml", "_subdirectory: project\nname: x\n");
+    let (doc, _) = units_at(dir.path());
+    let excluded: Vec<(&str, &Value)> = doc["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|u| (u["manifest"].as_str().expect("m"), &u["excluded"]))
+        .collect();
+    assert_eq!(excluded.len(), 2, "{doc:#}");
+    assert_eq!(excluded[0].0, "flat/copier.yaml");
+    assert!(
+        excluded[0]
+            .1
+            .as_array()
+            .expect("a list")
+            .contains(&json!("copier.yml"))
+    );
+    assert_eq!(excluded[1], ("sub/copier.yml", &json!([])));
+}

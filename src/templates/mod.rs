@@ -145,9 +145,15 @@ pub struct Unit {
     /// a member the engine adds to the namespace.
     pub builtins: Vec<String>,
     pub syntax: Syntax,
-    /// Globs (relative to `source_root`) of files copied without rendering.
+    /// Globs of files copied without rendering, as the manifest declares them. Like the
+    /// engines, they are relative to `project_root` (a cookiecutter's
+    /// `_copy_without_render` matches paths inside the `{{cookiecutter.…}}` folder,
+    /// copier's `_exclude` paths inside `_subdirectory`; for the other engines both roots
+    /// are one folder), and matched the engine's way (cookiecutter: `fnmatch`, where `*`
+    /// also matches `/`; copier, cargo-generate, plain: gitignore-style).
     pub not_rendered: Vec<String>,
-    /// Globs (relative to `source_root`) of files left out of the generated project.
+    /// Globs of files left out of the generated project, relative to `project_root` as
+    /// `not_rendered`.
     pub excluded: Vec<String>,
     /// Copier's `_templates_suffix`: only files with it are rendered (the suffix is
     /// removed). `None` for engines that render every file.

@@ -25,6 +25,7 @@ const BUILTINS: &[&str] = &[
     "_external_data",
     "_src_path",
     "_commit",
+    "UNSET",
 ];
 
 /// The keys that make a mapping a question rather than a mapping default.
@@ -42,7 +43,8 @@ const QUESTION_KEYS: &[&str] = &[
     "multiline",
 ];
 
-/// Copier's `_exclude` when a template sets none.
+/// Copier's `_exclude` when a template sets none and has no `_subdirectory` (with one,
+/// the default is empty).
 const DEFAULT_EXCLUDE: &[&str] = &[
     "copier.yaml",
     "copier.yml",
@@ -113,8 +115,13 @@ pub fn read(m: &Manifest<'_>, repo: &Repo, out: &mut Units) {
             _ => unit.variables.push(question(e)),
         }
     }
-    unit.excluded =
-        exclude.unwrap_or_else(|| DEFAULT_EXCLUDE.iter().map(|s| (*s).to_owned()).collect());
+    unit.excluded = exclude.unwrap_or_else(|| {
+        if unit.project_root == unit.source_root {
+            DEFAULT_EXCLUDE.iter().map(|s| (*s).to_owned()).collect()
+        } else {
+            Vec::new()
+        }
+    });
     out.units.push(unit);
 }
 
