@@ -1,15 +1,24 @@
-//! The `pinning` fixture cases: each `testdata/pinning/<case>/` is a small repository with
-//! an `expected.txt` listing every finding the family must report there
-//! (`path:line[:column] rule`), and nothing else.
+//! Fixture cases of a family: each `testdata/<dir>/<case>/` is a small repository with an
+//! `expected.txt` listing every finding the family must report there
+//! (`path:line[:column] rule`, the rule without its family prefix), and nothing else. The
+//! `pinning` cases live in `testdata/pinning/`, the `template` ones in `testdata/templates/`.
 
 use std::collections::BTreeSet;
 
 use super::{findings, verify_json};
 
+/// Where a family's cases are: (folder under `testdata/`, family).
+#[derive(Clone, Copy)]
+pub struct Family(pub &'static str, pub &'static str);
+
+pub const PINNING: Family = Family("pinning", "pinning");
+
 /// (path, line, column, rule name) of every finding of the family on a case.
-pub fn actual(case: &str, extra: &[&str]) -> BTreeSet<(String, u64, u64, String)> {
-    let path = format!("testdata/pinning/{case}");
-    let mut args = vec!["--select", "pinning"];
+pub fn actual(fam: Family, case: &str, extra: &[&str]) -> BTreeSet<(String, u64, u64, String)> {
+    let Family(dir, family) = fam;
+    let path = format!("testdata/{dir}/{case}");
+    let prefix = format!("{family}/");
+    let mut args = vec!["--select", family];
     args.extend_from_slice(extra);
     let (run, doc) = verify_json(&path, &args);
     assert!(!run.stderr.contains("panicked"), "{}", run.describe());
@@ -23,15 +32,19 @@ pub fn actual(case: &str, extra: &[&str]) -> BTreeSet<(String, u64, u64, String)
                 f["rule_id"]
                     .as_str()
                     .expect("rule_id")
-                    .trim_start_matches("pinning/")
+                    .trim_start_matches(prefix.as_str())
                     .to_owned(),
             )
         })
         .collect()
 }
 
-pub fn expected(case: &str, file: &str) -> Vec<(String, u64, Option<u64>, String)> {
-    let text = std::fs::read_to_string(format!("testdata/pinning/{case}/{file}"))
+pub fn expected(
+    Family(dir, _): Family,
+    case: &str,
+    file: &str,
+) -> Vec<(String, u64, Option<u64>, String)> {
+    let text = std::fs::read_to_string(format!("testdata/{dir}/{case}/{file}"))
         .expect("expected findings");
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
@@ -57,8 +70,12 @@ pub fn expected(case: &str, file: &str) -> Vec<(String, u64, Option<u64>, String
 }
 
 pub fn check_case_with(case: &str, expected_file: &str, extra: &[&str]) {
-    let got = actual(case, extra);
-    let want = expected(case, expected_file);
+    check_family_case(PINNING, case, expected_file, extra);
+}
+
+pub fn check_family_case(fam: Family, case: &str, expected_file: &str, extra: &[&str]) {
+    let got = actual(fam, case, extra);
+    let want = expected(fam, case, expected_file);
     let mut missing = Vec::new();
     let mut matched = BTreeSet::new();
     for (path, line, col, rule) in &want {

@@ -12,7 +12,8 @@ use super::usage::files_under;
 pub fn defaults_missing(unit: &Unit) -> Vec<(&Variable, String)> {
     unit.variables
         .iter()
-        .filter(|v| v.default.is_none() && !v.computed)
+        // A Helm starter's `<CHARTNAME>` is the chart name `helm create` is given.
+        .filter(|v| v.default.is_none() && !v.computed && unit.engine != Engine::HelmStarter)
         .map(|v| {
             (
                 v,
@@ -68,8 +69,8 @@ pub fn answers_file_missing(repo: &Repo, unit: &Unit) -> Option<String> {
     }
     let found = files_under(repo, &unit.project_root).any(|p| {
         let name = p.rsplit('/').next().unwrap_or(p);
-        name.replace(' ', "")
-            .contains("{{_copier_conf.answers_file}}")
+        // With any delimiters (`_envops`): `[[ _copier_conf.answers_file ]].jinja`.
+        name.contains("_copier_conf.answers_file")
     });
     (!found).then(|| {
         let suffix = unit.templates_suffix.as_deref().unwrap_or("");

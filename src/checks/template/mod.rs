@@ -174,11 +174,15 @@ impl TemplateChecks {
                 } else {
                     String::new()
                 };
+                let (open, close) = match &unit.syntax {
+                    crate::templates::Syntax::Tags(d) => (d.block.0.as_str(), d.block.1.as_str()),
+                    crate::templates::Syntax::Literal { .. } => ("{%", "%}"),
+                };
                 emit.place(
                     rule,
                     &u.place,
                     format!(
-                        "`{}` is a GitHub Actions expression, but {engine} renders this file and evaluates it{others}: wrap it in `{{% raw %}}…{{% endraw %}}` or copy the file without rendering",
+                        "`{}` is a GitHub Actions expression, but {engine} renders this file and evaluates it{others}: wrap it in `{open} raw {close}…{open} endraw {close}` or copy the file without rendering",
                         u.path
                     ),
                 );
@@ -227,7 +231,10 @@ fn undeclared_effect(unit: &Unit) -> &'static str {
         Cookiecutter => "cookiecutter stops with an undefined-variable error",
         Copier => "copier renders it as an empty string",
         Backstage => "the scaffolder renders it as an empty string",
-        _ => "the engine cannot give it a value",
+        Devcontainer | HelmStarter | Plain => {
+            "the placeholder is left as it is in the generated project"
+        }
+        CargoGenerate => "cargo-generate renders it as an empty string",
     }
 }
 

@@ -123,6 +123,9 @@ pub fn analyse(repo: &Repo, unit: &Unit) -> Usage {
         return usage;
     }
     let Some(delims) = jinja(unit) else {
+        if let Syntax::Tags(d) = &unit.syntax {
+            liquid_uses(repo, unit, d, &mut usage);
+        }
         return usage;
     };
     let declared: BTreeSet<&str> = unit.variables.iter().map(|v| v.name.as_str()).collect();
@@ -134,16 +137,15 @@ pub fn analyse(repo: &Repo, unit: &Unit) -> Usage {
         usage: &mut usage,
     };
 
-    // Defaults are templates too (cookiecutter and copier render them in order).
-    for v in &unit.variables {
-        let place = Place::Manifest {
-            path: v.origin.path.clone(),
-            line: v.origin.line,
-        };
-        for s in strings(v.default.as_ref()) {
-            if s.contains(&delims.variable.0) || s.contains(&delims.block.0) {
-                cx.text(s, delims, |_| place.clone());
-            }
+    // The manifest's values are templates too: defaults (rendered in order), copier's
+    // `when`, `validator`, `_exclude`, `_tasks`, `_subdirectory`. Each line holding a tag
+    // is read on its own (a value is one line in JSON and in the flow or quoted YAML such
+    // values are written in); a line that does not parse alone is not an error.
+    if matches!(unit.engine, Engine::Cookiecutter | Engine::Copier) {
+        let mut manifests: BTreeSet<&str> = BTreeSet::from([unit.manifest.as_str()]);
+        manifests.extend(unit.variables.iter().map(|v| v.origin.path.as_str()));
+        for m in manifests {
+            cx.manifest(repo, m, delims);
         }
     }
 
@@ -261,6 +263,60 @@ fn literal(repo: &Repo, unit: &Unit, placeholder: &str, usage: &mut Usage) {
     }
 }
 
+/// Liquid (cargo-generate) is not parsed: a declared variable counts as used when its
+/// name is a word inside a tag of a file or a path, or appears in the manifest's
+/// conditions or a Rhai hook. That only ever errs towards "used", so "unused" stays sure;
+/// undeclared names are left to the render.
+fn liquid_uses(repo: &Repo, unit: &Unit, d: &Delimiters, usage: &mut Usage) {
+    let declared: BTreeSet<&str> = unit.variables.iter().map(|v| v.name.as_str()).collect();
+    let words = |text: &str, all: bool, usage: &mut Usage| {
+        let mut regions: Vec<&str> = Vec::new();
+        if all {
+            regions.push(text);
+        } else {
+            for (open, close) in [&d.variable, &d.block] {
+                let mut rest = text;
+                while let Some(i) = rest.find(open.as_str()) {
+                    let body = &rest[i + open.len()..];
+                    let end = body.find(close.as_str()).unwrap_or(body.len());
+                    regions.push(&body[..end]);
+                    rest = &body[end..];
+                }
+            }
+        }
+        for r in regions {
+            for w in r.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-')) {
+                if declared.contains(w) {
+                    usage.used.insert(w.to_owned());
+                }
+            }
+        }
+    };
+    for path in files_under(repo, &unit.source_root) {
+        if path == unit.manifest {
+            continue;
+        }
+        words(path, false, usage);
+        if let Some(file) = repo.file(path).and_then(|e| repo.read_for_scan(e)) {
+            words(file.text(), path.ends_with(".rhai"), usage);
+        }
+    }
+    // The manifest declares every name: reading it whole would use them all. Only its
+    // conditions count.
+    if let Some(file) = repo
+        .file(&unit.manifest)
+        .and_then(|e| repo.read_for_scan(e))
+    {
+        let conditions: String = file
+            .lines()
+            .filter(|(_, _, l)| l.trim_start().starts_with("[conditional."))
+            .map(|(_, _, l)| l)
+            .collect::<Vec<_>>()
+            .join("\n");
+        words(&conditions, true, usage);
+    }
+}
+
 /// Each `/`-separated name of `path` with the byte offset where it ends.
 fn components(path: &str) -> impl Iterator<Item = (usize, &str)> {
     let mut start = 0;
@@ -269,21 +325,6 @@ fn components(path: &str) -> impl Iterator<Item = (usize, &str)> {
         start = end + 1;
         (end, part)
     })
-}
-
-/// Every string inside a default (a list's items, a mapping's values).
-fn strings(v: Option<&serde_json::Value>) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut stack: Vec<&serde_json::Value> = v.into_iter().collect();
-    while let Some(v) = stack.pop() {
-        match v {
-            serde_json::Value::String(s) => out.push(s.as_str()),
-            serde_json::Value::Array(a) => stack.extend(a),
-            serde_json::Value::Object(o) => stack.extend(o.values()),
-            _ => {}
-        }
-    }
-    out
 }
 
 struct Classifier<'u, 'o> {
@@ -313,6 +354,28 @@ impl Classifier<'_, '_> {
             path: path.to_owned(),
             offset,
         });
+    }
+
+    fn manifest(&mut self, repo: &Repo, path: &str, delims: &Delimiters) {
+        let Some(file) = repo.file(path).and_then(|e| repo.read_for_scan(e)) else {
+            return;
+        };
+        for (_, start, line) in file.lines() {
+            if !line.contains(&delims.variable.0) && !line.contains(&delims.block.0) {
+                continue;
+            }
+            let scan = refs::scan(line, delims);
+            if scan.error.is_some() {
+                continue;
+            }
+            for r in scan.references {
+                let place = Place::Content {
+                    path: path.to_owned(),
+                    offset: start + r.offset,
+                };
+                self.reference(r, place);
+            }
+        }
     }
 
     fn text(&mut self, text: &str, delims: &Delimiters, place: impl Fn(usize) -> Place) {
@@ -411,6 +474,7 @@ mod tests {
             excluded: Vec::new(),
             templates_suffix: None,
             meta: Meta::default(),
+            parameters: Vec::new(),
         }
     }
 

@@ -1,0 +1,4 @@
+fn main() {
+    let port = "{{port}}";
+    println!("{{crate_name}} on {port}");
+}

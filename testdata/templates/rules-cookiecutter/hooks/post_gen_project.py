@@ -1,0 +1,4 @@
+import os
+
+if "{{ cookiecutter.use_docker }}" == "n":
+    os.remove("Dockerfile")

@@ -1,0 +1,39 @@
+//! The `template` family on one unit of each engine: every finding expected in
+//! `testdata/templates/rules-<engine>/expected.txt`, nothing else — the false findings the
+//! rules must avoid (raw regions, files copied without rendering, another template
+//! language's braces, method calls, names bound in the template) sit next to the true ones.
+
+mod common;
+
+use common::pinning_cases::{Family, check_family_case};
+
+const TEMPLATE: Family = Family("templates", "template");
+
+fn check(case: &str) {
+    check_family_case(TEMPLATE, case, "expected.txt", &[]);
+}
+
+#[test]
+fn cookiecutter() {
+    check("rules-cookiecutter");
+}
+
+#[test]
+fn copier_with_its_own_delimiters() {
+    check("rules-copier-envops");
+}
+
+#[test]
+fn devcontainer_options() {
+    check("rules-devcontainer");
+}
+
+#[test]
+fn backstage_skeleton() {
+    check("rules-backstage");
+}
+
+#[test]
+fn cargo_generate_liquid() {
+    check("rules-cargo-generate");
+}
