@@ -10,6 +10,8 @@
 //! check the source, the renderer turns a unit into a project, and the other families
 //! check both.
 
+pub mod render;
+
 use serde::Serialize;
 
 /// The engine that renders a unit.

@@ -1,0 +1,220 @@
+//! The renderer against golden outputs made once by the real engines (each fixture's
+//! `SOURCE.md` says how): file list and contents byte for byte.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde_json::{Map, Value, json};
+use template_validator::templates::render::{ProblemKind, Rendered, render};
+use template_validator::templates::{
+    Delimiters, Engine, Language, Meta, Origin, Syntax, Unit, Variable,
+};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/templates")
+        .join(name)
+}
+
+/// Every file under `root`, relative, with its bytes.
+fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let p = e.path();
+            if e.file_type().unwrap().is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// Fails with the first differing file and line.
+fn assert_same_tree(got: &Path, expected: &Path) {
+    let got = tree(got);
+    let want = tree(expected);
+    let got_names: Vec<_> = got.keys().collect();
+    let want_names: Vec<_> = want.keys().collect();
+    assert_eq!(got_names, want_names, "file lists differ");
+    for (name, bytes) in &want {
+        let mine = &got[name];
+        if mine == bytes {
+            continue;
+        }
+        let a = String::from_utf8_lossy(mine);
+        let b = String::from_utf8_lossy(bytes);
+        let (la, lb): (Vec<_>, Vec<_>) = (
+            a.split_inclusive('\n').collect(),
+            b.split_inclusive('\n').collect(),
+        );
+        let line = (0..la.len().max(lb.len()))
+            .find(|&i| la.get(i) != lb.get(i))
+            .unwrap_or(0);
+        panic!(
+            "{name} differs at line {}:\n  rendered: {:?}\n  expected: {:?}",
+            line + 1,
+            la.get(line),
+            lb.get(line)
+        );
+    }
+}
+
+fn run(repo: &Path, unit: &Unit, values: &Map<String, Value>, expected: &Path) -> Rendered {
+    let out = tempfile::tempdir().unwrap();
+    let start = Instant::now();
+    let rendered = render(repo, unit, values, out.path()).unwrap();
+    println!(
+        "render {} ({} files): {:?}",
+        unit.engine.name(),
+        rendered.files.len(),
+        start.elapsed()
+    );
+    for p in &rendered.problems {
+        println!("{p:?}");
+    }
+    assert_same_tree(out.path(), expected);
+    rendered
+}
+
+fn variable(name: &str, default: Value, origin: &str) -> Variable {
+    Variable {
+        name: name.to_string(),
+        default: Some(default),
+        description: None,
+        pattern: None,
+        computed: name.starts_with('_'),
+        origin: Origin {
+            path: origin.to_string(),
+            line: 0,
+        },
+    }
+}
+
+fn cookiecutter_unit(repo: &Path) -> Unit {
+    let manifest: Map<String, Value> =
+        serde_json::from_slice(&std::fs::read(repo.join("cookiecutter.json")).unwrap()).unwrap();
+    Unit {
+        engine: Engine::Cookiecutter,
+        manifest: "cookiecutter.json".into(),
+        source_root: String::new(),
+        project_root: "{{cookiecutter.project_slug}}".into(),
+        variables: manifest
+            .iter()
+            .map(|(k, v)| {
+                let d = match v {
+                    Value::Array(a) => a.first().cloned().unwrap_or(Value::Null),
+                    v => v.clone(),
+                };
+                variable(k, d, "cookiecutter.json")
+            })
+            .collect(),
+        namespace: Some("cookiecutter".into()),
+        builtins: vec!["cookiecutter".into()],
+        syntax: Syntax::Tags(Delimiters::standard(Language::Jinja)),
+        not_rendered: vec!["*.png".into(), ".github/workflows/ci.yml".into()],
+        excluded: vec![],
+        templates_suffix: None,
+        meta: Meta::default(),
+    }
+}
+
+#[test]
+fn cookiecutter_defaults_match_the_engine() {
+    let dir = fixture("render-cookiecutter");
+    let repo = dir.join("template");
+    let unit = cookiecutter_unit(&repo);
+    let rendered = run(&repo, &unit, &Map::new(), &dir.join("expected"));
+    assert_eq!(rendered.problems, vec![]);
+    let cli = rendered
+        .files
+        .iter()
+        .find(|f| f.path == "src/python_boilerplate/cli.py")
+        .unwrap();
+    assert!(cli.source.ends_with("cli.py{% endif %}"), "{}", cli.source);
+}
+
+#[test]
+fn cookiecutter_profile_matches_the_engine() {
+    let dir = fixture("render-cookiecutter");
+    let repo = dir.join("template");
+    let unit = cookiecutter_unit(&repo);
+    let values: Map<String, Value> =
+        serde_json::from_slice(&std::fs::read(dir.join("profile.json")).unwrap()).unwrap();
+    let rendered = run(&repo, &unit, &values, &dir.join("expected-profile"));
+    assert_eq!(rendered.problems, vec![]);
+}
+
+#[test]
+fn cookiecutter_failures_are_all_collected() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = repo.path();
+    std::fs::write(
+        root.join("cookiecutter.json"),
+        r#"{"name": "demo", "bad": "{{ cookiecutter.nope }}"}"#,
+    )
+    .unwrap();
+    let project = root.join("{{cookiecutter.name}}");
+    std::fs::create_dir_all(project.join(".github/workflows")).unwrap();
+    std::fs::write(project.join("ok.txt"), "{{ cookiecutter.name }}\n").unwrap();
+    std::fs::write(
+        project.join(".github/workflows/ci.yml"),
+        "run: echo\n  sha: ${{ github.sha }}\n",
+    )
+    .unwrap();
+    std::fs::write(project.join("syntax.txt"), "a\n{% if x %}\n").unwrap();
+    std::fs::write(project.join("pct.txt"), "{{ '%02d' % 3 }}\n").unwrap();
+    std::fs::write(project.join("year.txt"), "(c) {% now 'utc', '%Y' %}\n").unwrap();
+    let mut unit = cookiecutter_unit_at(root);
+    unit.project_root = "{{cookiecutter.name}}".into();
+    let out = tempfile::tempdir().unwrap();
+    let rendered = render(root, &unit, &Map::new(), out.path()).unwrap();
+    let problem = |path: &str| {
+        rendered
+            .problems
+            .iter()
+            .find(|p| p.source.ends_with(path))
+            .unwrap_or_else(|| panic!("no problem for {path}: {:#?}", rendered.problems))
+    };
+    let bad = problem("cookiecutter.json");
+    assert_eq!(bad.kind, ProblemKind::RenderFailed);
+    assert!(bad.message.contains("bad"), "{}", bad.message);
+    let ci = problem("ci.yml");
+    assert_eq!((ci.kind, ci.line), (ProblemKind::RenderFailed, Some(2)));
+    assert_eq!(problem("syntax.txt").kind, ProblemKind::RenderFailed);
+    assert_eq!(problem("pct.txt").kind, ProblemKind::NotModelled);
+    // The other files are rendered all the same.
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("ok.txt")).unwrap(),
+        "demo\n"
+    );
+    let year = std::fs::read_to_string(out.path().join("year.txt")).unwrap();
+    assert!(year.starts_with("(c) 20") && year.len() == 9, "{year:?}");
+}
+
+fn cookiecutter_unit_at(root: &Path) -> Unit {
+    let mut unit = cookiecutter_unit(root);
+    unit.not_rendered.clear();
+    unit
+}
+
+#[test]
+fn output_must_be_empty() {
+    let dir = fixture("render-cookiecutter");
+    let repo = dir.join("template");
+    let out = tempfile::tempdir().unwrap();
+    std::fs::write(out.path().join("x"), "").unwrap();
+    assert!(render(&repo, &cookiecutter_unit(&repo), &Map::new(), out.path()).is_err());
+    let _ = json!(null);
+}
