@@ -218,3 +218,56 @@ fn output_must_be_empty() {
     assert!(render(&repo, &cookiecutter_unit(&repo), &Map::new(), out.path()).is_err());
     let _ = json!(null);
 }
+
+fn copier_unit(source_root: &str) -> Unit {
+    Unit {
+        engine: Engine::Copier,
+        manifest: super_join(source_root, "copier.yml"),
+        source_root: source_root.into(),
+        project_root: super_join(source_root, "template"),
+        variables: vec![],
+        namespace: None,
+        builtins: vec!["_copier_conf".into()],
+        syntax: Syntax::Tags(Delimiters::standard(Language::Jinja)),
+        not_rendered: vec![],
+        excluded: vec![],
+        templates_suffix: Some(".jinja".into()),
+        meta: Meta::default(),
+    }
+}
+
+fn super_join(a: &str, b: &str) -> String {
+    if a.is_empty() {
+        b.to_string()
+    } else {
+        format!("{a}/{b}")
+    }
+}
+
+#[test]
+fn copier_defaults_match_the_engine() {
+    let dir = fixture("render-copier");
+    let unit = copier_unit("template");
+    let rendered = run(&dir, &unit, &Map::new(), &dir.join("expected"));
+    assert_eq!(rendered.problems, vec![]);
+}
+
+#[test]
+fn copier_profile_matches_the_engine() {
+    let dir = fixture("render-copier");
+    let unit = copier_unit("template");
+    let values: Map<String, Value> =
+        serde_json::from_slice(&std::fs::read(dir.join("profile.json")).unwrap()).unwrap();
+    let rendered = run(&dir, &unit, &values, &dir.join("expected-profile"));
+    assert_eq!(rendered.problems, vec![]);
+}
+
+#[test]
+fn copier_envops_delimiters_match_the_engine() {
+    let dir = fixture("render-copier-envops");
+    let mut unit = copier_unit("template");
+    unit.project_root = "template".into();
+    unit.templates_suffix = Some(String::new());
+    let rendered = run(&dir, &unit, &Map::new(), &dir.join("expected"));
+    assert_eq!(rendered.problems, vec![]);
+}

@@ -21,7 +21,7 @@ pub(crate) fn add_ansible(env: &mut Environment<'_>) {
     env.add_filter("to_json", to_json);
     env.add_filter("to_nice_json", to_nice_json);
     env.add_filter("to_yaml", to_yaml);
-    env.add_filter("to_nice_yaml", to_yaml);
+    env.add_filter("to_nice_yaml", to_nice_yaml);
     env.add_filter("regex_search", regex_search);
     env.add_filter("regex_replace", regex_replace);
     env.add_filter("regex_findall", regex_findall);
@@ -154,126 +154,18 @@ fn to_nice_json(v: Value, kwargs: Kwargs) -> Result<String, Error> {
     )
 }
 
-/// PyYAML's block style for plain data (`to_yaml` and `to_nice_yaml` alike; keys sorted,
-/// as `yaml.dump` does). Long strings are not folded as PyYAML does at 80 columns.
 fn to_yaml(v: Value, kwargs: Kwargs) -> Result<String, Error> {
-    let indent: usize = kwargs.get::<Option<usize>>("indent")?.unwrap_or(2).max(2);
+    let indent: usize = kwargs.get::<Option<usize>>("indent")?.unwrap_or(2);
     let _: Option<Value> = kwargs.get("width")?;
     kwargs.assert_all_used()?;
-    let mut out = String::new();
-    match v.kind() {
-        ValueKind::Map | ValueKind::Seq if v.len() != Some(0) => {
-            yaml_block(&mut out, &v, indent, 0, 0)?
-        }
-        _ => {
-            out.push_str(&yaml_scalar(&v));
-            out.push('\n');
-            if !matches!(v.kind(), ValueKind::Map | ValueKind::Seq) {
-                out.push_str("...\n");
-            }
-        }
-    }
-    Ok(out)
+    super::yaml_dump::dump(&v, indent, true)
 }
 
-fn yaml_block(
-    out: &mut String,
-    v: &Value,
-    indent: usize,
-    level: usize,
-    depth: usize,
-) -> Result<(), Error> {
-    if depth > 100 {
-        return Err(err("nested too deeply for YAML"));
-    }
-    let pad = " ".repeat(level);
-    if v.kind() == ValueKind::Map {
-        let mut keys: Vec<Value> = v.try_iter()?.collect();
-        keys.sort_by_key(|k| k.to_string());
-        for key in keys {
-            let item = v.get_item(&key)?;
-            out.push_str(&format!("{pad}{}:", yaml_scalar(&key)));
-            yaml_child(out, &item, indent, level + indent, depth)?;
-        }
-    } else {
-        for item in v.try_iter()? {
-            out.push_str(&format!("{pad}-"));
-            if item.kind() == ValueKind::Map && item.len() != Some(0) {
-                // The first key goes on the dash's line.
-                let mut inner = String::new();
-                yaml_block(&mut inner, &item, indent, level + indent, depth + 1)?;
-                out.push(' ');
-                out.push_str(inner.trim_start());
-            } else {
-                yaml_child(out, &item, indent, level + indent, depth)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn yaml_child(
-    out: &mut String,
-    item: &Value,
-    indent: usize,
-    level: usize,
-    depth: usize,
-) -> Result<(), Error> {
-    match item.kind() {
-        ValueKind::Map | ValueKind::Seq if item.len() != Some(0) => {
-            out.push('\n');
-            yaml_block(out, item, indent, level, depth + 1)
-        }
-        _ => {
-            out.push(' ');
-            out.push_str(&yaml_scalar(item));
-            out.push('\n');
-            Ok(())
-        }
-    }
-}
-
-fn yaml_scalar(v: &Value) -> String {
-    match v.kind() {
-        ValueKind::None | ValueKind::Undefined => "null".to_string(),
-        ValueKind::Bool => (if v.is_true() { "true" } else { "false" }).to_string(),
-        ValueKind::Number => v.to_string(),
-        ValueKind::Map => "{}".to_string(),
-        ValueKind::Seq => "[]".to_string(),
-        _ => {
-            let s = v
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| v.to_string());
-            if yaml_plain_ok(&s) {
-                s
-            } else {
-                format!("'{}'", s.replace('\'', "''"))
-            }
-        }
-    }
-}
-
-/// Whether PyYAML writes `s` unquoted.
-fn yaml_plain_ok(s: &str) -> bool {
-    let Some(first) = s.chars().next() else {
-        return false;
-    };
-    let special_start = "-?:,[]{}#&*!|>'\"%@`~ ".contains(first);
-    let reserved = matches!(
-        s.to_ascii_lowercase().as_str(),
-        "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "~"
-    );
-    let numeric = s.parse::<f64>().is_ok() || s.starts_with("0x") || s.starts_with("0o");
-    !special_start
-        && !reserved
-        && !numeric
-        && !s.ends_with(' ')
-        && !s.contains(": ")
-        && !s.contains(" #")
-        && !s.ends_with(':')
-        && s.chars()
-            .all(|c| c == ' ' || (!c.is_control() && c.is_ascii()))
+fn to_nice_yaml(v: Value, kwargs: Kwargs) -> Result<String, Error> {
+    let indent: usize = kwargs.get::<Option<usize>>("indent")?.unwrap_or(4);
+    let _: Option<Value> = kwargs.get("width")?;
+    kwargs.assert_all_used()?;
+    super::yaml_dump::dump(&v, indent, false)
 }
 
 fn regex_search(s: String, pattern: String, kwargs: Kwargs) -> Result<Value, Error> {

@@ -22,6 +22,7 @@ mod liquid;
 mod literal;
 mod ordered;
 mod tree;
+mod yaml_dump;
 
 use std::path::{Path, PathBuf};
 
