@@ -105,11 +105,13 @@ impl Dumper {
                     out.push_str(&pad);
                 }
                 first = false;
-                out.push_str(&dash);
                 if self.stays_inline(&item) {
+                    out.push_str("- ");
                     out.push_str(&self.inline(&item, depth)?);
                     out.push('\n');
                 } else {
+                    // A nested block starts on the dash's line, at the next indentation.
+                    out.push_str(&dash);
                     self.block(out, &item, col + self.indent, depth + 1)?;
                 }
             }
@@ -195,7 +197,7 @@ fn plain_ok(s: &str) -> bool {
     let special_start = "-?:,[]{}#&*!|>'\"%@` ".contains(first);
     let reserved = matches!(
         s.to_ascii_lowercase().as_str(),
-        "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n" | "~"
+        "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "~"
     );
     let numeric = s.parse::<f64>().is_ok()
         || s.starts_with("0x")
