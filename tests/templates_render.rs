@@ -271,3 +271,37 @@ fn copier_envops_delimiters_match_the_engine() {
     let rendered = run(&dir, &unit, &Map::new(), &dir.join("expected"));
     assert_eq!(rendered.problems, vec![]);
 }
+
+fn cargo_generate_unit() -> Unit {
+    Unit {
+        engine: Engine::CargoGenerate,
+        manifest: "template/cargo-generate.toml".into(),
+        source_root: "template".into(),
+        project_root: "template".into(),
+        variables: vec![],
+        namespace: None,
+        builtins: vec!["project-name".into(), "crate_name".into()],
+        syntax: Syntax::Tags(Delimiters::standard(Language::Liquid)),
+        not_rendered: vec![],
+        excluded: vec![],
+        templates_suffix: None,
+        meta: Meta::default(),
+    }
+}
+
+#[test]
+fn cargo_generate_matches_the_engine() {
+    let dir = fixture("render-cargo-generate");
+    let values: Map<String, Value> =
+        serde_json::from_value(json!({"project-name": "demo-tool"})).unwrap();
+    let rendered = run(&dir, &cargo_generate_unit(), &values, &dir.join("expected"));
+    // The one name nothing declares is reported, once, where it is used.
+    assert_eq!(rendered.problems.len(), 1, "{:#?}", rendered.problems);
+    let p = &rendered.problems[0];
+    assert_eq!(p.kind, ProblemKind::Undeclared);
+    assert_eq!(
+        (p.source.as_str(), p.line),
+        ("template/src/main.rs", Some(16))
+    );
+    assert!(p.message.contains("not_declared_anywhere"), "{}", p.message);
+}

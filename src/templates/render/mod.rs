@@ -61,6 +61,9 @@ pub enum ProblemKind {
     /// A construct the renderer does not model (a custom tag or extension, an unknown
     /// filter, Python `%` formatting): the output may differ from the engine's.
     NotModelled,
+    /// A name the template uses and nothing declares; the engine renders it empty
+    /// (cargo-generate), so the output may lack what the author meant.
+    Undeclared,
     /// A source file that was not read (a link leading out of the repository, a file over
     /// the size limit): it is missing from the output.
     NotRead,
