@@ -305,3 +305,108 @@ fn cargo_generate_matches_the_engine() {
     );
     assert!(p.message.contains("not_declared_anywhere"), "{}", p.message);
 }
+
+fn literal_unit(
+    engine: Engine,
+    manifest: &str,
+    placeholder: &str,
+    variables: Vec<Variable>,
+) -> Unit {
+    Unit {
+        engine,
+        manifest: manifest.into(),
+        source_root: "template".into(),
+        project_root: "template".into(),
+        variables,
+        namespace: None,
+        builtins: vec![],
+        syntax: Syntax::Literal {
+            placeholder: placeholder.into(),
+        },
+        not_rendered: vec![],
+        excluded: vec![],
+        templates_suffix: None,
+        meta: Meta::default(),
+    }
+}
+
+#[test]
+fn devcontainer_options_are_replaced() {
+    let dir = fixture("render-devcontainer");
+    let manifest = "template/devcontainer-template.json";
+    let unit = literal_unit(
+        Engine::Devcontainer,
+        manifest,
+        "${templateOption:{name}}",
+        vec![
+            variable("imageVariant", json!("3.12-bookworm"), manifest),
+            variable("installTools", json!(true), manifest),
+        ],
+    );
+    let rendered = run(&dir, &unit, &Map::new(), &dir.join("expected"));
+    assert_eq!(rendered.problems.len(), 1, "{:#?}", rendered.problems);
+    let p = &rendered.problems[0];
+    assert_eq!(p.kind, ProblemKind::Undeclared);
+    assert_eq!(p.line, Some(10));
+    assert!(p.message.contains("notAnOption"), "{}", p.message);
+}
+
+#[test]
+fn helm_starter_chart_name_is_replaced() {
+    let dir = fixture("render-helm-starter");
+    let unit = literal_unit(
+        Engine::HelmStarter,
+        "template/Chart.yaml",
+        "<CHARTNAME>",
+        vec![variable(
+            "CHARTNAME",
+            json!("billing"),
+            "template/Chart.yaml",
+        )],
+    );
+    // Chart.yaml is the manifest and a file of the chart alike.
+    let rendered = run(&dir, &unit, &Map::new(), &dir.join("expected"));
+    assert_eq!(rendered.problems, vec![]);
+}
+
+#[test]
+fn plain_placeholders_rename_paths_and_answers_win() {
+    let repo = tempfile::tempdir().unwrap();
+    let t = repo.path().join("template");
+    std::fs::create_dir_all(t.join("src/__service__")).unwrap();
+    std::fs::write(t.join(".template-config.yaml"), "placeholder: __{name}__\n").unwrap();
+    std::fs::write(
+        t.join("src/__service__/main.txt"),
+        "svc=__service__ team=__team__ x=__other__\n",
+    )
+    .unwrap();
+    std::fs::write(t.join("logo.bin"), b"__service__\0\x01").unwrap();
+    let mut unit = literal_unit(
+        Engine::Plain,
+        "template/.template-config.yaml",
+        "__{name}__",
+        vec![
+            variable(
+                "service",
+                json!("billing"),
+                "template/.template-config.yaml",
+            ),
+            variable("team", json!("core"), "template/.template-config.yaml"),
+        ],
+    );
+    unit.excluded = vec![];
+    let values: Map<String, Value> = serde_json::from_value(json!({"team": "payments"})).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let rendered = render(repo.path(), &unit, &values, out.path()).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("src/billing/main.txt")).unwrap(),
+        "svc=billing team=payments x=__other__\n"
+    );
+    assert_eq!(
+        std::fs::read(out.path().join("logo.bin")).unwrap(),
+        b"__service__\0\x01"
+    );
+    assert!(!out.path().join(".template-config.yaml").exists());
+    assert_eq!(rendered.problems.len(), 1, "{:#?}", rendered.problems);
+    assert_eq!(rendered.problems[0].kind, ProblemKind::Undeclared);
+}
