@@ -116,7 +116,7 @@ fn replacements(
             .unwrap_or_default();
         vec![(placeholder.to_string(), value)]
     };
-    out.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    out.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
     out
 }
 
