@@ -410,3 +410,152 @@ fn plain_placeholders_rename_paths_and_answers_win() {
     assert_eq!(rendered.problems.len(), 1, "{:#?}", rendered.problems);
     assert_eq!(rendered.problems[0].kind, ProblemKind::Undeclared);
 }
+
+#[test]
+fn backstage_skeleton_values() {
+    let repo = tempfile::tempdir().unwrap();
+    let s = repo.path().join("skeleton");
+    std::fs::create_dir_all(s.join(".github/workflows")).unwrap();
+    std::fs::write(
+        s.join("catalog-info.yaml"),
+        "name: ${{ values.name }}\nowner: ${{ values.owner | upper }}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        s.join(".github/workflows/ci.yml"),
+        "sha: ${{ github.sha }}\n",
+    )
+    .unwrap();
+    let unit = Unit {
+        engine: Engine::Backstage,
+        manifest: "template.yaml".into(),
+        source_root: String::new(),
+        project_root: "skeleton".into(),
+        variables: vec![variable("name", json!("billing"), "template.yaml")],
+        namespace: Some("values".into()),
+        builtins: vec![],
+        syntax: Syntax::Tags(Delimiters {
+            language: Language::Nunjucks,
+            block: ("{%".into(), "%}".into()),
+            variable: ("${{".into(), "}}".into()),
+            comment: ("{#".into(), "#}".into()),
+        }),
+        not_rendered: vec![".github/workflows/*".into()],
+        excluded: vec![],
+        templates_suffix: None,
+        meta: Meta::default(),
+    };
+    let values: Map<String, Value> = serde_json::from_value(json!({"owner": "team-a"})).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let rendered = render(repo.path(), &unit, &values, out.path()).unwrap();
+    assert_eq!(rendered.problems, vec![]);
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("catalog-info.yaml")).unwrap(),
+        "name: billing\nowner: TEAM-A\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.path().join(".github/workflows/ci.yml")).unwrap(),
+        "sha: ${{ github.sha }}\n"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn links_out_of_the_repository_are_not_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("secret.txt"), "TOKEN=outside\n").unwrap();
+    let repo = tmp.path().join("repo");
+    let project = repo.join("{{cookiecutter.name}}");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(repo.join("cookiecutter.json"), r#"{"name": "demo"}"#).unwrap();
+    std::os::unix::fs::symlink("../../secret.txt", project.join("leak.txt")).unwrap();
+    std::os::unix::fs::symlink(tmp.path(), project.join("outside-dir")).unwrap();
+    std::fs::write(project.join("ok.txt"), "fine\n").unwrap();
+    let mut unit = cookiecutter_unit_at(&repo);
+    unit.project_root = "{{cookiecutter.name}}".into();
+    let out = tempfile::tempdir().unwrap();
+    let rendered = render(&repo, &unit, &Map::new(), out.path()).unwrap();
+    let names: Vec<_> = rendered.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(names, ["ok.txt"]);
+    let not_read: Vec<_> = rendered
+        .problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::NotRead)
+        .map(|p| p.source.as_str())
+        .collect();
+    assert_eq!(
+        not_read,
+        [
+            "{{cookiecutter.name}}/outside-dir",
+            "{{cookiecutter.name}}/leak.txt"
+        ]
+    );
+}
+
+#[test]
+fn malformed_manifests_and_runaway_templates_do_not_stop_the_run() {
+    let repo = tempfile::tempdir().unwrap();
+    let t = repo.path().join("t");
+    std::fs::create_dir_all(&t).unwrap();
+    let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
+    std::fs::write(t.join("copier.yml"), bomb).unwrap();
+    std::fs::write(
+        t.join("loop.txt.jinja"),
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    )
+    .unwrap();
+    std::fs::write(t.join("ok.txt.jinja"), "ok {{ missing }}\n").unwrap();
+    std::fs::write(t.join("bad-utf8.txt.jinja"), b"\xff\xfe{{ x }}").unwrap();
+    let mut unit = copier_unit("t");
+    unit.project_root = "t".into();
+    let out = tempfile::tempdir().unwrap();
+    let rendered = render(repo.path(), &unit, &Map::new(), out.path()).unwrap();
+    let kinds: Vec<_> = rendered
+        .problems
+        .iter()
+        .map(|p| (p.source.as_str(), p.kind))
+        .collect();
+    assert!(
+        kinds.contains(&("t/copier.yml", ProblemKind::RenderFailed)),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("t/loop.txt.jinja", ProblemKind::NotModelled)),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("t/bad-utf8.txt.jinja", ProblemKind::RenderFailed)),
+        "{kinds:?}"
+    );
+    // copier renders an undefined name empty.
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("ok.txt")).unwrap(),
+        "ok \n"
+    );
+
+    std::fs::write(repo.path().join("cookiecutter.json"), "{\"name\": ").unwrap();
+    let unit = cookiecutter_unit_at_manifest_only();
+    let out = tempfile::tempdir().unwrap();
+    let rendered = render(repo.path(), &unit, &Map::new(), out.path()).unwrap();
+    assert_eq!(rendered.problems[0].kind, ProblemKind::RenderFailed);
+    assert_eq!(rendered.problems[0].source, "cookiecutter.json");
+}
+
+fn cookiecutter_unit_at_manifest_only() -> Unit {
+    Unit {
+        engine: Engine::Cookiecutter,
+        manifest: "cookiecutter.json".into(),
+        source_root: String::new(),
+        project_root: "t".into(),
+        variables: vec![],
+        namespace: Some("cookiecutter".into()),
+        builtins: vec![],
+        syntax: Syntax::Tags(Delimiters::standard(Language::Jinja)),
+        not_rendered: vec![],
+        excluded: vec![],
+        templates_suffix: None,
+        meta: Meta::default(),
+    }
+}

@@ -16,6 +16,10 @@ use super::{MAX_FILE_SIZE, ProblemKind, RenderError, join};
 use crate::fsread::{self, Scope};
 use crate::templates::{Syntax, Unit};
 
+/// The instructions one render may run: far more than any real template needs, a bound
+/// against a loop that would not end in time.
+const FUEL: u64 = 5_000_000;
+
 /// How an engine sets Jinja up.
 pub(crate) struct Setup {
     pub strict: bool,
@@ -45,6 +49,7 @@ pub(crate) fn environment(run: &Run, setup: Setup) -> Environment<'static> {
     // The engines never escape (minijinja would by the template name's extension).
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_recursion_limit(200);
+    env.set_fuel(Some(FUEL));
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     minijinja_contrib::add_to_environment(&mut env);
     if setup.cookiecutter {
@@ -100,6 +105,7 @@ pub(crate) fn classify(err: &Error) -> (ProblemKind, Option<u32>, String) {
         ErrorKind::SyntaxError => detail.contains("unknown statement"),
         // `"%02d" % day`: Python's string formatting.
         ErrorKind::InvalidOperation => detail.contains('%'),
+        ErrorKind::OutOfFuel => true,
         _ => false,
     };
     let mut message = err.kind().to_string();

@@ -8,6 +8,8 @@ use crate::fsread::{self, Scope};
 
 /// The most entries one source tree may hold: a bound against a runaway repository.
 const MAX_ENTRIES: usize = 100_000;
+/// The most one rendered file may hold.
+const MAX_OUTPUT_SIZE: u64 = 4 * MAX_FILE_SIZE;
 /// The deepest a source tree is walked.
 const MAX_DEPTH: usize = 64;
 
@@ -186,6 +188,18 @@ impl Run {
             }
         }
         if parts.is_empty() {
+            return Ok(());
+        }
+        if bytes.len() as u64 > MAX_OUTPUT_SIZE {
+            self.problem(
+                ProblemKind::NotRead,
+                source,
+                None,
+                format!(
+                    "not written: it renders to {} bytes, over the {MAX_OUTPUT_SIZE} byte limit",
+                    bytes.len()
+                ),
+            );
             return Ok(());
         }
         let clean = parts.join("/");
