@@ -136,7 +136,16 @@ fn cookiecutter_defaults_match_the_engine() {
     let repo = dir.join("template");
     let unit = cookiecutter_unit(&repo);
     let rendered = run(&repo, &unit, &Map::new(), &dir.join("expected"));
-    assert_eq!(rendered.problems, vec![]);
+    // The hook is not run, and that is said.
+    let notes: Vec<_> = rendered
+        .problems
+        .iter()
+        .map(|p| (p.kind, p.source.as_str()))
+        .collect();
+    assert_eq!(
+        notes,
+        [(ProblemKind::NotModelled, "hooks/post_gen_project.py")]
+    );
     let cli = rendered
         .files
         .iter()
@@ -153,7 +162,7 @@ fn cookiecutter_profile_matches_the_engine() {
     let values: Map<String, Value> =
         serde_json::from_slice(&std::fs::read(dir.join("profile.json")).unwrap()).unwrap();
     let rendered = run(&repo, &unit, &values, &dir.join("expected-profile"));
-    assert_eq!(rendered.problems, vec![]);
+    assert_eq!(rendered.problems.len(), 1, "{:#?}", rendered.problems);
 }
 
 #[test]
@@ -558,4 +567,32 @@ fn cookiecutter_unit_at_manifest_only() -> Unit {
         templates_suffix: None,
         meta: Meta::default(),
     }
+}
+
+#[test]
+fn copier_answers_leave_out_computed_and_secret_questions() {
+    let repo = tempfile::tempdir().unwrap();
+    let t = repo.path().join("t");
+    std::fs::create_dir_all(&t).unwrap();
+    std::fs::write(
+        t.join("copier.yml"),
+        "name: demo\nslug:\n  default: \"{{ name }}-x\"\n  when: false\ntoken:\n  type: str\n  secret: true\n  default: s3\n_tasks:\n  - rm -rf /\n",
+    )
+    .unwrap();
+    std::fs::write(
+        t.join("answers.txt.jinja"),
+        "{{ _copier_answers | to_nice_yaml }}{{ slug }}\n",
+    )
+    .unwrap();
+    let mut unit = copier_unit("t");
+    unit.project_root = "t".into();
+    let out = tempfile::tempdir().unwrap();
+    let rendered = render(repo.path(), &unit, &Map::new(), out.path()).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("answers.txt")).unwrap(),
+        "_src_path: t\nname: demo\ndemo-x\n"
+    );
+    // Tasks never run, and that is said.
+    assert_eq!(rendered.problems.len(), 1, "{:#?}", rendered.problems);
+    assert_eq!(rendered.problems[0].line, Some(9));
 }

@@ -62,6 +62,25 @@ pub(super) fn render(
             ],
         },
     );
+    let hooks_dir = join(&unit.source_root, "hooks");
+    let hooks = if crate::fsread::exists_in(&run.repo_root, std::path::Path::new(&hooks_dir)) {
+        run.list(&hooks_dir, 0).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    for hook in ["pre_prompt", "pre_gen_project", "post_gen_project"] {
+        let found = hooks.iter().find(|e| {
+            !e.is_dir && e.name.split('.').next() == Some(hook) && !e.name.ends_with('~')
+        });
+        if let Some(e) = found {
+            run.problem(
+                ProblemKind::NotModelled,
+                &e.repo_path,
+                None,
+                "not run: the render shows the project before this hook changes it".to_string(),
+            );
+        }
+    }
     apply_overrides(run, unit, &manifest_text, &mut raw, values);
     let dict = context(run, unit, &manifest_text, &env, &raw);
     let ctx = map_value([

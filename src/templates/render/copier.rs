@@ -29,8 +29,14 @@ const DEFAULT_EXCLUDE: &[&str] = &[
     ".svn",
 ];
 
-/// Settings that change the output in ways not modelled here.
-const NOT_MODELLED: &[&str] = &["_jinja_extensions", "_external_data"];
+/// Settings that change the output in ways not modelled here (tasks and migrations
+/// never run: what they would add, move or delete is not in the render).
+const NOT_MODELLED: &[&str] = &[
+    "_jinja_extensions",
+    "_external_data",
+    "_tasks",
+    "_migrations",
+];
 
 pub(super) fn render(
     run: &mut Run,
@@ -64,16 +70,23 @@ pub(super) fn render(
         },
     );
     let mut answers: IndexMap<String, Value> = IndexMap::new();
-    let base = |answers: &IndexMap<String, Value>| {
+    // Answers copier records: not the computed (`when: false`) nor the secret ones.
+    let mut recorded: IndexMap<String, Value> = IndexMap::new();
+    recorded.insert("_src_path".into(), Value::from(unit.source_root.clone()));
+    let base = |answers: &IndexMap<String, Value>, recorded: Option<&IndexMap<String, Value>>| {
         let mut ctx = answers.clone();
         ctx.insert("_copier_conf".into(), copier_conf(unit));
         ctx.insert("_copier_python".into(), Value::from("python3"));
         ctx.insert("_copier_operation".into(), Value::from("copy"));
         ctx.insert("_folder_name".into(), Value::from("project"));
+        if let Some(r) = recorded {
+            ctx.insert("_copier_answers".into(), map_value(r.clone()));
+        }
         map_value(ctx)
     };
     for (name, spec) in config.iter().filter(|(k, _)| !k.starts_with('_')) {
         let question = Question::of(spec);
+        let base = |answers: &IndexMap<String, Value>| base(answers, None);
         let value = match values.get(name) {
             Some(v) => Ordered::from_json(v).to_value(),
             None => match render_value(
@@ -106,6 +119,14 @@ pub(super) fn render(
         };
         match cast(&value, &type_name) {
             Ok(v) => {
+                let asked = match question.when {
+                    None => true,
+                    Some(w) => render_value(run, &env, unit, line(name), Some(w), &base(&answers))
+                        .is_some_and(|w| cast_to_bool(&w)),
+                };
+                if asked && !question.secret {
+                    recorded.insert(name.clone(), v.clone());
+                }
                 answers.insert(name.clone(), v);
             }
             Err(e) => {
@@ -119,13 +140,7 @@ pub(super) fn render(
             }
         }
     }
-    let mut ctx_map = answers.clone();
-    ctx_map.insert("_copier_conf".into(), copier_conf(unit));
-    ctx_map.insert("_copier_answers".into(), map_value(answers.clone()));
-    ctx_map.insert("_copier_python".into(), Value::from("python3"));
-    ctx_map.insert("_copier_operation".into(), Value::from("copy"));
-    ctx_map.insert("_folder_name".into(), Value::from("project"));
-    let ctx = map_value(ctx_map);
+    let ctx = base(&answers, Some(&recorded));
 
     let suffix = match config.get("_templates_suffix") {
         Some(Ordered::Str(s)) => s.clone(),
@@ -367,6 +382,8 @@ fn copier_conf(unit: &Unit) -> Value {
 struct Question<'a> {
     default: Option<&'a Ordered>,
     type_name: Option<&'a str>,
+    when: Option<&'a Ordered>,
+    secret: bool,
 }
 
 impl<'a> Question<'a> {
@@ -391,6 +408,8 @@ impl<'a> Question<'a> {
                 }) =>
             {
                 Question {
+                    when: m.get("when"),
+                    secret: matches!(m.get("secret"), Some(Ordered::Bool(true))),
                     default: m.get("default"),
                     type_name: m
                         .get("type")
@@ -401,6 +420,8 @@ impl<'a> Question<'a> {
             other => Question {
                 default: Some(other),
                 type_name: None,
+                when: None,
+                secret: false,
             },
         }
     }
