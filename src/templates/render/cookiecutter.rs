@@ -4,12 +4,11 @@
 //! first line ends (or `_new_lines`).
 
 use indexmap::IndexMap;
-use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, Error, Value};
 use serde_json::Map;
 
 use super::jinja::{
-    Setup, classify, environment, normalize_newlines, render_text, rewrite_now_tag,
+    Setup, classify, environment, jinja_settings, normalize_newlines, render_text, rewrite_now_tag,
 };
 use super::ordered::{Ordered, map_value};
 use super::tree::{Run, fnmatch, is_binary};
@@ -34,7 +33,8 @@ pub(super) fn render(
     values: &Map<String, serde_json::Value>,
 ) -> Result<(), RenderError> {
     let (mut raw, manifest_text) = manifest(run, unit);
-    let syntax = env_vars(run, unit, &raw);
+    let env_vars = raw.get("_jinja2_env_vars").and_then(Ordered::as_map);
+    let syntax = jinja_settings(run, &unit.manifest, "_jinja2_env_vars", env_vars);
     for ext in raw
         .get("_extensions")
         .and_then(list_of_str)
@@ -154,73 +154,6 @@ fn line_of_key(text: &str, key: &str) -> Option<u32> {
     text.lines()
         .position(|l| l.contains(&needle))
         .and_then(|i| u32::try_from(i + 1).ok())
-}
-
-/// The syntax `_jinja2_env_vars` asks for; what cannot be modelled is a note.
-fn env_vars(run: &mut Run, unit: &Unit, raw: &IndexMap<String, Ordered>) -> SyntaxConfig {
-    let mut b = SyntaxConfig::builder();
-    b.keep_trailing_newline(true);
-    let Some(vars) = raw.get("_jinja2_env_vars").and_then(Ordered::as_map) else {
-        return b.build().unwrap_or_default();
-    };
-    let s = |k: &str| vars.get(k).and_then(Ordered::as_str).map(str::to_string);
-    let flag = |k: &str| matches!(vars.get(k), Some(Ordered::Bool(true)));
-    let pair = |a: &str, b: &str, da: &str, db: &str| {
-        (s(a).unwrap_or(da.into()), s(b).unwrap_or(db.into()))
-    };
-    let (bs, be) = pair("block_start_string", "block_end_string", "{%", "%}");
-    let (vs, ve) = pair("variable_start_string", "variable_end_string", "{{", "}}");
-    let (cs, ce) = pair("comment_start_string", "comment_end_string", "{#", "#}");
-    b.block_delimiters(bs, be)
-        .variable_delimiters(vs, ve)
-        .comment_delimiters(cs, ce)
-        .trim_blocks(flag("trim_blocks"))
-        .lstrip_blocks(flag("lstrip_blocks"));
-    if let Some(p) = s("line_statement_prefix") {
-        b.line_statement_prefix(p);
-    }
-    if let Some(p) = s("line_comment_prefix") {
-        b.line_comment_prefix(p);
-    }
-    if matches!(
-        vars.get("keep_trailing_newline"),
-        Some(Ordered::Bool(false))
-    ) {
-        b.keep_trailing_newline(false);
-    }
-    const KNOWN: &[&str] = &[
-        "block_start_string",
-        "block_end_string",
-        "variable_start_string",
-        "variable_end_string",
-        "comment_start_string",
-        "comment_end_string",
-        "trim_blocks",
-        "lstrip_blocks",
-        "line_statement_prefix",
-        "line_comment_prefix",
-        "keep_trailing_newline",
-    ];
-    for key in vars.keys().filter(|k| !KNOWN.contains(&k.as_str())) {
-        run.problem(
-            ProblemKind::NotModelled,
-            &unit.manifest,
-            None,
-            format!("not modelled: the Jinja setting `_jinja2_env_vars.{key}`"),
-        );
-    }
-    match b.build() {
-        Ok(c) => c,
-        Err(e) => {
-            run.problem(
-                ProblemKind::RenderFailed,
-                &unit.manifest,
-                None,
-                format!("`_jinja2_env_vars`: {e}"),
-            );
-            super::jinja::standard_syntax()
-        }
-    }
 }
 
 /// The answers over the defaults, as `cookiecutter --no-input` applies them: a choice

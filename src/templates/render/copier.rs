@@ -8,11 +8,10 @@
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use indexmap::IndexMap;
-use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, Value};
 use serde_json::Map;
 
-use super::jinja::{Setup, classify, environment, normalize_newlines, render_text};
+use super::jinja::{Setup, classify, environment, jinja_settings, normalize_newlines, render_text};
 use super::ordered::{Ordered, map_value};
 use super::tree::Run;
 use super::{ProblemKind, RenderError, join};
@@ -58,7 +57,7 @@ pub(super) fn render(
         .and_then(|e| e.get("undefined"))
         .and_then(Ordered::as_str)
         .is_some_and(|u| u.ends_with("StrictUndefined"));
-    let syntax = syntax(run, unit, envops);
+    let syntax = jinja_settings(run, &unit.manifest, "_envops", envops);
     let env = environment(
         run,
         Setup {
@@ -293,78 +292,6 @@ fn line_of_key(text: &str, key: &str) -> Option<u32> {
                 .is_some_and(|rest| rest.trim_start().starts_with(':'))
         })
         .and_then(|i| u32::try_from(i + 1).ok())
-}
-
-/// `_envops` as minijinja syntax; what it cannot model is a note.
-fn syntax(run: &mut Run, unit: &Unit, envops: Option<&IndexMap<String, Ordered>>) -> SyntaxConfig {
-    let mut b = SyntaxConfig::builder();
-    b.keep_trailing_newline(true);
-    let Some(ops) = envops else {
-        return b.build().unwrap_or_default();
-    };
-    let s = |k: &str, d: &str| {
-        ops.get(k)
-            .and_then(Ordered::as_str)
-            .unwrap_or(d)
-            .to_string()
-    };
-    let flag = |k: &str, d: bool| match ops.get(k) {
-        Some(Ordered::Bool(b)) => *b,
-        _ => d,
-    };
-    b.block_delimiters(s("block_start_string", "{%"), s("block_end_string", "%}"))
-        .variable_delimiters(
-            s("variable_start_string", "{{"),
-            s("variable_end_string", "}}"),
-        )
-        .comment_delimiters(
-            s("comment_start_string", "{#"),
-            s("comment_end_string", "#}"),
-        )
-        .trim_blocks(flag("trim_blocks", false))
-        .lstrip_blocks(flag("lstrip_blocks", false))
-        .keep_trailing_newline(flag("keep_trailing_newline", true));
-    if let Some(p) = ops.get("line_statement_prefix").and_then(Ordered::as_str) {
-        b.line_statement_prefix(p.to_string());
-    }
-    if let Some(p) = ops.get("line_comment_prefix").and_then(Ordered::as_str) {
-        b.line_comment_prefix(p.to_string());
-    }
-    const KNOWN: &[&str] = &[
-        "block_start_string",
-        "block_end_string",
-        "variable_start_string",
-        "variable_end_string",
-        "comment_start_string",
-        "comment_end_string",
-        "trim_blocks",
-        "lstrip_blocks",
-        "keep_trailing_newline",
-        "line_statement_prefix",
-        "line_comment_prefix",
-        "undefined",
-        "autoescape",
-    ];
-    for key in ops.keys().filter(|k| !KNOWN.contains(&k.as_str())) {
-        run.problem(
-            ProblemKind::NotModelled,
-            &unit.manifest,
-            None,
-            format!("not modelled: `_envops.{key}`"),
-        );
-    }
-    match b.build() {
-        Ok(c) => c,
-        Err(e) => {
-            run.problem(
-                ProblemKind::RenderFailed,
-                &unit.manifest,
-                None,
-                format!("`_envops`: {e}"),
-            );
-            super::jinja::standard_syntax()
-        }
-    }
 }
 
 fn copier_conf(unit: &Unit) -> Value {

@@ -10,11 +10,12 @@ use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Va
 use regex::Regex;
 use serde_json::Map;
 
-use super::ordered::map_value;
+use super::ordered::{Ordered, map_value};
 use super::tree::{Run, fnmatch, is_binary};
 use super::{MAX_FILE_SIZE, ProblemKind, RenderError, join};
 use crate::fsread::{self, Scope};
 use crate::templates::{Syntax, Unit};
+use indexmap::IndexMap;
 
 /// The instructions one render may run: far more than any real template needs, a bound
 /// against a loop that would not end in time.
@@ -81,6 +82,86 @@ pub(crate) fn environment(run: &Run, setup: Setup) -> Environment<'static> {
         Ok(None)
     });
     env
+}
+
+/// The syntax a template's Jinja settings ask for (cookiecutter's `_jinja2_env_vars`,
+/// copier's `_envops`, named `setting` in notes); a setting not modelled is a note.
+pub(crate) fn jinja_settings(
+    run: &mut Run,
+    manifest: &str,
+    setting: &str,
+    ops: Option<&IndexMap<String, Ordered>>,
+) -> SyntaxConfig {
+    const KNOWN: &[&str] = &[
+        "block_start_string",
+        "block_end_string",
+        "variable_start_string",
+        "variable_end_string",
+        "comment_start_string",
+        "comment_end_string",
+        "trim_blocks",
+        "lstrip_blocks",
+        "keep_trailing_newline",
+        "line_statement_prefix",
+        "line_comment_prefix",
+        // Read by the engine's own code (undefined behaviour), or without effect on
+        // plain-text output.
+        "undefined",
+        "autoescape",
+    ];
+    let mut b = SyntaxConfig::builder();
+    b.keep_trailing_newline(true);
+    let Some(ops) = ops else {
+        return b.build().unwrap_or_default();
+    };
+    let s = |k: &str, d: &str| {
+        ops.get(k)
+            .and_then(Ordered::as_str)
+            .unwrap_or(d)
+            .to_string()
+    };
+    let flag = |k: &str, d: bool| match ops.get(k) {
+        Some(Ordered::Bool(b)) => *b,
+        _ => d,
+    };
+    b.block_delimiters(s("block_start_string", "{%"), s("block_end_string", "%}"))
+        .variable_delimiters(
+            s("variable_start_string", "{{"),
+            s("variable_end_string", "}}"),
+        )
+        .comment_delimiters(
+            s("comment_start_string", "{#"),
+            s("comment_end_string", "#}"),
+        )
+        .trim_blocks(flag("trim_blocks", false))
+        .lstrip_blocks(flag("lstrip_blocks", false))
+        .keep_trailing_newline(flag("keep_trailing_newline", true));
+    if let Some(p) = ops.get("line_statement_prefix").and_then(Ordered::as_str) {
+        b.line_statement_prefix(p.to_string());
+    }
+    if let Some(p) = ops.get("line_comment_prefix").and_then(Ordered::as_str) {
+        b.line_comment_prefix(p.to_string());
+    }
+    for key in ops.keys().filter(|k| !KNOWN.contains(&k.as_str())) {
+        run.problem(
+            ProblemKind::NotModelled,
+            manifest,
+            None,
+            format!("not modelled: the Jinja setting `{setting}.{key}`"),
+        );
+    }
+    match b.build() {
+        Ok(c) => c,
+        Err(e) => {
+            run.problem(
+                ProblemKind::RenderFailed,
+                manifest,
+                None,
+                format!("`{setting}`: {e}"),
+            );
+            standard_syntax()
+        }
+    }
 }
 
 /// cookiecutter's `{% now … %}` tag as a call of the `now` function.
