@@ -14,6 +14,7 @@ pub mod config;
 pub mod detect;
 pub mod engines;
 pub mod refs;
+pub mod render;
 
 pub use detect::{UnitDiagnostic, Units, units};
 
