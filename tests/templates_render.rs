@@ -127,6 +127,7 @@ fn cookiecutter_unit(repo: &Path) -> Unit {
         excluded: vec![],
         templates_suffix: None,
         meta: Meta::default(),
+        parameters: Vec::new(),
     }
 }
 
@@ -242,6 +243,7 @@ fn copier_unit(source_root: &str) -> Unit {
         excluded: vec![],
         templates_suffix: Some(".jinja".into()),
         meta: Meta::default(),
+        parameters: Vec::new(),
     }
 }
 
@@ -295,6 +297,7 @@ fn cargo_generate_unit() -> Unit {
         excluded: vec![],
         templates_suffix: None,
         meta: Meta::default(),
+        parameters: Vec::new(),
     }
 }
 
@@ -336,6 +339,7 @@ fn literal_unit(
         excluded: vec![],
         templates_suffix: None,
         meta: Meta::default(),
+        parameters: Vec::new(),
     }
 }
 
@@ -453,6 +457,7 @@ fn backstage_skeleton_values() {
         excluded: vec![],
         templates_suffix: None,
         meta: Meta::default(),
+        parameters: Vec::new(),
     };
     let values: Map<String, Value> = serde_json::from_value(json!({"owner": "team-a"})).unwrap();
     let out = tempfile::tempdir().unwrap();
@@ -566,6 +571,7 @@ fn cookiecutter_unit_at_manifest_only() -> Unit {
         excluded: vec![],
         templates_suffix: None,
         meta: Meta::default(),
+        parameters: Vec::new(),
     }
 }
 
@@ -595,4 +601,39 @@ fn copier_answers_leave_out_computed_and_secret_questions() {
     // Tasks never run, and that is said.
     assert_eq!(rendered.problems.len(), 1, "{:#?}", rendered.problems);
     assert_eq!(rendered.problems[0].line, Some(9));
+}
+
+/// Detection and rendering agree: the unit `templates::units` finds in each fixture renders
+/// to the same golden output as the unit written out by hand above.
+#[test]
+fn detected_units_render_to_the_goldens() {
+    use template_validator::walk::{WalkOptions, Walker};
+    for name in [
+        "render-cookiecutter",
+        "render-copier",
+        "render-copier-envops",
+        "render-cargo-generate",
+        "render-devcontainer",
+        "render-helm-starter",
+    ] {
+        let dir = fixture(name);
+        let repo = dir.join("template");
+        let walker = Walker::new(&repo, &WalkOptions::default()).unwrap();
+        let found = template_validator::templates::units(&walker.walk(None));
+        assert!(
+            found.diagnostics.is_empty(),
+            "{name}: {:?}",
+            found.diagnostics
+        );
+        assert_eq!(found.units.len(), 1, "{name}: {:?}", found.units);
+        // cargo-generate's golden was made with `--name demo-tool`, the Helm starter's as
+        // chart `billing` (neither has a default); the others with defaults.
+        let values = match name {
+            "render-cargo-generate" => json!({"project-name": "demo-tool"}),
+            "render-helm-starter" => json!({"CHARTNAME": "billing"}),
+            _ => json!({}),
+        };
+        let values: Map<String, Value> = serde_json::from_value(values).unwrap();
+        run(&repo, &found.units[0], &values, &dir.join("expected"));
+    }
 }

@@ -193,72 +193,66 @@ pub fn analyse(repo: &Repo, unit: &Unit) -> Usage {
     usage
 }
 
-/// A unit whose placeholders are literal text (`${templateOption:{name}}`): every
-/// placeholder of its files and paths names a variable. A placeholder without `{name}`
-/// (Helm's `<CHARTNAME>`) names its one variable.
+/// A unit whose placeholders are literal text (`${templateOption:{name}}`): a declared
+/// variable is used where its placeholder appears in a file or a path. Undeclared names
+/// are looked for only where the placeholder's fixed text is distinctive (four characters
+/// or more around `{name}`): Helm's `<{name}>` would read every HTML tag as a variable.
 fn literal(repo: &Repo, unit: &Unit, placeholder: &str, usage: &mut Usage) {
-    let Some((prefix, suffix)) = placeholder.split_once("{name}") else {
-        if let Some(v) = unit.variables.first() {
-            let used = files_under(repo, &unit.project_root).any(|p| {
-                p.contains(placeholder)
-                    || repo
-                        .file(p)
-                        .and_then(|e| repo.read_for_scan(e))
-                        .is_some_and(|f| f.text().contains(placeholder))
-            });
-            if used {
-                usage.used.insert(v.name.clone());
-            }
-        }
-        return;
-    };
-    let pattern = format!(
+    let (prefix, suffix) = placeholder
+        .split_once("{name}")
+        .unwrap_or((placeholder, ""));
+    let written: Vec<(String, &str)> = unit
+        .variables
+        .iter()
+        .map(|v| (placeholder.replace("{name}", &v.name), v.name.as_str()))
+        .collect();
+    let declared: BTreeSet<&str> = unit.variables.iter().map(|v| v.name.as_str()).collect();
+    let names = regex::Regex::new(&format!(
         "{}([A-Za-z_][A-Za-z0-9_.-]*){}",
         regex::escape(prefix),
         regex::escape(suffix)
-    );
-    let Ok(re) = regex::Regex::new(&pattern) else {
-        return;
-    };
-    let declared: BTreeSet<&str> = unit.variables.iter().map(|v| v.name.as_str()).collect();
-    let note = |name: &str, place: Place, usage: &mut Usage| {
-        if declared.contains(name) {
-            usage.used.insert(name.to_owned());
-        } else {
-            usage.undeclared.push(Undeclared {
-                path: name.to_owned(),
-                name: name.to_owned(),
-                place,
-            });
-        }
-    };
+    ))
+    .ok()
+    .filter(|_| placeholder.contains("{name}") && prefix.len() + suffix.len() >= 4);
     let excluded = globs(&unit.excluded);
     for path in files_under(repo, &unit.project_root) {
-        if excluded.is_match(relative(path, &unit.source_root)) {
+        if excluded.is_match(relative(path, &unit.project_root)) {
             continue;
         }
-        for c in re.captures_iter(path) {
-            note(
-                &c[1],
-                Place::Path {
-                    path: path.to_owned(),
-                },
-                usage,
-            );
-        }
-        let Some(file) = repo.file(path).and_then(|e| repo.read_for_scan(e)) else {
-            continue;
-        };
-        if !file.text().contains(prefix) {
-            continue;
-        }
-        for c in re.captures_iter(file.text()) {
-            let at = c.get(1).map_or(0, |m| m.start());
-            let place = Place::Content {
-                path: path.to_owned(),
-                offset: at,
-            };
-            note(&c[1], place, usage);
+        let file = repo.file(path).and_then(|e| repo.read_for_scan(e));
+        for (text, in_path) in [
+            (path, true),
+            (file.as_ref().map_or("", |f| f.text()), false),
+        ] {
+            for (p, name) in &written {
+                if text.contains(p.as_str()) {
+                    usage.used.insert((*name).to_owned());
+                }
+            }
+            let Some(re) = &names else { continue };
+            if !text.contains(prefix) {
+                continue;
+            }
+            for c in re.captures_iter(text) {
+                if declared.contains(&c[1]) {
+                    continue;
+                }
+                let place = if in_path {
+                    Place::Path {
+                        path: path.to_owned(),
+                    }
+                } else {
+                    Place::Content {
+                        path: path.to_owned(),
+                        offset: c.get(1).map_or(0, |m| m.start()),
+                    }
+                };
+                usage.undeclared.push(Undeclared {
+                    path: c[1].to_owned(),
+                    name: c[1].to_owned(),
+                    place,
+                });
+            }
         }
     }
 }
