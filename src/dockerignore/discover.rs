@@ -5,10 +5,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use std::ops::Range;
+
 use serde::Deserialize;
 
 use super::context::normalize_rel;
-use crate::walk::{FileEntry, Repo};
+use crate::parse::template;
+use crate::parse::templated_yaml;
+use crate::parse::yaml::{Node, scalar_range};
+use crate::walk::Repo;
 
 /// One build: a context folder and the Dockerfile built in it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -21,6 +26,11 @@ pub struct BuildContext {
     pub dockerfile: String,
     /// The file that declares this build (`None`: the Dockerfile's own folder).
     pub origin: Option<String>,
+    /// The context is not known: `origin` names the Dockerfile where its build cannot be
+    /// read (an entry that does not parse even with its template tags blanked, a context
+    /// given by a variable); `dir` is the Dockerfile's own folder, a guess nothing is
+    /// judged by.
+    pub unknown: bool,
 }
 
 impl BuildContext {
@@ -45,24 +55,18 @@ impl BuildContext {
     }
 }
 
-/// Template suffixes a file name may carry after its real name (`Dockerfile.j2`).
-pub const TEMPLATE_SUFFIXES: &[&str] = &["j2", "jinja", "jinja2", "tmpl", "tpl", "template"];
-
-/// A lower-case file name without its template suffix.
-pub fn untemplated(lower: &str) -> &str {
-    TEMPLATE_SUFFIXES
-        .iter()
-        .find_map(|ext| lower.strip_suffix(ext).and_then(|b| b.strip_suffix('.')))
-        .unwrap_or(lower)
-}
-
 /// Whether a file name is a Dockerfile: `Dockerfile`, `Containerfile`, `Dockerfile.prod`,
-/// `Dockerfile-prod`, `api.Dockerfile`, also with a template suffix (`Dockerfile.j2`). Not an
+/// `Dockerfile-prod`, `api.Dockerfile`, also as a template will name it once rendered
+/// (`Dockerfile.j2`, `{% if docker %}Dockerfile{% endif %}`, see
+/// [`template::rendered_name`]). Not an
 /// ignore file (`Dockerfile.dockerignore`), nor source code or a document about Dockerfiles
 /// (`dockerfile.rs`, `Dockerfile.md`).
 pub fn is_dockerfile(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    let base = untemplated(&lower);
+    let Some(rendered) = template::rendered_name(name) else {
+        return false;
+    };
+    let lower = rendered.to_ascii_lowercase();
+    let base = lower.as_str();
     let other_kind = base.rsplit_once('.').is_some_and(|(_, ext)| {
         matches!(
             ext,
@@ -114,24 +118,39 @@ pub fn is_dockerfile(name: &str) -> bool {
 }
 
 fn is_compose(name: &str) -> bool {
+    let Some(name) = template::rendered_name(name) else {
+        return false;
+    };
     let lower = name.to_ascii_lowercase();
     (lower.starts_with("docker-compose") || lower.starts_with("compose"))
         && (lower.ends_with(".yml") || lower.ends_with(".yaml"))
 }
 
-fn is_workflow(path: &str) -> bool {
-    path.strip_prefix(".github/workflows/")
-        .is_some_and(|n| !n.contains('/') && (n.ends_with(".yml") || n.ends_with(".yaml")))
+/// The project root a workflow at `path` (as rendered) belongs to: the repository root
+/// for `.github/workflows/x.yml`, or the templated folder of a generated project
+/// (`{{cookiecutter.project_slug}}/.github/workflows/x.yml`).
+fn workflow_root(path: &str) -> Option<&str> {
+    let (root, rest) = match path.strip_prefix(".github/workflows/") {
+        Some(rest) => ("", rest),
+        None => {
+            let at = path.find("/.github/workflows/")?;
+            let root = &path[..at];
+            (template::has_template(root) || root.ends_with("template")).then_some(())?;
+            (root, &path[at + "/.github/workflows/".len()..])
+        }
+    };
+    (!rest.contains('/') && (rest.ends_with(".yml") || rest.ends_with(".yaml"))).then_some(root)
 }
 
-fn is_devcontainer(f: &FileEntry) -> bool {
-    f.path == ".devcontainer.json"
-        || (f.name() == "devcontainer.json"
-            && (f.dir() == ".devcontainer"
-                || f.dir()
+fn is_devcontainer(path: &str) -> bool {
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    path == ".devcontainer.json"
+        || (name == "devcontainer.json"
+            && (dir == ".devcontainer"
+                || dir
                     .strip_prefix(".devcontainer/")
                     .is_some_and(|d| !d.contains('/'))))
-        || f.path == ".devcontainer/.devcontainer.json"
+        || path == ".devcontainer/.devcontainer.json"
 }
 
 /// `a/b` joined with `../c` and cleaned; `None` when it leaves the repository.
@@ -161,100 +180,172 @@ fn relative_to(path: &str, dir: &str) -> String {
     parts.join("/")
 }
 
+/// A value only known once something else is: an environment variable, a template tag, a
+/// GitHub expression, a remote context.
 fn unresolvable(value: &str) -> bool {
-    value.contains("${") || value.contains("://") || value.starts_with("git@")
+    template::has_template(value)
+        || value.contains('$')
+        || value.contains("://")
+        || value.starts_with("git@")
 }
 
-/// A YAML file of the repository as `T`; a file that cannot be read or parsed becomes a
-/// diagnostic and `None`.
-fn read_yaml<T: serde::de::DeserializeOwned>(repo: &Repo, f: &FileEntry) -> Option<T> {
-    let text = repo.read_text(f)?;
-    serde_saphyr::from_str_with_options(text.text(), yaml_options())
-        .map_err(|e| {
-            repo.diagnose(
-                &f.path,
-                format!(
-                    "not checked for build contexts: invalid YAML: {}",
-                    first_line(&e.to_string())
-                ),
-            )
-        })
-        .ok()
+/// A referencing file as the text layer reads it: its documents (both branches of an
+/// `{% if %}`), and the text that could not be read or resolved.
+struct Reference<'t> {
+    text: &'t str,
+    /// Ranges of `text` whose builds are not known: entries that do not parse, builds whose
+    /// context or Dockerfile is a variable.
+    unknown: Vec<Range<usize>>,
 }
 
-fn yaml_options() -> serde_saphyr::Options {
-    serde_saphyr::options! {
-        budget: serde_saphyr::budget! {
-            max_events: 200_000,
-            max_aliases: 1_000,
-            max_anchors: 1_000,
-        },
+/// A scalar value as written (`None` for anything else); a value holding a template tag
+/// or a variable is `Err` with the range where it is written.
+fn value(text: &str, node: &Node) -> Option<Result<String, Range<usize>>> {
+    let s = node.str()?;
+    let raw = text.get(scalar_range(text, &node.defined)).unwrap_or(s);
+    let s = s.trim();
+    Some(if unresolvable(raw) || unresolvable(s) {
+        Err(node.span.clone())
+    } else {
+        Ok(s.to_owned())
+    })
+}
+
+/// The text a node and everything below it are written in (a mapping's own span is
+/// empty).
+fn extent(node: &Node) -> Range<usize> {
+    let mut r = node.span.clone();
+    node.walk(&mut |n| {
+        r.start = r.start.min(n.span.start);
+        r.end = r.end.max(n.span.end);
+    });
+    r
+}
+
+/// Whether lines of the entry `key` of `parent` did not parse (in a file that does not
+/// parse whole): an unparsed range after the key, indented deeper than it, before the next
+/// entry of `parent`. What parsed of such an entry is not all of it (a `context:` that did
+/// not parse is not `.`).
+fn partly_unparsed(r: &Reference<'_>, parent: &Node, key: &Node) -> bool {
+    if r.unknown.is_empty() {
+        return false;
     }
+    let start = key.span.start;
+    let next = parent
+        .as_map()
+        .unwrap_or_default()
+        .iter()
+        .map(|(k, _)| k.span.start)
+        .filter(|&s| s > start)
+        .min()
+        .unwrap_or(usize::MAX);
+    let column = |at: usize| {
+        let line_start = r.text[..at].rfind('\n').map_or(0, |p| p + 1);
+        at - line_start
+    };
+    let key_column = column(start);
+    r.unknown.iter().any(|u| {
+        let first = r.text.get(u.clone()).unwrap_or_default();
+        let indent = first.len() - first.trim_start_matches([' ', '\t']).len();
+        u.start > start && u.start < next && indent > key_column
+    })
 }
 
-// Compose ---------------------------------------------------------------------------------
-
-#[derive(Deserialize)]
-struct Compose {
-    #[serde(default)]
-    services: Option<BTreeMap<String, Option<Service>>>,
+/// A YAML file read through the template-aware text layer.
+fn read_yaml<'t>(repo: &Repo, path: &str, text: &'t str) -> (Vec<Node>, Reference<'t>) {
+    let read = templated_yaml::read(text);
+    if let Some(invalid) = &read.invalid {
+        repo.diagnose(
+            path,
+            format!(
+                "partly checked for build contexts: invalid YAML{}: {}",
+                if invalid.templated {
+                    " even with its template tags blanked"
+                } else {
+                    ""
+                },
+                first_line(&invalid.error.to_string())
+            ),
+        );
+    }
+    (
+        read.docs,
+        Reference {
+            text,
+            unknown: read.unparsed,
+        },
+    )
 }
 
-#[derive(Deserialize)]
-struct Service {
-    #[serde(default)]
-    build: Option<ComposeBuild>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ComposeBuild {
-    Path(String),
-    Spec {
-        #[serde(default)]
-        context: Option<String>,
-        #[serde(default)]
-        dockerfile: Option<String>,
-    },
-}
-
-// Workflows -------------------------------------------------------------------------------
-
-#[derive(Deserialize)]
-struct Workflow {
-    #[serde(default)]
-    jobs: Option<BTreeMap<String, Option<Job>>>,
-}
-
-#[derive(Deserialize)]
-struct Job {
-    #[serde(default)]
-    steps: Option<Vec<Option<Step>>>,
-}
-
-#[derive(Deserialize)]
-struct Step {
-    #[serde(default)]
-    uses: Option<Scalar>,
-    #[serde(default)]
-    with: Option<BTreeMap<String, Scalar>>,
-}
-
-/// A YAML scalar of any type, kept only when it is a string.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Scalar {
-    Text(String),
-    Other(serde::de::IgnoredAny),
-}
-
-impl Scalar {
-    fn text(&self) -> Option<&str> {
-        match self {
-            Scalar::Text(s) => Some(s),
-            Scalar::Other(_) => None,
+/// The builds a compose file declares: (context, Dockerfile relative to the context).
+fn compose_builds(docs: &[Node], r: &mut Reference<'_>) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let services = docs.iter().flat_map(|d| d.get_all("services"));
+    for svc in services.flat_map(Node::values) {
+        for (key, build) in svc.as_map().unwrap_or_default() {
+            if key.str() != Some("build") {
+                continue;
+            }
+            if partly_unparsed(r, svc, key) {
+                r.unknown.push(extent(build));
+                continue;
+            }
+            let (context, dockerfile) = if build.str().is_some() {
+                (value(r.text, build), None)
+            } else {
+                (
+                    build.get("context").and_then(|n| value(r.text, n)),
+                    build.get("dockerfile").and_then(|n| value(r.text, n)),
+                )
+            };
+            match (context.unwrap_or_else(|| Ok(".".to_owned())), dockerfile) {
+                (Ok(c), None) => out.push((c, None)),
+                (Ok(c), Some(Ok(d))) => out.push((c, Some(d))),
+                _ => r.unknown.push(extent(build)),
+            }
         }
     }
+    out
+}
+
+/// The builds of a workflow's `docker/build-push-action` steps: (context, Dockerfile), both
+/// relative to the workspace.
+fn workflow_builds(docs: &[Node], r: &mut Reference<'_>) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let jobs = docs.iter().flat_map(|d| d.get_all("jobs"));
+    let steps = jobs
+        .flat_map(Node::values)
+        .flat_map(|j| j.get_all("steps"))
+        .flat_map(Node::items);
+    for step in steps {
+        let uses = step.get_all("uses").filter_map(Node::str);
+        if !uses
+            .into_iter()
+            .any(|u| u.trim().starts_with("docker/build-push-action@"))
+        {
+            continue;
+        }
+        if step
+            .as_map()
+            .unwrap_or_default()
+            .iter()
+            .any(|(k, _)| k.str() == Some("with") && partly_unparsed(r, step, k))
+        {
+            r.unknown.push(extent(step));
+            continue;
+        }
+        let with = step.get("with");
+        let get = |k: &str| with.and_then(|w| w.get(k)).and_then(|n| value(r.text, n));
+        match (
+            get("context").unwrap_or_else(|| Ok(".".to_owned())),
+            get("file"),
+        ) {
+            (Ok(c), None) => out.push((c, None)),
+            (Ok(c), Some(Ok(f))) => out.push((c, Some(f))),
+            _ => r.unknown.push(extent(step)),
+        }
+    }
+    out
 }
 
 // devcontainer.json -----------------------------------------------------------------------
@@ -277,120 +368,141 @@ struct DevBuild {
     context: Option<String>,
 }
 
-/// Every build context of the repository, sorted. Files that cannot be read or parsed are
-/// reported through [`Repo::diagnose`] and skipped.
+/// The build a devcontainer.json declares: (context, Dockerfile), both relative to its
+/// folder.
+fn devcontainer_build(repo: &Repo, path: &str, r: &mut Reference<'_>) -> Option<(String, String)> {
+    let parse = |t: &str| {
+        jsonc_parser::parse_to_serde_value::<Option<DevContainer>>(t, &Default::default())
+    };
+    let dc = match template::parse_raw_first(r.text, parse) {
+        Ok(Some(d)) => d,
+        Ok(None) => return None,
+        Err(e) => {
+            repo.diagnose(
+                path,
+                format!("not checked for build contexts: invalid JSON: {e}"),
+            );
+            r.unknown.push(0..r.text.len());
+            return None;
+        }
+    };
+    let (dockerfile, context) = match dc.build {
+        Some(b) => (b.dockerfile.or(dc.docker_file), b.context.or(dc.context)),
+        None => (dc.docker_file, dc.context),
+    };
+    let dockerfile = dockerfile?;
+    let context = context.unwrap_or_else(|| ".".to_owned());
+    if unresolvable(&context) || unresolvable(&dockerfile) {
+        r.unknown.push(0..r.text.len());
+        return None;
+    }
+    Some((context, dockerfile))
+}
+
+/// Whether `text` names the Dockerfile at `dockerfile` (repository path) for a file in
+/// `dir`: its path from there or from the root, or for a plain `Dockerfile` its folder
+/// (`build: ./app`), or, in `dir` itself, any build at all.
+fn mentions(text: &str, dir: &str, dockerfile: &str) -> bool {
+    let (df_dir, name) = dockerfile.rsplit_once('/').unwrap_or(("", dockerfile));
+    let default_name =
+        template::rendered_name(name).is_some_and(|n| n.eq_ignore_ascii_case("dockerfile"));
+    let folder = relative_to(df_dir, dir);
+    [relative_to(dockerfile, dir), dockerfile.to_owned()]
+        .iter()
+        .any(|p| text.contains(p.as_str()))
+        || (default_name && !df_dir.is_empty() && !folder.is_empty() && text.contains(&folder))
+        || (default_name && df_dir == dir && (text.contains("build") || text.contains("context")))
+}
+
+/// Every build context of the repository, sorted. Referencing files are read through the
+/// template-aware text layer ([`templated_yaml::read`], [`template::parse_raw_first`]):
+/// a compose file holding Jinja is read, both branches of its `{% if %}`s. A Dockerfile
+/// named in what still cannot be read or resolved gets a context that is
+/// [unknown](BuildContext::unknown), not its own folder.
 pub fn discover(repo: &Repo) -> Vec<BuildContext> {
+    // Dockerfiles by the path they will have once rendered (`Dockerfile.jinja` is named
+    // `Dockerfile` by the compose file next to it).
+    let dockerfiles: BTreeMap<String, String> = repo
+        .files()
+        .iter()
+        .filter(|f| is_dockerfile(f.name()))
+        .map(|f| {
+            let rendered = template::rendered_path(&f.path).unwrap_or_else(|| f.path.clone());
+            (rendered, f.path.clone())
+        })
+        .collect();
     let mut found: BTreeSet<BuildContext> = BTreeSet::new();
+    // (referencing file, its folder, what of it is unknown)
+    let mut unknown: Vec<(String, String, String)> = Vec::new();
     let declare = |found: &mut BTreeSet<BuildContext>,
                    origin: &str,
                    dir: Option<String>,
                    dockerfile: Option<String>| {
-        let (Some(dir), Some(dockerfile_path)) = (dir, dockerfile) else {
+        let (Some(dir), Some(dockerfile)) = (dir, dockerfile) else {
             repo.diagnose(
                 origin,
                 "a build context or Dockerfile path leaves the repository; not checked",
             );
             return;
         };
-        if !repo.root().join(&dockerfile_path).is_file() || !repo.root().join(&dir).is_dir() {
+        let dockerfile_path = match dockerfiles.get(&dockerfile) {
+            Some(actual) => actual.clone(),
+            None if repo.root().join(&dockerfile).is_file() => dockerfile.clone(),
+            None => return,
+        };
+        if !repo.root().join(&dir).is_dir() {
             return;
         }
         found.insert(BuildContext {
-            dockerfile: relative_to(&dockerfile_path, &dir),
+            dockerfile: relative_to(&dockerfile, &dir),
             dir,
             dockerfile_path,
             origin: Some(origin.to_owned()),
+            unknown: false,
         });
     };
     for f in repo.files() {
-        let name = f.name();
-        if is_compose(name) {
-            let Some(compose) = read_yaml::<Compose>(repo, f) else {
-                continue;
-            };
-            for service in compose
-                .services
-                .into_iter()
-                .flatten()
-                .filter_map(|(_, s)| s)
-            {
-                let (context, dockerfile) = match service.build {
-                    Some(ComposeBuild::Path(p)) => (p, None),
-                    Some(ComposeBuild::Spec {
-                        context,
-                        dockerfile,
-                    }) => (context.unwrap_or_else(|| ".".to_owned()), dockerfile),
-                    None => continue,
-                };
-                if unresolvable(&context) || dockerfile.as_deref().is_some_and(unresolvable) {
-                    continue;
-                }
+        let Some(rendered) = template::rendered_path(&f.path) else {
+            continue;
+        };
+        let name = rendered.rsplit('/').next().unwrap_or(&rendered);
+        let compose = is_compose(name);
+        let workflow = workflow_root(&rendered);
+        let devcontainer = is_devcontainer(&rendered);
+        if !compose && workflow.is_none() && !devcontainer {
+            continue;
+        }
+        let Some(file) = repo.read_text(f) else {
+            continue;
+        };
+        let text = file.text();
+        let mut r = Reference {
+            text,
+            unknown: Vec::new(),
+        };
+        if compose {
+            let (docs, mut rf) = read_yaml(repo, &f.path, text);
+            for (context, dockerfile) in compose_builds(&docs, &mut rf) {
                 let dir = join(f.dir(), &context);
                 let df = dir
                     .as_ref()
                     .and_then(|d| join(d, dockerfile.as_deref().unwrap_or("Dockerfile")));
                 declare(&mut found, &f.path, dir, df);
             }
-        } else if is_workflow(&f.path) {
-            let Some(wf) = read_yaml::<Workflow>(repo, f) else {
-                continue;
-            };
-            let steps = wf
-                .jobs
-                .into_iter()
-                .flatten()
-                .filter_map(|(_, j)| j)
-                .flat_map(|j| j.steps.into_iter().flatten().flatten());
-            for step in steps {
-                let uses = step.uses.as_ref().and_then(Scalar::text).unwrap_or("");
-                if !uses.starts_with("docker/build-push-action@") {
-                    continue;
-                }
-                let with = step.with.unwrap_or_default();
-                let get = |k: &str| with.get(k).and_then(Scalar::text).map(str::trim);
-                let context = get("context").unwrap_or(".");
-                let file = get("file");
-                if unresolvable(context)
-                    || context.contains("${{")
-                    || file.is_some_and(|f| f.contains("${{") || unresolvable(f))
-                {
-                    continue;
-                }
-                let dir = join("", context);
-                // `file` is relative to the workspace, i.e. the repository root.
+            r = rf;
+        } else if let Some(root) = workflow {
+            let (docs, mut rf) = read_yaml(repo, &f.path, text);
+            for (context, file) in workflow_builds(&docs, &mut rf) {
+                let dir = join(root, &context);
+                // `file` is relative to the workspace, i.e. the project root.
                 let df = match file {
-                    Some(file) => join("", file),
+                    Some(file) => join(root, &file),
                     None => dir.as_ref().and_then(|d| join(d, "Dockerfile")),
                 };
                 declare(&mut found, &f.path, dir, df);
             }
-        } else if is_devcontainer(f) {
-            let Some(text) = repo.read_text(f) else {
-                continue;
-            };
-            let dc: DevContainer =
-                match jsonc_parser::parse_to_serde_value(text.text(), &Default::default()) {
-                    Ok(Some(d)) => d,
-                    Ok(None) => continue,
-                    Err(e) => {
-                        repo.diagnose(
-                            &f.path,
-                            format!("not checked for build contexts: invalid JSON: {e}"),
-                        );
-                        continue;
-                    }
-                };
-            let (dockerfile, context) = match dc.build {
-                Some(b) => (b.dockerfile.or(dc.docker_file), b.context.or(dc.context)),
-                None => (dc.docker_file, dc.context),
-            };
-            let Some(dockerfile) = dockerfile else {
-                continue;
-            };
-            let context = context.unwrap_or_else(|| ".".to_owned());
-            if unresolvable(&context) || unresolvable(&dockerfile) || context.contains("${") {
-                continue;
-            }
+            r = rf;
+        } else if let Some((context, dockerfile)) = devcontainer_build(repo, &f.path, &mut r) {
             // Both are relative to the folder of devcontainer.json.
             declare(
                 &mut found,
@@ -399,17 +511,29 @@ pub fn discover(repo: &Repo) -> Vec<BuildContext> {
                 join(f.dir(), &dockerfile),
             );
         }
+        for range in &r.unknown {
+            if let Some(t) = text.get(range.clone()) {
+                unknown.push((f.path.clone(), f.dir().to_owned(), t.to_owned()));
+            }
+        }
     }
     let referenced: BTreeSet<String> = found.iter().map(|c| c.dockerfile_path.clone()).collect();
     for f in repo.files() {
-        if is_dockerfile(f.name()) && !referenced.contains(&f.path) {
-            found.insert(BuildContext {
-                dir: f.dir().to_owned(),
-                dockerfile_path: f.path.clone(),
-                dockerfile: f.name().to_owned(),
-                origin: None,
-            });
+        if !is_dockerfile(f.name()) || referenced.contains(&f.path) {
+            continue;
         }
+        let rendered = template::rendered_path(&f.path).unwrap_or_else(|| f.path.clone());
+        let origin = unknown
+            .iter()
+            .find(|(_, dir, text)| mentions(text, dir, &rendered))
+            .map(|(origin, _, _)| origin.clone());
+        found.insert(BuildContext {
+            dir: f.dir().to_owned(),
+            dockerfile_path: f.path.clone(),
+            dockerfile: f.name().to_owned(),
+            unknown: origin.is_some(),
+            origin,
+        });
     }
     // One entry per (context, Dockerfile): the first declaration wins.
     let mut out: Vec<BuildContext> = Vec::new();

@@ -81,6 +81,34 @@ pub fn parse(text: &str) -> Result<Parsed, Invalid> {
     }
 }
 
+/// What [`read`] makes of a text: the documents, or the parts of them that parse.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub docs: Vec<Node>,
+    /// Byte ranges (whole lines) that do not parse.
+    pub unparsed: Vec<Range<usize>>,
+    /// Why the whole text did not parse.
+    pub invalid: Option<Invalid>,
+}
+
+/// [`parse`], and when the whole text fails, [`parts`]: every entry that parses is read.
+pub fn read(text: &str) -> Read {
+    match parse(text) {
+        Ok(parsed) => Read {
+            docs: parsed.docs,
+            ..Read::default()
+        },
+        Err(invalid) => {
+            let p = parts(text, &invalid);
+            Read {
+                docs: p.docs,
+                unparsed: p.unparsed,
+                invalid: Some(invalid),
+            }
+        }
+    }
+}
+
 /// The parts of a text that [`parse`] rejects (with `invalid`) which parse on their own
 /// (with template tags blanked when it has some), and the ranges of those that do not. A
 /// text beyond the parser's limits is not parsed again: all of it is unparsed.

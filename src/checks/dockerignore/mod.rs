@@ -38,6 +38,7 @@ pub enum Which {
     BulkyInContext,
     IneffectivePattern,
     AllowlistRecommended,
+    ContextUnknown,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -150,6 +151,12 @@ impl Check for ContextChecks {
         let mut read_ignore_files: BTreeSet<String> = BTreeSet::new();
         let mut pattern_checked: BTreeSet<String> = BTreeSet::new();
         for ctx in &contexts {
+            if ctx.unknown {
+                for rule in self.rules_using(Which::ContextUnknown) {
+                    out.push(context_unknown(rule, ctx));
+                }
+                continue;
+            }
             // The context folder, unless a link takes it out of the repository.
             let root = match fsread::resolve(Path::new(&ctx.dir), Scope::Root(repo.root())) {
                 Ok(r) => r,
@@ -225,8 +232,8 @@ impl Check for ContextChecks {
                     Which::RiskyGap => risky_gap::risky_gap(*rule, &a, out),
                     Which::BulkyInContext => bulky::bulky(*rule, params, &a, out),
                     Which::AllowlistRecommended => allowlist::allowlist(*rule, params, &a, out),
-                    // Per ignore file, above and below.
-                    Which::IneffectivePattern => {}
+                    // Per ignore file, above and below; unknown contexts above.
+                    Which::IneffectivePattern | Which::ContextUnknown => {}
                 }
             }
         }
@@ -234,6 +241,20 @@ impl Check for ContextChecks {
             ineffective::unread_ignore_files(rule, repo, &contexts, &read_ignore_files, out);
         }
     }
+}
+
+/// `dockerignore/context-unknown`: a Dockerfile named where its build cannot be read.
+fn context_unknown(rule: RuleIdx, ctx: &BuildContext) -> Finding {
+    let origin = ctx.origin.as_deref().unwrap_or_default();
+    Finding::file(
+        rule,
+        &ctx.dockerfile_path,
+        format!(
+            "the build context of `{}` is not known: `{origin}` builds it where it cannot be read (it does not parse, even with its template tags blanked, or its context or Dockerfile is a variable); the ignore file of its context is not checked",
+            ctx.dockerfile_path
+        ),
+    )
+    .with_fingerprint_key(origin.to_owned())
 }
 
 /// A path as an ignore-file line that matches it literally: wildcards and a leading `#` or
