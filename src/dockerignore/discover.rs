@@ -578,5 +578,26 @@ mod tests {
         assert!(!is_dockerfile("Dockerfile.md"));
         assert!(is_compose("docker-compose.override.yml"));
         assert!(is_compose("compose.yaml"));
+        assert!(is_compose("compose.yaml.jinja"));
+        assert!(is_compose("{% if docker %}compose.yaml{% endif %}"));
+        assert!(is_dockerfile("{% if docker %}Dockerfile{% endif %}.jinja"));
+        assert!(!is_dockerfile("{{ cookiecutter.name }}"));
+        assert_eq!(workflow_root(".github/workflows/ci.yml"), Some(""));
+        assert_eq!(
+            workflow_root("{{c.slug}}/.github/workflows/ci.yml"),
+            Some("{{c.slug}}")
+        );
+        assert_eq!(workflow_root("docs/.github/workflows/ci.yml"), None);
+        assert_eq!(workflow_root(".github/workflows/sub/ci.yml"), None);
+    }
+
+    #[test]
+    fn mentions_of_a_dockerfile() {
+        let text = "build:\n  context: \"{{ x }}\n  dockerfile: ./compose/django/Dockerfile\n";
+        assert!(mentions(text, "p", "p/compose/django/Dockerfile"));
+        assert!(!mentions(text, "p", "p/compose/node/Dockerfile"));
+        assert!(mentions("build: ./app\n", "", "app/Dockerfile"));
+        assert!(!mentions("build: ./app\n", "", "app/Dockerfile.prod"));
+        assert!(mentions("build: .\n", "p", "p/Dockerfile"));
     }
 }

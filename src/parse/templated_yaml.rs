@@ -201,6 +201,36 @@ mod tests {
     }
 
     #[test]
+    fn both_branches_of_an_if_are_kept() {
+        let t = "svc:\n{%- if a %}\n  image: x:1\n{%- else %}\n  image: x:latest\n{%- endif %}\n";
+        let p = parse(t).unwrap();
+        assert!(p.blanked);
+        let svc = p.docs[0].get("svc").unwrap();
+        let images: Vec<_> = svc.get_all("image").map(|n| &t[n.span.clone()]).collect();
+        assert_eq!(images, ["x:1", "x:latest"]);
+    }
+
+    #[test]
+    fn a_leading_placeholder_keeps_its_indentation() {
+        let t = "volumes:\n  {{ slug }}_data: {}\n  {% if r %}{{ slug }}_redis: {}{% endif %}\nservices: {}\n";
+        let p = parse(t).unwrap();
+        assert!(p.blanked);
+        let volumes = p.docs[0].get("volumes").unwrap().as_map().unwrap();
+        assert_eq!(volumes.len(), 2);
+        assert!(p.docs[0].get("services").is_some());
+    }
+
+    #[test]
+    fn read_gives_what_parses() {
+        let r = read("a:\n  b: [1\nc:\n  image: x\n");
+        assert!(r.invalid.is_some());
+        assert!(r.docs[0].get("c").is_some());
+        assert!(!r.unparsed.is_empty());
+        let r = read("a: 1\n");
+        assert!(r.invalid.is_none() && r.unparsed.is_empty());
+    }
+
+    #[test]
     fn errors_point_into_the_original() {
         let e = parse("a: 1\nb: [é, {{ x }}\nc: 2\n").unwrap_err();
         assert!(e.templated);
