@@ -30,7 +30,7 @@ pub struct BuildContext {
     /// read (an entry that does not parse even with its template tags blanked, a context
     /// given by a variable); `dir` is the Dockerfile's own folder, a guess nothing is
     /// judged by.
-    pub unknown: bool,
+    pub unknown: Option<Unknown>,
 }
 
 impl BuildContext {
@@ -189,13 +189,23 @@ fn unresolvable(value: &str) -> bool {
         || value.starts_with("git@")
 }
 
+/// Why a build context is not known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Unknown {
+    /// The build's context or Dockerfile is a variable or a template tag.
+    Variable,
+    /// The part of the file that names the Dockerfile does not parse, even with its
+    /// template tags blanked.
+    Unparsed,
+}
+
 /// A referencing file as the text layer reads it: its documents (both branches of an
 /// `{% if %}`), and the text that could not be read or resolved.
 struct Reference<'t> {
     text: &'t str,
     /// Ranges of `text` whose builds are not known: entries that do not parse, builds whose
     /// context or Dockerfile is a variable.
-    unknown: Vec<Range<usize>>,
+    unknown: Vec<(Range<usize>, Unknown)>,
 }
 
 /// A scalar value as written (`None` for anything else); a value holding a template tag
@@ -240,11 +250,11 @@ fn partly_unparsed(r: &Reference<'_>, parent: &Node, key: &Node) -> bool {
         .min()
         .unwrap_or(usize::MAX);
     let column = |at: usize| {
-        let line_start = r.text[..at].rfind('\n').map_or(0, |p| p + 1);
-        at - line_start
+        let line_start = r.text.get(..at).and_then(|t| t.rfind('\n'));
+        at - line_start.map_or(0, |p| p + 1)
     };
     let key_column = column(start);
-    r.unknown.iter().any(|u| {
+    r.unknown.iter().any(|(u, _)| {
         let first = r.text.get(u.clone()).unwrap_or_default();
         let indent = first.len() - first.trim_start_matches([' ', '\t']).len();
         u.start > start && u.start < next && indent > key_column
@@ -272,7 +282,11 @@ fn read_yaml<'t>(repo: &Repo, path: &str, text: &'t str) -> (Vec<Node>, Referenc
         read.docs,
         Reference {
             text,
-            unknown: read.unparsed,
+            unknown: read
+                .unparsed
+                .into_iter()
+                .map(|u| (u, Unknown::Unparsed))
+                .collect(),
         },
     )
 }
@@ -287,7 +301,7 @@ fn compose_builds(docs: &[Node], r: &mut Reference<'_>) -> Vec<(String, Option<S
                 continue;
             }
             if partly_unparsed(r, svc, key) {
-                r.unknown.push(extent(build));
+                r.unknown.push((extent(build), Unknown::Unparsed));
                 continue;
             }
             let (context, dockerfile) = if build.str().is_some() {
@@ -301,7 +315,7 @@ fn compose_builds(docs: &[Node], r: &mut Reference<'_>) -> Vec<(String, Option<S
             match (context.unwrap_or_else(|| Ok(".".to_owned())), dockerfile) {
                 (Ok(c), None) => out.push((c, None)),
                 (Ok(c), Some(Ok(d))) => out.push((c, Some(d))),
-                _ => r.unknown.push(extent(build)),
+                _ => r.unknown.push((extent(build), Unknown::Variable)),
             }
         }
     }
@@ -331,7 +345,7 @@ fn workflow_builds(docs: &[Node], r: &mut Reference<'_>) -> Vec<(String, Option<
             .iter()
             .any(|(k, _)| k.str() == Some("with") && partly_unparsed(r, step, k))
         {
-            r.unknown.push(extent(step));
+            r.unknown.push((extent(step), Unknown::Unparsed));
             continue;
         }
         let with = step.get("with");
@@ -342,7 +356,7 @@ fn workflow_builds(docs: &[Node], r: &mut Reference<'_>) -> Vec<(String, Option<
         ) {
             (Ok(c), None) => out.push((c, None)),
             (Ok(c), Some(Ok(f))) => out.push((c, Some(f))),
-            _ => r.unknown.push(extent(step)),
+            _ => r.unknown.push((extent(step), Unknown::Variable)),
         }
     }
     out
@@ -382,7 +396,7 @@ fn devcontainer_build(repo: &Repo, path: &str, r: &mut Reference<'_>) -> Option<
                 path,
                 format!("not checked for build contexts: invalid JSON: {e}"),
             );
-            r.unknown.push(0..r.text.len());
+            r.unknown.push((0..r.text.len(), Unknown::Unparsed));
             return None;
         }
     };
@@ -393,7 +407,7 @@ fn devcontainer_build(repo: &Repo, path: &str, r: &mut Reference<'_>) -> Option<
     let dockerfile = dockerfile?;
     let context = context.unwrap_or_else(|| ".".to_owned());
     if unresolvable(&context) || unresolvable(&dockerfile) {
-        r.unknown.push(0..r.text.len());
+        r.unknown.push((0..r.text.len(), Unknown::Variable));
         return None;
     }
     Some((context, dockerfile))
@@ -409,9 +423,21 @@ fn mentions(text: &str, dir: &str, dockerfile: &str) -> bool {
     let folder = relative_to(df_dir, dir);
     [relative_to(dockerfile, dir), dockerfile.to_owned()]
         .iter()
-        .any(|p| text.contains(p.as_str()))
-        || (default_name && !df_dir.is_empty() && !folder.is_empty() && text.contains(&folder))
+        .any(|p| names_path(text, p))
+        || (default_name && !df_dir.is_empty() && !folder.is_empty() && names_path(text, &folder))
         || (default_name && df_dir == dir && (text.contains("build") || text.contains("context")))
+}
+
+/// Whether `text` holds `path` as a whole path (`./app`, `"app/"`, not `application`).
+fn names_path(text: &str, path: &str) -> bool {
+    let edge = |c: Option<char>| {
+        c.is_none_or(|c| c.is_whitespace() || matches!(c, '/' | '"' | '\'' | ',' | ':' | '[' | ']'))
+    };
+    text.match_indices(path).any(|(at, _)| {
+        let before = text.get(..at).and_then(|t| t.chars().next_back());
+        let after = text.get(at + path.len()..).and_then(|t| t.chars().next());
+        (edge(before) || before == Some('.')) && edge(after)
+    })
 }
 
 /// Every build context of the repository, sorted. Referencing files are read through the
@@ -433,7 +459,7 @@ pub fn discover(repo: &Repo) -> Vec<BuildContext> {
         .collect();
     let mut found: BTreeSet<BuildContext> = BTreeSet::new();
     // (referencing file, its folder, what of it is unknown)
-    let mut unknown: Vec<(String, String, String)> = Vec::new();
+    let mut unknown: Vec<(String, String, String, Unknown)> = Vec::new();
     let declare = |found: &mut BTreeSet<BuildContext>,
                    origin: &str,
                    dir: Option<String>,
@@ -458,7 +484,7 @@ pub fn discover(repo: &Repo) -> Vec<BuildContext> {
             dir,
             dockerfile_path,
             origin: Some(origin.to_owned()),
-            unknown: false,
+            unknown: None,
         });
     };
     for f in repo.files() {
@@ -511,9 +537,9 @@ pub fn discover(repo: &Repo) -> Vec<BuildContext> {
                 join(f.dir(), &dockerfile),
             );
         }
-        for range in &r.unknown {
+        for (range, why) in &r.unknown {
             if let Some(t) = text.get(range.clone()) {
-                unknown.push((f.path.clone(), f.dir().to_owned(), t.to_owned()));
+                unknown.push((f.path.clone(), f.dir().to_owned(), t.to_owned(), *why));
             }
         }
     }
@@ -523,16 +549,15 @@ pub fn discover(repo: &Repo) -> Vec<BuildContext> {
             continue;
         }
         let rendered = template::rendered_path(&f.path).unwrap_or_else(|| f.path.clone());
-        let origin = unknown
+        let named = unknown
             .iter()
-            .find(|(_, dir, text)| mentions(text, dir, &rendered))
-            .map(|(origin, _, _)| origin.clone());
+            .find(|(_, dir, text, _)| mentions(text, dir, &rendered));
         found.insert(BuildContext {
             dir: f.dir().to_owned(),
             dockerfile_path: f.path.clone(),
             dockerfile: f.name().to_owned(),
-            unknown: origin.is_some(),
-            origin,
+            origin: named.map(|(origin, ..)| origin.clone()),
+            unknown: named.map(|(.., why)| *why),
         });
     }
     // One entry per (context, Dockerfile): the first declaration wins.
@@ -599,5 +624,7 @@ mod tests {
         assert!(mentions("build: ./app\n", "", "app/Dockerfile"));
         assert!(!mentions("build: ./app\n", "", "app/Dockerfile.prod"));
         assert!(mentions("build: .\n", "p", "p/Dockerfile"));
+        assert!(!mentions("build: ./application\n", "", "app/Dockerfile"));
+        assert!(mentions("build: \"app/\"\n", "", "app/Dockerfile"));
     }
 }

@@ -19,7 +19,7 @@ use schemars::JsonSchema;
 
 use super::{Built, Check, Declared, Kind};
 use crate::dockerignore::context::{self, ListError, Listing, ignore_file_for, read_ignore_file};
-use crate::dockerignore::discover::{BuildContext, discover};
+use crate::dockerignore::discover::{BuildContext, Unknown, discover};
 use crate::dockerignore::dockerfile::{CopySource, copy_sources};
 use crate::dockerignore::{IgnoreFile, Pattern};
 use crate::finding::{Finding, RuleIdx};
@@ -151,9 +151,9 @@ impl Check for ContextChecks {
         let mut read_ignore_files: BTreeSet<String> = BTreeSet::new();
         let mut pattern_checked: BTreeSet<String> = BTreeSet::new();
         for ctx in &contexts {
-            if ctx.unknown {
+            if let Some(why) = ctx.unknown {
                 for rule in self.rules_using(Which::ContextUnknown) {
-                    out.push(context_unknown(rule, ctx));
+                    out.push(context_unknown(rule, ctx, why));
                 }
                 continue;
             }
@@ -244,13 +244,17 @@ impl Check for ContextChecks {
 }
 
 /// `dockerignore/context-unknown`: a Dockerfile named where its build cannot be read.
-fn context_unknown(rule: RuleIdx, ctx: &BuildContext) -> Finding {
+fn context_unknown(rule: RuleIdx, ctx: &BuildContext, why: Unknown) -> Finding {
     let origin = ctx.origin.as_deref().unwrap_or_default();
+    let how = match why {
+        Unknown::Variable => "with a context or Dockerfile given by a variable or template tag",
+        Unknown::Unparsed => "in an entry that does not parse, even with its template tags blanked",
+    };
     Finding::file(
         rule,
         &ctx.dockerfile_path,
         format!(
-            "the build context of `{}` is not known: `{origin}` builds it where it cannot be read (it does not parse, even with its template tags blanked, or its context or Dockerfile is a variable); the ignore file of its context is not checked",
+            "the build context of `{}` is not known: `{origin}` builds it {how}; no ignore file is checked for it",
             ctx.dockerfile_path
         ),
     )
