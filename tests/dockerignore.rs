@@ -33,6 +33,9 @@ const CASES: &[(&str, &str, bool)] = &[
     ("ineffective-pattern", "clean", false),
     ("bulky-in-context", "clean", false),
     ("allowlist-recommended", "clean", false),
+    ("context-unknown", "context-unknown", true),
+    ("context-unknown", "compose-parent", false),
+    ("missing", "context-unknown", false),
 ];
 
 fn report(case: &str) -> Value {
@@ -55,7 +58,7 @@ fn cases() {
 #[test]
 fn every_rule_has_a_positive_and_a_negative_case() {
     let rules = pack_rules("rules/dockerignore.toml");
-    assert_eq!(rules.len(), 6);
+    assert_eq!(rules.len(), 7);
     // bulky-in-context and allowlist-recommended fire on generated trees (below).
     let generated = ["bulky-in-context", "allowlist-recommended"];
     for rule in &rules {

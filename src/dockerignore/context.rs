@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use super::{IgnoreFile, MatchError, Parents};
 use crate::fsread::{self, ReadError, Scope};
+use crate::parse::template;
 use crate::walk::Diagnostic;
 
 /// One file (or link) in the context.
@@ -75,7 +76,8 @@ pub enum ListError {
 }
 
 /// The ignore file Docker (BuildKit) reads for `dockerfile` (relative to the context):
-/// `<dockerfile>.dockerignore` when it exists, else `.dockerignore` at the context root.
+/// `<dockerfile>.dockerignore` when it exists, else `.dockerignore` at the context root,
+/// else the file a template renders to `.dockerignore` there.
 /// Returned relative to the context root; `None` when neither exists. A link counts as
 /// the file whatever it points to: reading it decides whether it may be followed.
 pub fn ignore_file_for(context: &Path, dockerfile: &str) -> Option<String> {
@@ -86,7 +88,20 @@ pub fn ignore_file_for(context: &Path, dockerfile: &str) -> Option<String> {
     if present(&specific) {
         return Some(specific);
     }
-    present(".dockerignore").then(|| ".dockerignore".to_owned())
+    if present(".dockerignore") {
+        return Some(".dockerignore".to_owned());
+    }
+    // In a template, the file that will be `.dockerignore` once rendered
+    // (`.dockerignore.jinja`, `{% if docker %}.dockerignore{% endif %}`).
+    let entries = std::fs::read_dir(context).ok()?;
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.contains('{') || n != template::strip_template_suffix(n))
+        .filter(|n| template::rendered_name(n).as_deref() == Some(".dockerignore"))
+        .filter(|n| present(n))
+        .collect();
+    names.sort();
+    names.into_iter().next()
 }
 
 /// A relative path with `/` separators, without `./` segments or doubled slashes.

@@ -5,10 +5,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Deserialize;
-
-use super::context::normalize_rel;
-use crate::walk::{FileEntry, Repo};
+pub use super::references::Unknown;
+use super::references::{
+    Reference, compose_builds, devcontainer_build, join, mentions, read_yaml, relative_to,
+    workflow_builds,
+};
+use crate::parse::template;
+use crate::walk::Repo;
 
 /// One build: a context folder and the Dockerfile built in it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -21,6 +24,11 @@ pub struct BuildContext {
     pub dockerfile: String,
     /// The file that declares this build (`None`: the Dockerfile's own folder).
     pub origin: Option<String>,
+    /// The context is not known: `origin` names the Dockerfile where its build cannot be
+    /// read (an entry that does not parse even with its template tags blanked, a context
+    /// given by a variable); `dir` is the Dockerfile's own folder, a guess nothing is
+    /// judged by.
+    pub unknown: Option<Unknown>,
 }
 
 impl BuildContext {
@@ -45,24 +53,18 @@ impl BuildContext {
     }
 }
 
-/// Template suffixes a file name may carry after its real name (`Dockerfile.j2`).
-pub const TEMPLATE_SUFFIXES: &[&str] = &["j2", "jinja", "jinja2", "tmpl", "tpl", "template"];
-
-/// A lower-case file name without its template suffix.
-pub fn untemplated(lower: &str) -> &str {
-    TEMPLATE_SUFFIXES
-        .iter()
-        .find_map(|ext| lower.strip_suffix(ext).and_then(|b| b.strip_suffix('.')))
-        .unwrap_or(lower)
-}
-
 /// Whether a file name is a Dockerfile: `Dockerfile`, `Containerfile`, `Dockerfile.prod`,
-/// `Dockerfile-prod`, `api.Dockerfile`, also with a template suffix (`Dockerfile.j2`). Not an
+/// `Dockerfile-prod`, `api.Dockerfile`, also as a template will name it once rendered
+/// (`Dockerfile.j2`, `{% if docker %}Dockerfile{% endif %}`, see
+/// [`template::rendered_name`]). Not an
 /// ignore file (`Dockerfile.dockerignore`), nor source code or a document about Dockerfiles
 /// (`dockerfile.rs`, `Dockerfile.md`).
 pub fn is_dockerfile(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    let base = untemplated(&lower);
+    let Some(rendered) = template::rendered_name(name) else {
+        return false;
+    };
+    let lower = rendered.to_ascii_lowercase();
+    let base = lower.as_str();
     let other_kind = base.rsplit_once('.').is_some_and(|(_, ext)| {
         matches!(
             ext,
@@ -114,283 +116,130 @@ pub fn is_dockerfile(name: &str) -> bool {
 }
 
 fn is_compose(name: &str) -> bool {
+    let Some(name) = template::rendered_name(name) else {
+        return false;
+    };
     let lower = name.to_ascii_lowercase();
     (lower.starts_with("docker-compose") || lower.starts_with("compose"))
         && (lower.ends_with(".yml") || lower.ends_with(".yaml"))
 }
 
-fn is_workflow(path: &str) -> bool {
-    path.strip_prefix(".github/workflows/")
-        .is_some_and(|n| !n.contains('/') && (n.ends_with(".yml") || n.ends_with(".yaml")))
+/// The project root a workflow at `path` (as rendered) belongs to: the repository root
+/// for `.github/workflows/x.yml`, or the templated folder of a generated project
+/// (`{{cookiecutter.project_slug}}/.github/workflows/x.yml`).
+fn workflow_root(path: &str) -> Option<&str> {
+    let (root, rest) = match path.strip_prefix(".github/workflows/") {
+        Some(rest) => ("", rest),
+        None => {
+            let at = path.find("/.github/workflows/")?;
+            let root = &path[..at];
+            (template::has_template(root) || root.ends_with("template")).then_some(())?;
+            (root, &path[at + "/.github/workflows/".len()..])
+        }
+    };
+    (!rest.contains('/') && (rest.ends_with(".yml") || rest.ends_with(".yaml"))).then_some(root)
 }
 
-fn is_devcontainer(f: &FileEntry) -> bool {
-    f.path == ".devcontainer.json"
-        || (f.name() == "devcontainer.json"
-            && (f.dir() == ".devcontainer"
-                || f.dir()
+fn is_devcontainer(path: &str) -> bool {
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    path == ".devcontainer.json"
+        || (name == "devcontainer.json"
+            && (dir == ".devcontainer"
+                || dir
                     .strip_prefix(".devcontainer/")
                     .is_some_and(|d| !d.contains('/'))))
-        || f.path == ".devcontainer/.devcontainer.json"
+        || path == ".devcontainer/.devcontainer.json"
 }
 
-/// `a/b` joined with `../c` and cleaned; `None` when it leaves the repository.
-fn join(base: &str, rel: &str) -> Option<String> {
-    let joined = if base.is_empty() {
-        rel.to_owned()
-    } else {
-        format!("{base}/{rel}")
-    };
-    let n = normalize_rel(&joined);
-    (n != ".." && !n.starts_with("../") && !n.starts_with('/')).then_some(n)
-}
-
-/// `path` relative to `dir` (both repository-relative).
-fn relative_to(path: &str, dir: &str) -> String {
-    if dir.is_empty() {
-        return path.to_owned();
-    }
-    if let Some(rest) = path.strip_prefix(dir).and_then(|r| r.strip_prefix('/')) {
-        return rest.to_owned();
-    }
-    let d: Vec<&str> = dir.split('/').collect();
-    let p: Vec<&str> = path.split('/').collect();
-    let common = d.iter().zip(&p).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<&str> = vec![".."; d.len() - common];
-    parts.extend(&p[common..]);
-    parts.join("/")
-}
-
-fn unresolvable(value: &str) -> bool {
-    value.contains("${") || value.contains("://") || value.starts_with("git@")
-}
-
-/// A YAML file of the repository as `T`; a file that cannot be read or parsed becomes a
-/// diagnostic and `None`.
-fn read_yaml<T: serde::de::DeserializeOwned>(repo: &Repo, f: &FileEntry) -> Option<T> {
-    let text = repo.read_text(f)?;
-    serde_saphyr::from_str_with_options(text.text(), yaml_options())
-        .map_err(|e| {
-            repo.diagnose(
-                &f.path,
-                format!(
-                    "not checked for build contexts: invalid YAML: {}",
-                    first_line(&e.to_string())
-                ),
-            )
-        })
-        .ok()
-}
-
-fn yaml_options() -> serde_saphyr::Options {
-    serde_saphyr::options! {
-        budget: serde_saphyr::budget! {
-            max_events: 200_000,
-            max_aliases: 1_000,
-            max_anchors: 1_000,
-        },
-    }
-}
-
-// Compose ---------------------------------------------------------------------------------
-
-#[derive(Deserialize)]
-struct Compose {
-    #[serde(default)]
-    services: Option<BTreeMap<String, Option<Service>>>,
-}
-
-#[derive(Deserialize)]
-struct Service {
-    #[serde(default)]
-    build: Option<ComposeBuild>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ComposeBuild {
-    Path(String),
-    Spec {
-        #[serde(default)]
-        context: Option<String>,
-        #[serde(default)]
-        dockerfile: Option<String>,
-    },
-}
-
-// Workflows -------------------------------------------------------------------------------
-
-#[derive(Deserialize)]
-struct Workflow {
-    #[serde(default)]
-    jobs: Option<BTreeMap<String, Option<Job>>>,
-}
-
-#[derive(Deserialize)]
-struct Job {
-    #[serde(default)]
-    steps: Option<Vec<Option<Step>>>,
-}
-
-#[derive(Deserialize)]
-struct Step {
-    #[serde(default)]
-    uses: Option<Scalar>,
-    #[serde(default)]
-    with: Option<BTreeMap<String, Scalar>>,
-}
-
-/// A YAML scalar of any type, kept only when it is a string.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Scalar {
-    Text(String),
-    Other(serde::de::IgnoredAny),
-}
-
-impl Scalar {
-    fn text(&self) -> Option<&str> {
-        match self {
-            Scalar::Text(s) => Some(s),
-            Scalar::Other(_) => None,
-        }
-    }
-}
-
-// devcontainer.json -----------------------------------------------------------------------
-
-#[derive(Deserialize)]
-struct DevContainer {
-    #[serde(default)]
-    build: Option<DevBuild>,
-    #[serde(default, rename = "dockerFile")]
-    docker_file: Option<String>,
-    #[serde(default)]
-    context: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct DevBuild {
-    #[serde(default)]
-    dockerfile: Option<String>,
-    #[serde(default)]
-    context: Option<String>,
-}
-
-/// Every build context of the repository, sorted. Files that cannot be read or parsed are
-/// reported through [`Repo::diagnose`] and skipped.
+/// Every build context of the repository, sorted. Referencing files are read through the
+/// template-aware text layer ([`templated_yaml::read`], [`template::parse_raw_first`]):
+/// a compose file holding Jinja is read, both branches of its `{% if %}`s. A Dockerfile
+/// named in what still cannot be read or resolved gets a context that is
+/// [unknown](BuildContext::unknown), not its own folder.
 pub fn discover(repo: &Repo) -> Vec<BuildContext> {
+    // Dockerfiles by the path they will have once rendered (`Dockerfile.jinja` is named
+    // `Dockerfile` by the compose file next to it).
+    let dockerfiles: BTreeMap<String, String> = repo
+        .files()
+        .iter()
+        .filter(|f| is_dockerfile(f.name()))
+        .map(|f| {
+            let rendered = template::rendered_path(&f.path).unwrap_or_else(|| f.path.clone());
+            (rendered, f.path.clone())
+        })
+        .collect();
     let mut found: BTreeSet<BuildContext> = BTreeSet::new();
+    // (referencing file, its folder, what of it is unknown)
+    let mut unknown: Vec<(String, String, String, Unknown)> = Vec::new();
     let declare = |found: &mut BTreeSet<BuildContext>,
                    origin: &str,
                    dir: Option<String>,
                    dockerfile: Option<String>| {
-        let (Some(dir), Some(dockerfile_path)) = (dir, dockerfile) else {
+        let (Some(dir), Some(dockerfile)) = (dir, dockerfile) else {
             repo.diagnose(
                 origin,
                 "a build context or Dockerfile path leaves the repository; not checked",
             );
             return;
         };
-        if !repo.root().join(&dockerfile_path).is_file() || !repo.root().join(&dir).is_dir() {
+        let dockerfile_path = match dockerfiles.get(&dockerfile) {
+            Some(actual) => actual.clone(),
+            None if repo.root().join(&dockerfile).is_file() => dockerfile.clone(),
+            None => return,
+        };
+        if !repo.root().join(&dir).is_dir() {
             return;
         }
         found.insert(BuildContext {
-            dockerfile: relative_to(&dockerfile_path, &dir),
+            dockerfile: relative_to(&dockerfile, &dir),
             dir,
             dockerfile_path,
             origin: Some(origin.to_owned()),
+            unknown: None,
         });
     };
     for f in repo.files() {
-        let name = f.name();
-        if is_compose(name) {
-            let Some(compose) = read_yaml::<Compose>(repo, f) else {
-                continue;
-            };
-            for service in compose
-                .services
-                .into_iter()
-                .flatten()
-                .filter_map(|(_, s)| s)
-            {
-                let (context, dockerfile) = match service.build {
-                    Some(ComposeBuild::Path(p)) => (p, None),
-                    Some(ComposeBuild::Spec {
-                        context,
-                        dockerfile,
-                    }) => (context.unwrap_or_else(|| ".".to_owned()), dockerfile),
-                    None => continue,
-                };
-                if unresolvable(&context) || dockerfile.as_deref().is_some_and(unresolvable) {
-                    continue;
-                }
+        let Some(rendered) = template::rendered_path(&f.path) else {
+            continue;
+        };
+        let name = rendered.rsplit('/').next().unwrap_or(&rendered);
+        let compose = is_compose(name);
+        let workflow = workflow_root(&rendered);
+        let devcontainer = is_devcontainer(&rendered);
+        if !compose && workflow.is_none() && !devcontainer {
+            continue;
+        }
+        let Some(file) = repo.read_text(f) else {
+            continue;
+        };
+        let text = file.text();
+        let mut r = Reference {
+            text,
+            unknown: Vec::new(),
+        };
+        if compose {
+            let (docs, mut rf) = read_yaml(repo, &f.path, text);
+            for (context, dockerfile) in compose_builds(&docs, &mut rf) {
                 let dir = join(f.dir(), &context);
                 let df = dir
                     .as_ref()
                     .and_then(|d| join(d, dockerfile.as_deref().unwrap_or("Dockerfile")));
                 declare(&mut found, &f.path, dir, df);
             }
-        } else if is_workflow(&f.path) {
-            let Some(wf) = read_yaml::<Workflow>(repo, f) else {
-                continue;
-            };
-            let steps = wf
-                .jobs
-                .into_iter()
-                .flatten()
-                .filter_map(|(_, j)| j)
-                .flat_map(|j| j.steps.into_iter().flatten().flatten());
-            for step in steps {
-                let uses = step.uses.as_ref().and_then(Scalar::text).unwrap_or("");
-                if !uses.starts_with("docker/build-push-action@") {
-                    continue;
-                }
-                let with = step.with.unwrap_or_default();
-                let get = |k: &str| with.get(k).and_then(Scalar::text).map(str::trim);
-                let context = get("context").unwrap_or(".");
-                let file = get("file");
-                if unresolvable(context)
-                    || context.contains("${{")
-                    || file.is_some_and(|f| f.contains("${{") || unresolvable(f))
-                {
-                    continue;
-                }
-                let dir = join("", context);
-                // `file` is relative to the workspace, i.e. the repository root.
+            r = rf;
+        } else if let Some(root) = workflow {
+            let (docs, mut rf) = read_yaml(repo, &f.path, text);
+            for (context, file) in workflow_builds(&docs, &mut rf) {
+                let dir = join(root, &context);
+                // `file` is relative to the workspace, i.e. the project root.
                 let df = match file {
-                    Some(file) => join("", file),
+                    Some(file) => join(root, &file),
                     None => dir.as_ref().and_then(|d| join(d, "Dockerfile")),
                 };
                 declare(&mut found, &f.path, dir, df);
             }
-        } else if is_devcontainer(f) {
-            let Some(text) = repo.read_text(f) else {
-                continue;
-            };
-            let dc: DevContainer =
-                match jsonc_parser::parse_to_serde_value(text.text(), &Default::default()) {
-                    Ok(Some(d)) => d,
-                    Ok(None) => continue,
-                    Err(e) => {
-                        repo.diagnose(
-                            &f.path,
-                            format!("not checked for build contexts: invalid JSON: {e}"),
-                        );
-                        continue;
-                    }
-                };
-            let (dockerfile, context) = match dc.build {
-                Some(b) => (b.dockerfile.or(dc.docker_file), b.context.or(dc.context)),
-                None => (dc.docker_file, dc.context),
-            };
-            let Some(dockerfile) = dockerfile else {
-                continue;
-            };
-            let context = context.unwrap_or_else(|| ".".to_owned());
-            if unresolvable(&context) || unresolvable(&dockerfile) || context.contains("${") {
-                continue;
-            }
+            r = rf;
+        } else if let Some((context, dockerfile)) = devcontainer_build(repo, &f.path, &mut r) {
             // Both are relative to the folder of devcontainer.json.
             declare(
                 &mut found,
@@ -399,17 +248,28 @@ pub fn discover(repo: &Repo) -> Vec<BuildContext> {
                 join(f.dir(), &dockerfile),
             );
         }
+        for (range, why) in &r.unknown {
+            if let Some(t) = text.get(range.clone()) {
+                unknown.push((f.path.clone(), f.dir().to_owned(), t.to_owned(), *why));
+            }
+        }
     }
     let referenced: BTreeSet<String> = found.iter().map(|c| c.dockerfile_path.clone()).collect();
     for f in repo.files() {
-        if is_dockerfile(f.name()) && !referenced.contains(&f.path) {
-            found.insert(BuildContext {
-                dir: f.dir().to_owned(),
-                dockerfile_path: f.path.clone(),
-                dockerfile: f.name().to_owned(),
-                origin: None,
-            });
+        if !is_dockerfile(f.name()) || referenced.contains(&f.path) {
+            continue;
         }
+        let rendered = template::rendered_path(&f.path).unwrap_or_else(|| f.path.clone());
+        let named = unknown
+            .iter()
+            .find(|(_, dir, text, _)| mentions(text, dir, &rendered));
+        found.insert(BuildContext {
+            dir: f.dir().to_owned(),
+            dockerfile_path: f.path.clone(),
+            dockerfile: f.name().to_owned(),
+            origin: named.map(|(origin, ..)| origin.clone()),
+            unknown: named.map(|(.., why)| *why),
+        });
     }
     // One entry per (context, Dockerfile): the first declaration wins.
     let mut out: Vec<BuildContext> = Vec::new();
@@ -422,10 +282,6 @@ pub fn discover(repo: &Repo) -> Vec<BuildContext> {
         }
     }
     out
-}
-
-fn first_line(s: &str) -> &str {
-    s.lines().next().unwrap_or(s)
 }
 
 #[cfg(test)]
@@ -454,5 +310,28 @@ mod tests {
         assert!(!is_dockerfile("Dockerfile.md"));
         assert!(is_compose("docker-compose.override.yml"));
         assert!(is_compose("compose.yaml"));
+        assert!(is_compose("compose.yaml.jinja"));
+        assert!(is_compose("{% if docker %}compose.yaml{% endif %}"));
+        assert!(is_dockerfile("{% if docker %}Dockerfile{% endif %}.jinja"));
+        assert!(!is_dockerfile("{{ cookiecutter.name }}"));
+        assert_eq!(workflow_root(".github/workflows/ci.yml"), Some(""));
+        assert_eq!(
+            workflow_root("{{c.slug}}/.github/workflows/ci.yml"),
+            Some("{{c.slug}}")
+        );
+        assert_eq!(workflow_root("docs/.github/workflows/ci.yml"), None);
+        assert_eq!(workflow_root(".github/workflows/sub/ci.yml"), None);
+    }
+
+    #[test]
+    fn mentions_of_a_dockerfile() {
+        let text = "build:\n  context: \"{{ x }}\n  dockerfile: ./compose/django/Dockerfile\n";
+        assert!(mentions(text, "p", "p/compose/django/Dockerfile"));
+        assert!(!mentions(text, "p", "p/compose/node/Dockerfile"));
+        assert!(mentions("build: ./app\n", "", "app/Dockerfile"));
+        assert!(!mentions("build: ./app\n", "", "app/Dockerfile.prod"));
+        assert!(mentions("build: .\n", "p", "p/Dockerfile"));
+        assert!(!mentions("build: ./application\n", "", "app/Dockerfile"));
+        assert!(mentions("build: \"app/\"\n", "", "app/Dockerfile"));
     }
 }

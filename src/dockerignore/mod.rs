@@ -14,6 +14,7 @@ pub mod discover;
 pub mod dockerfile;
 mod gopath;
 mod goregex;
+mod references;
 
 use std::ops::Range;
 use std::sync::OnceLock;

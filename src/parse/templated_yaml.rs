@@ -81,6 +81,34 @@ pub fn parse(text: &str) -> Result<Parsed, Invalid> {
     }
 }
 
+/// What [`read`] makes of a text: the documents, or the parts of them that parse.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub docs: Vec<Node>,
+    /// Byte ranges (whole lines) that do not parse.
+    pub unparsed: Vec<Range<usize>>,
+    /// Why the whole text did not parse.
+    pub invalid: Option<Invalid>,
+}
+
+/// [`parse`], and when the whole text fails, [`parts`]: every entry that parses is read.
+pub fn read(text: &str) -> Read {
+    match parse(text) {
+        Ok(parsed) => Read {
+            docs: parsed.docs,
+            ..Read::default()
+        },
+        Err(invalid) => {
+            let p = parts(text, &invalid);
+            Read {
+                docs: p.docs,
+                unparsed: p.unparsed,
+                invalid: Some(invalid),
+            }
+        }
+    }
+}
+
 /// The parts of a text that [`parse`] rejects (with `invalid`) which parse on their own
 /// (with template tags blanked when it has some), and the ranges of those that do not. A
 /// text beyond the parser's limits is not parsed again: all of it is unparsed.
@@ -170,6 +198,36 @@ mod tests {
         let p = parse(t).unwrap();
         assert!(p.blanked);
         assert_eq!(&t[p.docs[0].get("b").unwrap().span.clone()], "é{{ y }}");
+    }
+
+    #[test]
+    fn both_branches_of_an_if_are_kept() {
+        let t = "svc:\n{%- if a %}\n  image: x:1\n{%- else %}\n  image: x:latest\n{%- endif %}\n";
+        let p = parse(t).unwrap();
+        assert!(p.blanked);
+        let svc = p.docs[0].get("svc").unwrap();
+        let images: Vec<_> = svc.get_all("image").map(|n| &t[n.span.clone()]).collect();
+        assert_eq!(images, ["x:1", "x:latest"]);
+    }
+
+    #[test]
+    fn a_leading_placeholder_keeps_its_indentation() {
+        let t = "volumes:\n  {{ slug }}_data: {}\n  {% if r %}{{ slug }}_redis: {}{% endif %}\nservices: {}\n";
+        let p = parse(t).unwrap();
+        assert!(p.blanked);
+        let volumes = p.docs[0].get("volumes").unwrap().as_map().unwrap();
+        assert_eq!(volumes.len(), 2);
+        assert!(p.docs[0].get("services").is_some());
+    }
+
+    #[test]
+    fn read_gives_what_parses() {
+        let r = read("a:\n  b: [1\nc:\n  image: x\n");
+        assert!(r.invalid.is_some());
+        assert!(r.docs[0].get("c").is_some());
+        assert!(!r.unparsed.is_empty());
+        let r = read("a: 1\n");
+        assert!(r.invalid.is_none() && r.unparsed.is_empty());
     }
 
     #[test]

@@ -66,6 +66,16 @@ impl Node {
             .map(|(_, v)| v)
     }
 
+    /// The values of every entry whose key is `key`: a key written in both branches of a
+    /// template's `{% if %}…{% else %}` is there twice.
+    pub fn get_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
+        self.as_map()
+            .unwrap_or_default()
+            .iter()
+            .filter(move |(k, _)| k.str() == Some(key))
+            .map(|(_, v)| v)
+    }
+
     /// The entry (key node, value node) of the first key `key`.
     pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
         self.as_map()?

@@ -19,7 +19,7 @@ use schemars::JsonSchema;
 
 use super::{Built, Check, Declared, Kind};
 use crate::dockerignore::context::{self, ListError, Listing, ignore_file_for, read_ignore_file};
-use crate::dockerignore::discover::{BuildContext, discover};
+use crate::dockerignore::discover::{BuildContext, Unknown, discover};
 use crate::dockerignore::dockerfile::{CopySource, copy_sources};
 use crate::dockerignore::{IgnoreFile, Pattern};
 use crate::finding::{Finding, RuleIdx};
@@ -38,6 +38,7 @@ pub enum Which {
     BulkyInContext,
     IneffectivePattern,
     AllowlistRecommended,
+    ContextUnknown,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -150,6 +151,12 @@ impl Check for ContextChecks {
         let mut read_ignore_files: BTreeSet<String> = BTreeSet::new();
         let mut pattern_checked: BTreeSet<String> = BTreeSet::new();
         for ctx in &contexts {
+            if let Some(why) = ctx.unknown {
+                for rule in self.rules_using(Which::ContextUnknown) {
+                    out.push(context_unknown(rule, ctx, why));
+                }
+                continue;
+            }
             // The context folder, unless a link takes it out of the repository.
             let root = match fsread::resolve(Path::new(&ctx.dir), Scope::Root(repo.root())) {
                 Ok(r) => r,
@@ -225,8 +232,8 @@ impl Check for ContextChecks {
                     Which::RiskyGap => risky_gap::risky_gap(*rule, &a, out),
                     Which::BulkyInContext => bulky::bulky(*rule, params, &a, out),
                     Which::AllowlistRecommended => allowlist::allowlist(*rule, params, &a, out),
-                    // Per ignore file, above and below.
-                    Which::IneffectivePattern => {}
+                    // Per ignore file, above and below; unknown contexts above.
+                    Which::IneffectivePattern | Which::ContextUnknown => {}
                 }
             }
         }
@@ -234,6 +241,24 @@ impl Check for ContextChecks {
             ineffective::unread_ignore_files(rule, repo, &contexts, &read_ignore_files, out);
         }
     }
+}
+
+/// `dockerignore/context-unknown`: a Dockerfile named where its build cannot be read.
+fn context_unknown(rule: RuleIdx, ctx: &BuildContext, why: Unknown) -> Finding {
+    let origin = ctx.origin.as_deref().unwrap_or_default();
+    let how = match why {
+        Unknown::Variable => "with a context or Dockerfile given by a variable or template tag",
+        Unknown::Unparsed => "in an entry that does not parse, even with its template tags blanked",
+    };
+    Finding::file(
+        rule,
+        &ctx.dockerfile_path,
+        format!(
+            "the build context of `{}` is not known: `{origin}` builds it {how}; no ignore file is checked for it",
+            ctx.dockerfile_path
+        ),
+    )
+    .with_fingerprint_key(origin.to_owned())
 }
 
 /// A path as an ignore-file line that matches it literally: wildcards and a leading `#` or

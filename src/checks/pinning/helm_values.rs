@@ -9,8 +9,8 @@ use super::vars::{judge_image, no_vars, report_image};
 use super::yaml_files::val;
 use super::{Cx, Detect};
 use crate::finding::Severity;
-use crate::parse::template;
-use crate::parse::yaml::{self, Node, scalar_range};
+use crate::parse::yaml::{Node, scalar_range};
+use crate::parse::{template, templated_yaml};
 use crate::static_regex;
 use crate::util::{ancestor_dirs, join_path};
 use crate::walk::Repo;
@@ -402,7 +402,9 @@ impl Chart {
     }
 
     fn parse(path: String, text: &str) -> Chart {
-        let docs = yaml::parse(&template::neutralise(text)).unwrap_or_default();
+        let docs = templated_yaml::parse(text)
+            .map(|p| p.docs)
+            .unwrap_or_default();
         let doc = docs.first();
         let scalar = |n: &Node| {
             n.str()?;

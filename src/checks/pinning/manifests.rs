@@ -98,7 +98,9 @@ const NPM_LOCKS: &[&str] = &[
 
 pub(crate) fn package_json(cx: &mut Cx<'_>) {
     let text = cx.text();
-    let Ok(json) = serde_json::from_str::<serde_json::Value>(text) else {
+    // A template's package.json may hold `{% if %}` lines: read through the text layer.
+    let parse = |t: &str| serde_json::from_str::<serde_json::Value>(t);
+    let Ok(json) = crate::parse::template::parse_raw_first(text, parse) else {
         return;
     };
     // `scripts` are shell commands (`npx …`, `curl … | sh`).

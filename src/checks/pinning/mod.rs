@@ -22,6 +22,7 @@ use schemars::JsonSchema;
 
 use super::{BuildError, Built, Check, Declared, Kind};
 use crate::finding::{Finding, RuleIdx, Severity};
+use crate::parse::template;
 use crate::source::SourceFile;
 use crate::walk::{FileEntry, Repo};
 
@@ -109,15 +110,18 @@ enum FileKind {
     Json,
 }
 
+/// A file of a template is classified by the name it will have once rendered
+/// ([`template::rendered_path`]): `Dockerfile.jinja`, `{% if ci %}ci.yml{% endif %}`; a name
+/// that is only a placeholder is not classified.
 fn classify(path: &str) -> Option<FileKind> {
+    let path = template::rendered_path(path)?;
+    let path = path.as_str();
     let name = path.rsplit('/').next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
     if crate::dockerignore::discover::is_dockerfile(name) {
         return Some(FileKind::Dockerfile);
     }
-    // Templated file names keep their real extension before a template suffix.
-    let base = crate::dockerignore::discover::untemplated(&lower);
-    let base = base.strip_suffix(".gotmpl").unwrap_or(base);
+    let base = lower.strip_suffix(".gotmpl").unwrap_or(&lower);
     if base.ends_with(".yml") || base.ends_with(".yaml") {
         if base == "pnpm-lock.yaml" || base.ends_with(".lock.yaml") {
             return None;

@@ -28,9 +28,9 @@ static_regex!(
 
 pub(crate) fn check(cx: &mut Cx<'_>) {
     let text = cx.text();
-    let name = cx
-        .file
-        .path()
+    // The name the file will have once rendered (`.gitlab-ci.yml.jinja`).
+    let name = template::rendered_path(cx.file.path())
+        .unwrap_or_default()
         .rsplit('/')
         .next()
         .unwrap_or_default()
@@ -205,7 +205,7 @@ fn run_block(cx: &mut Cx<'_>, node: &Node) {
 fn steps(cx: &mut Cx<'_>, steps: &Node) {
     let mut session = shell::Session::default();
     for step in steps.items() {
-        if let Some(u) = step.get("uses") {
+        for u in step.get_all("uses") {
             uses(cx, u);
         }
         if let Some(r) = step.get("run")
@@ -222,7 +222,7 @@ fn workflow(cx: &mut Cx<'_>, doc: &Node) {
         if let Some(u) = job.get("uses") {
             uses(cx, u);
         }
-        if let Some(c) = job.get("container") {
+        for c in job.get_all("container") {
             image_node(cx, c);
         }
         if let Some(services) = job.get("services") {
@@ -354,7 +354,7 @@ fn gitlab_job(cx: &mut Cx<'_>, doc: &Node, name: &str, job: &Node) {
     }
     let scope = Scope::job(cx.text(), doc, name, job);
     let lookup = |var: &str| scope.lookup(var);
-    if let Some(img) = job.get("image") {
+    for img in job.get_all("image") {
         image_node_in(cx, img, &lookup);
     }
     if let Some(services) = job.get("services") {
@@ -472,7 +472,8 @@ fn compose(cx: &mut Cx<'_>, doc: &Node) {
         if svc.get("build").is_some() {
             continue;
         }
-        if let Some(img) = svc.get("image") {
+        // Both branches of a template's `{% if %}…{% else %}` are read.
+        for img in svc.get_all("image") {
             image_node(cx, img);
         }
     }

@@ -4,8 +4,8 @@
 
 use super::commands::Defs;
 use crate::checks::pinning::{FileKind, classify};
-use crate::parse::template;
-use crate::parse::yaml::{self, Node};
+use crate::parse::templated_yaml;
+use crate::parse::yaml::Node;
 use crate::static_regex;
 
 /// What kind of file may tag a build.
@@ -97,12 +97,8 @@ fn yaml_builds(text: &str, defs: &Defs, tags: &mut Vec<String>) {
     if !declares(text) {
         return;
     }
-    let docs = match yaml::parse(text) {
-        Ok(docs) => docs,
-        Err(_) => match yaml::parse(&template::neutralise(text)) {
-            Ok(docs) => docs,
-            Err(_) => return,
-        },
+    let Ok(docs) = templated_yaml::parse(text).map(|p| p.docs) else {
+        return;
     };
     let mut found = Vec::new();
     for doc in &docs {
