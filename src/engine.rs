@@ -8,6 +8,8 @@ use std::sync::{Mutex, OnceLock};
 
 use rayon::prelude::*;
 
+mod render;
+
 use crate::checks::{self, Check};
 use crate::error::ConfigError;
 use crate::finding::{Finding, Fnv, SecretMarks, Severity, fnv1a64};
@@ -72,7 +74,7 @@ pub fn scan(root: &Path, rules: &RuleSet, walk: &WalkOptions) -> Result<Outcome,
             return Err(e.into());
         }
     };
-    let (repo, findings) = if walk.threads == 1 {
+    let (repo, mut findings) = if walk.threads == 1 {
         scan_serial(&walker, rules)?
     } else {
         let pool = rayon::ThreadPoolBuilder::new()
@@ -80,6 +82,9 @@ pub fn scan(root: &Path, rules: &RuleSet, walk: &WalkOptions) -> Result<Outcome,
             .build()?;
         scan_pipelined(&walker, rules, &pool)?
     };
+    if walk.render_templates {
+        render::add_rendered(&repo, rules, walk, &mut findings);
+    }
     Ok(conclude(root, rules, &repo, findings))
 }
 

@@ -124,6 +124,16 @@ pub struct Finding {
     /// Set on a `secrets` finding until the engine has hidden the secret in every other
     /// finding of its file; never reported.
     pub(crate) secret: Option<Box<SecretMark>>,
+    /// Found in the render of a template unit and mapped back to the source.
+    pub rendered: Option<Box<RenderedFrom>>,
+}
+
+/// Where in a render a finding was made: the profile's name and the generated file's path
+/// (relative to the generated project; empty for the project as a whole).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RenderedFrom {
+    pub profile: String,
+    pub path: String,
 }
 
 impl Finding {
@@ -139,7 +149,15 @@ impl Finding {
             suppressed: false,
             fingerprint_key: Arc::from(""),
             secret: None,
+            rendered: None,
         }
+    }
+
+    /// The severity another finding carries, and whether its check chose it.
+    pub(crate) fn copy_severity(mut self, severity: Severity, from_check: bool) -> Self {
+        self.severity = severity;
+        self.severity_from_check = from_check;
+        self
     }
 
     /// A finding about the repository as a whole, e.g. a required file that is missing.
@@ -190,6 +208,15 @@ impl Finding {
         f.fingerprint_key = file.line_key(region.start_line);
         f.snippet = Some(Snippet::cut(file.text(), line, window, start..end));
         f
+    }
+
+    /// A finding on line `line` of a file (1-based), from its first non-blank character
+    /// to its end.
+    pub fn line(rule: RuleIdx, file: &SourceFile, line: u32, message: impl Into<String>) -> Self {
+        let range = file.line_range(line);
+        let text = &file.text()[range.clone()];
+        let start = range.start + (text.len() - text.trim_start().len());
+        Finding::span(rule, file, start..range.end.max(start), message)
     }
 
     /// Show exactly `window` (bytes of the finding's line) as the snippet, e.g. only the

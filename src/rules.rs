@@ -262,6 +262,18 @@ impl RuleSet {
         self.by_id.get(id).map(|&i| &self[i])
     }
 
+    /// The same rules with every rule of these kinds turned off (rules a pack re-declares
+    /// under its own id included).
+    pub fn without_kinds(&self, kinds: &[&str]) -> RuleSet {
+        let mut set = self.clone();
+        for r in &mut set.rules {
+            if kinds.contains(&r.kind.as_str()) {
+                r.severity = None;
+            }
+        }
+        set
+    }
+
     pub fn index_of(&self, id: &str) -> Option<RuleIdx> {
         self.by_id.get(id).copied()
     }

@@ -48,6 +48,8 @@ pub struct ScanArgs {
     pub rules: RuleArgs,
     /// `--no-ignore`: also walk what `.gitignore` excludes.
     pub no_ignore: bool,
+    /// `--no-render`: check template units at their source only.
+    pub no_render: bool,
     /// Walker threads; `0` is one per core.
     pub threads: usize,
     /// `--strict`: warnings fail too (the configuration's `strict` may say so as well).
@@ -74,6 +76,7 @@ pub fn resolve(args: &ScanArgs, root: Option<&Path>) -> Result<Settings, ConfigE
         git_ignore: !args.no_ignore,
         exclude: config.exclude.iter().map(|l| l.value.clone()).collect(),
         threads: args.threads,
+        render_templates: !args.no_render,
         ..WalkOptions::default()
     };
     let strict = args.strict || config.strict.unwrap_or(false);

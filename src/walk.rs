@@ -22,6 +22,9 @@ pub struct WalkOptions {
     pub exclude: Vec<String>,
     pub threads: usize,
     pub max_file_size: u64,
+    /// Render every template unit with its defaults and check the render too
+    /// ([`crate::engine`]'s smoke run).
+    pub render_templates: bool,
 }
 
 impl Default for WalkOptions {
@@ -31,6 +34,7 @@ impl Default for WalkOptions {
             exclude: Vec::new(),
             threads: 0,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            render_templates: true,
         }
     }
 }
@@ -250,6 +254,21 @@ impl Repo {
             .into_iter()
             .flatten()
             .map(move |&i| &files[i as usize])
+    }
+
+    /// The file a finding about `path` goes on: `path` itself, or the first file under it
+    /// when it is a folder (report formats locate files, not folders).
+    pub fn file_at_or_under(&self, path: &str) -> Option<&str> {
+        if let Some(f) = self.file(path) {
+            return Some(&f.path);
+        }
+        let prefix = format!("{}/", path.trim_end_matches('/'));
+        let files = self.files();
+        let i = files.partition_point(|f| f.path.as_str() < prefix.as_str());
+        files
+            .get(i)
+            .filter(|f| f.path.starts_with(&prefix))
+            .map(|f| f.path.as_str())
     }
 
     pub fn file(&self, path: &str) -> Option<&FileEntry> {

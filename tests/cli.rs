@@ -423,10 +423,16 @@ fn a_selection_that_leaves_no_rule_enabled_exits_2() {
         "ignore = [\"secrets\", \" \"]\n",
         &["c.toml:1:", "`ignore`", "empty rule id"],
     );
-    let all_off: String = ["required-files", "secrets", "pinning", "dockerignore"]
-        .iter()
-        .map(|f| format!("[rules.{f}]\nseverity = \"off\"\n"))
-        .collect();
+    let all_off: String = [
+        "required-files",
+        "secrets",
+        "pinning",
+        "dockerignore",
+        "template",
+    ]
+    .iter()
+    .map(|f| format!("[rules.{f}]\nseverity = \"off\"\n"))
+    .collect();
     with_config(&all_off, &["no rule is left enabled"]);
     // Listing rules still works with such a configuration: it shows them all off.
     let r = run(&["rules", "--config", common::arg(&config)]);

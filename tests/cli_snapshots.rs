@@ -277,7 +277,8 @@ fn rules_json() {
             "dockerignore",
             "pinning",
             "required-files",
-            "secrets"
+            "secrets",
+            "template"
         ]
     );
 

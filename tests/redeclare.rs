@@ -166,6 +166,21 @@ fn every_rule_redeclared_under_an_org_id_fires_beside_the_builtin() {
             }
         }
     }
+    // Each template rule's firing fixture; a name Windows cannot hold is made here (the
+    // repository stores none).
+    let template_rules = crate_root().join("testdata/rules/template");
+    for entry in std::fs::read_dir(&template_rules).expect("template rule folders") {
+        let dir = entry.expect("entry").path();
+        let name = dir
+            .file_name()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
+        copy_dir(&dir.join("fires"), &shared.join(format!("template-{name}")));
+    }
+    let portable = shared.join("template-names");
+    std::fs::create_dir_all(&portable).expect("mkdir");
+    std::fs::write(portable.join("what?.md"), "# What\n").expect("write");
     repos.push(crate_root().join("testdata/config/org-fail"));
 
     let rules = builtin_rules();

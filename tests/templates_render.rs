@@ -143,10 +143,7 @@ fn cookiecutter_defaults_match_the_engine() {
         .iter()
         .map(|p| (p.kind, p.source.as_str()))
         .collect();
-    assert_eq!(
-        notes,
-        [(ProblemKind::NotModelled, "hooks/post_gen_project.py")]
-    );
+    assert_eq!(notes, [(ProblemKind::NotRun, "hooks/post_gen_project.py")]);
     let cli = rendered
         .files
         .iter()

@@ -5,6 +5,10 @@
 mod common;
 
 use common::{diagnostics, findings, verify_json};
+
+// These cases are about how the template's own files are read: the render of the units
+// (which checks the generated project) is turned off, so each finding here comes from the
+// template scan.
 use serde_json::Value;
 
 const P: &str = "{{cookiecutter.project_slug}}";
@@ -13,7 +17,7 @@ const P: &str = "{{cookiecutter.project_slug}}";
 fn found(case: &str, families: &str) -> Vec<(String, String, Option<u64>)> {
     let (_, doc) = verify_json(
         &format!("testdata/templates/{case}"),
-        &["--select", families],
+        &["--select", families, "--no-render"],
     );
     triples(&doc)
 }
@@ -45,7 +49,7 @@ fn a_compose_file_holding_jinja_gives_its_build_contexts() {
     );
     let (_, doc) = verify_json(
         "testdata/templates/text-compose-context",
-        &["--select", "dockerignore"],
+        &["--select", "dockerignore", "--no-render"],
     );
     assert_eq!(diagnostics(&doc), vec![]);
 }
@@ -54,7 +58,7 @@ fn a_compose_file_holding_jinja_gives_its_build_contexts() {
 fn a_true_missing_ignore_file_is_still_reported_with_the_declared_context() {
     let (_, doc) = verify_json(
         "testdata/templates/text-compose-no-ignore",
-        &["--select", "dockerignore"],
+        &["--select", "dockerignore", "--no-render"],
     );
     assert_eq!(
         triples(&doc),
@@ -94,7 +98,7 @@ fn a_build_that_cannot_be_read_leaves_the_context_unknown() {
     // The context is a placeholder: unknown until rendered.
     let (_, doc) = verify_json(
         "testdata/templates/text-context-variable",
-        &["--select", "dockerignore"],
+        &["--select", "dockerignore", "--no-render"],
     );
     assert_eq!(
         triples(&doc),

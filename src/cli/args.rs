@@ -68,6 +68,9 @@ pub(super) struct SelectionFlags {
     /// Also scan files that .gitignore excludes (.git/ is always skipped).
     #[arg(long)]
     pub(super) no_ignore: bool,
+    /// Do not render template units with their defaults to check what they generate.
+    #[arg(long)]
+    pub(super) no_render: bool,
 }
 
 impl SelectionFlags {

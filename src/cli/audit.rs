@@ -37,6 +37,7 @@ pub(super) fn audit(args: AuditArgs) -> Result<ExitCode, Error> {
         scan: ScanArgs {
             rules,
             no_ignore: args.selection.no_ignore,
+            no_render: args.selection.no_render,
             threads: 1,
             strict: args.strict,
         },

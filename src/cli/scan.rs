@@ -44,6 +44,7 @@ pub(super) fn scan(flags: &ScanFlags, strict: bool) -> Result<Scanned, Error> {
     let args = ScanArgs {
         rules: flags.selection.rule_args(),
         no_ignore: flags.selection.no_ignore,
+        no_render: flags.selection.no_render,
         threads: jobs(flags.jobs),
         strict,
     };

@@ -182,6 +182,9 @@ fn reproduce_command(args: &VerifyArgs) -> String {
     if selection.no_ignore {
         flag("--no-ignore", None);
     }
+    if selection.no_render {
+        flag("--no-render", None);
+    }
     if let Some(b) = &args.baseline {
         flag("--baseline", Some(b.as_os_str()));
     }

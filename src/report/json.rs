@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Report;
-use crate::finding::Severity;
+use crate::finding::{RenderedFrom, Severity};
 use crate::walk::Diagnostic;
 
 #[derive(Serialize)]
@@ -47,6 +47,9 @@ struct JsonFinding<'a> {
     /// Only on findings a baseline accepted (`verify --baseline`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     suppressed: bool,
+    /// Found in the render of a template unit: the profile and the generated file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rendered: Option<&'a RenderedFrom>,
 }
 
 pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
@@ -69,6 +72,7 @@ pub fn write(report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
                 fingerprint: &f.fingerprint,
                 help_uri: rule.help_uri.as_deref(),
                 suppressed: f.suppressed,
+                rendered: f.rendered.as_deref(),
             }
         })
         .collect();

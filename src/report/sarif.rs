@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Report;
-use crate::finding::{Finding, RuleIdx, Severity};
+use crate::finding::{Finding, RenderedFrom, RuleIdx, Severity};
 use crate::rules::Rule;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -110,6 +110,14 @@ struct SarifResult {
     /// With a baseline: `unchanged` for accepted findings, `new` for the others.
     #[serde(skip_serializing_if = "Option::is_none")]
     baseline_state: Option<&'static str>,
+    /// `rendered`: found in the render of a template unit (profile and generated file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<ResultProperties>,
+}
+
+#[derive(Serialize)]
+struct ResultProperties {
+    rendered: RenderedFrom,
 }
 
 #[derive(Serialize)]
@@ -322,6 +330,9 @@ pub fn write(report: &Report<'_>, options: &SarifOptions, out: &mut dyn Write) -
             },
             locations: vec![location(f, o.anchor.as_deref(), prefix)],
             partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, f.fingerprint.clone())]),
+            properties: f.rendered.as_deref().map(|r| ResultProperties {
+                rendered: r.clone(),
+            }),
             baseline_state: o
                 .baselined
                 .then_some(if f.suppressed { "unchanged" } else { "new" }),

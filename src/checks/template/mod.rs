@@ -35,6 +35,10 @@ pub enum Which {
     VersionInvalid,
     AnswersFileMissing,
     HooksNotRun,
+    /// Reported by the render smoke run ([`crate::engine`]), not by this check.
+    RenderFailed,
+    /// Reported by the render smoke run ([`crate::engine`]), not by this check.
+    UnrenderedPlaceholder,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -272,19 +276,27 @@ impl Emitter<'_, '_> {
                 }
                 None => self.out.push(Finding::file(rule, path, msg)),
             },
-            Place::Path { path } => self.out.push(Finding::file(rule, path, msg)),
+            Place::Path { path } => {
+                // A folder's name: the finding goes on its first file (a report format
+                // locates files, not folders).
+                let file = self
+                    .repo
+                    .file_at_or_under(path)
+                    .map_or_else(|| path.clone(), str::to_owned);
+                let msg = if file == *path {
+                    msg
+                } else {
+                    format!("{msg} (in the folder name `{path}`)")
+                };
+                self.out.push(Finding::file(rule, &file, msg));
+            }
             Place::Manifest { path, line } => self.at_line(rule, path, *line, msg),
         }
     }
 
     fn at_line(&mut self, rule: RuleIdx, path: &str, line: u32, msg: String) {
         let finding = match self.source(path) {
-            Some(file) if line > 0 => {
-                let range = file.line_range(line);
-                let text = &file.text()[range.clone()];
-                let indent = text.len() - text.trim_start().len();
-                Finding::span(rule, file, range.start + indent..range.end, msg)
-            }
+            Some(file) if line > 0 => Finding::line(rule, file, line, msg),
             _ => Finding::file(rule, path, msg),
         };
         self.out.push(finding);

@@ -74,7 +74,7 @@ pub(super) fn render(
         });
         if let Some(e) = found {
             run.problem(
-                ProblemKind::NotModelled,
+                ProblemKind::NotRun,
                 &e.repo_path,
                 None,
                 "not run: the render shows the project before this hook changes it".to_string(),
@@ -292,6 +292,8 @@ fn render_variable(
         scalar => {
             let s = scalar.python_str().unwrap_or_default();
             let ctx = map_value([("cookiecutter", map_value(dict.clone()))]);
+            // A default may use the `{% now %}` tag as well as any file.
+            let s = rewrite_now_tag(&s);
             Value::from(env.render_named_str("cookiecutter.json", &s, ctx)?)
         }
     })

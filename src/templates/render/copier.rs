@@ -37,6 +37,9 @@ const NOT_MODELLED: &[&str] = &[
     "_migrations",
 ];
 
+/// Of those, the commands copier runs after rendering.
+const RUN_AFTER: &[&str] = &["_tasks", "_migrations"];
+
 pub(super) fn render(
     run: &mut Run,
     unit: &Unit,
@@ -45,8 +48,13 @@ pub(super) fn render(
     let (config, text) = manifest(run, unit);
     let line = |key: &str| line_of_key(&text, key);
     for key in NOT_MODELLED.iter().filter(|k| config.contains_key(**k)) {
+        let kind = if RUN_AFTER.contains(key) {
+            ProblemKind::NotRun
+        } else {
+            ProblemKind::NotModelled
+        };
         run.problem(
-            ProblemKind::NotModelled,
+            kind,
             &unit.manifest,
             line(key),
             format!("not modelled: `{key}`: the output may differ from copier's"),

@@ -161,17 +161,16 @@ pub(super) fn render(
             })
             .unwrap_or_default()
     };
-    for (key, what) in [
-        ("conditional", "`[conditional]` sections are not evaluated"),
-        ("hooks", "hooks are not run"),
+    for (key, kind, what) in [
+        (
+            "conditional",
+            ProblemKind::NotModelled,
+            "`[conditional]` sections are not evaluated",
+        ),
+        ("hooks", ProblemKind::NotRun, "hooks are not run"),
     ] {
         if config.contains_key(key) {
-            run.problem(
-                ProblemKind::NotModelled,
-                &unit.manifest,
-                None,
-                format!("not modelled: {what}"),
-            );
+            run.problem(kind, &unit.manifest, None, format!("not modelled: {what}"));
         }
     }
     let mut globals = globals(unit, &config, values);

@@ -64,6 +64,9 @@ pub enum ProblemKind {
     /// A name the template uses and nothing declares; the engine renders it empty
     /// (cargo-generate), so the output may lack what the author meant.
     Undeclared,
+    /// A hook, task or migration the engine would run after rendering: never run here, so
+    /// the render shows the project before it (the `template/hooks-not-run` note).
+    NotRun,
     /// A source file that was not read (a link leading out of the repository, a file over
     /// the size limit): it is missing from the output.
     NotRead,

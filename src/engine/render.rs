@@ -1,0 +1,367 @@
+//! The render smoke run: every template unit is rendered with its declared defaults into a
+//! temporary folder (no hooks, no network, nothing written under the scanned path), every
+//! family but `template` checks the result as a repository, and each finding is mapped back
+//! to the template's source — the file it was rendered from and, where the rendered line
+//! matches a source line with its tags as wildcards, that line. Fingerprints use the source
+//! path, so a baseline does not churn with the render.
+//!
+//! What the render adds is what the template scan cannot see: the generated project's
+//! required files and build contexts (the template scan's `dockerignore` findings under a
+//! rendered project root give way to the render's), and references resolved to their
+//! defaults. Pinning and secrets findings of both are kept, one per rule, path and line.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::Path;
+
+use crate::finding::{Finding, RenderedFrom, RuleIdx};
+use crate::rules::RuleSet;
+use crate::templates::render::{self, ProblemKind, Rendered};
+use crate::templates::{Engine, Syntax, Unit, units};
+use crate::walk::{Repo, WalkOptions};
+
+/// The `check` of the `template` rules that report what a render finds about the
+/// template itself (a pack may re-declare them under its own ids).
+const RENDER_FAILED: &str = "render-failed";
+const NOT_RENDERED: &str = "not-rendered";
+const UNDECLARED: &str = "undeclared-variable";
+const PLACEHOLDER_LEFT: &str = "unrendered-placeholder";
+
+/// The kinds that judge a repository's files as a whole (presence and content of a
+/// LICENSE, a SECURITY.md, CODEOWNERS…).
+const REPOSITORY_FILE_KINDS: &[&str] = &[
+    "file-exists",
+    "file-absent",
+    "file-contains",
+    "file-not-contains",
+    "license-text",
+    "security-contact",
+    "codeowners-syntax",
+    "codeowners-shadowed",
+];
+
+/// The kind whose findings are about build contexts.
+const DOCKER_CONTEXT: &str = "docker-context";
+
+/// The profile every unit is rendered with.
+const DEFAULTS: &str = "defaults";
+
+/// Render the units of `repo` and add what checking the renders finds to `findings`.
+pub fn add_rendered(repo: &Repo, rules: &RuleSet, walk: &WalkOptions, findings: &mut Vec<Finding>) {
+    let found = units(repo);
+    if found.units.is_empty() {
+        return;
+    }
+    // The render is a generated project: the template family has nothing to say there.
+    let project_rules = rules.without_kinds(&["template"]);
+    // A devcontainer template, a Helm starter and a Backstage step generate part of a
+    // repository (a `.devcontainer/`, a chart, a `targetPath`): its required files are the
+    // repository's business. So are they when the configuration already points the
+    // required files at the template's project folder (`[rules.required-files] root`).
+    let part_rules = project_rules.without_kinds(REPOSITORY_FILE_KINDS);
+    let root_configured = rules.iter().any(|(_, r)| {
+        REPOSITORY_FILE_KINDS.contains(&r.kind.as_str())
+            && r.enabled()
+            && r.merged_params()
+                .get("root")
+                .and_then(|v| v.as_str())
+                .is_some_and(|v| !v.is_empty())
+    });
+    let inner_walk = WalkOptions {
+        render_templates: false,
+        git_ignore: false,
+        exclude: Vec::new(),
+        ..walk.clone()
+    };
+    let mut seen: HashSet<(u32, Option<String>, u32)> = findings.iter().map(key).collect();
+    // Where the template family already reported: a render failure there has that cause.
+    let template_places: HashSet<(Option<String>, u32)> = findings
+        .iter()
+        .filter(|f| rules[f.rule].kind == "template")
+        .map(|f| {
+            let (_, path, line) = key(f);
+            (path, line)
+        })
+        .collect();
+    for unit in &found.units {
+        let inner_rules = match unit.engine {
+            _ if root_configured => &part_rules,
+            Engine::Devcontainer | Engine::HelmStarter | Engine::Backstage => &part_rules,
+            _ => &project_rules,
+        };
+        let Ok(out) = tempfile::tempdir() else {
+            repo.diagnose(&unit.manifest, "not rendered: no temporary folder");
+            continue;
+        };
+        let rendered = match render::render(repo.root(), unit, &values(unit), out.path()) {
+            Ok(r) => r,
+            Err(e) => {
+                repo.diagnose(&unit.manifest, format!("not rendered: {e}"));
+                continue;
+            }
+        };
+        let mut added = problems(repo, rules, unit, &rendered);
+        added.retain(|f| {
+            let (_, path, line) = key(f);
+            !template_places.contains(&(path, line))
+        });
+        added.extend(placeholders_left(repo, rules, unit, &rendered, out.path()));
+        match super::scan(out.path(), inner_rules, &inner_walk) {
+            Ok(outcome) => {
+                // The generated project's build contexts are the render's.
+                findings.retain(|f| {
+                    let keep = rules[f.rule].kind != DOCKER_CONTEXT
+                        || !under(f.location.path.as_deref(), &unit.project_root);
+                    if !keep {
+                        seen.remove(&key(f));
+                    }
+                    keep
+                });
+                for f in outcome.findings {
+                    added.push(map_back(repo, unit, &rendered, out.path(), f));
+                }
+                for d in outcome.diagnostics {
+                    if let Some(src) = source_of(&rendered, &d.path) {
+                        repo.diagnose(src, format!("in the render: {}", d.message));
+                    }
+                }
+            }
+            Err(e) => repo.diagnose(&unit.manifest, format!("render not checked: {e}")),
+        }
+        for f in added {
+            if seen.insert(key(&f)) {
+                findings.push(f);
+            }
+        }
+    }
+}
+
+/// One finding per rule, path and line.
+fn key(f: &Finding) -> (u32, Option<String>, u32) {
+    let line = f.location.region.map_or(0, |r| r.start_line);
+    (f.rule.0, f.location.path.clone(), line)
+}
+
+fn under(path: Option<&str>, dir: &str) -> bool {
+    match path {
+        Some(p) if dir.is_empty() => !p.is_empty(),
+        Some(p) => p.strip_prefix(dir).is_some_and(|r| r.starts_with('/')),
+        None => false,
+    }
+}
+
+/// The defaults profile: declared defaults (rendered by the engine), and a stand-in for
+/// what has none — `helm create <name>` and cargo-generate's `--name` are given on the
+/// command line.
+fn values(unit: &Unit) -> serde_json::Map<String, serde_json::Value> {
+    unit.variables
+        .iter()
+        .filter(|v| v.default.is_none() && !v.computed)
+        .map(|v| {
+            (
+                v.name.clone(),
+                serde_json::Value::String(format!(
+                    "example-{}",
+                    v.name.to_ascii_lowercase().replace('_', "-")
+                )),
+            )
+        })
+        .collect()
+}
+
+fn source_of<'r>(rendered: &'r Rendered, path: &str) -> Option<&'r str> {
+    rendered
+        .files
+        .iter()
+        .find(|f| f.path == path)
+        .map(|f| f.source.as_str())
+}
+
+/// A finding of the render, moved to the source it was rendered from; its message says
+/// where in the generated project it was made.
+fn map_back(repo: &Repo, unit: &Unit, rendered: &Rendered, out: &Path, mut f: Finding) -> Finding {
+    f.message = match f.location.path.as_deref() {
+        Some(p) => format!(
+            "{} (in the project `{}` generates with its defaults, at `{p}`)",
+            f.message, unit.manifest
+        ),
+        None => format!(
+            "{} (in the project `{}` generates with its defaults)",
+            f.message, unit.manifest
+        ),
+    };
+    let Some(rendered_path) = f.location.path.clone() else {
+        // About the generated project as a whole (a required file it lacks): at the unit's
+        // manifest, or the repository's own level when the whole repository is the unit.
+        let g = if unit.project_root.is_empty() {
+            Finding::repository(f.rule, f.message)
+        } else {
+            Finding::file(f.rule, &unit.manifest, f.message)
+        };
+        return with_origin(g.copy_severity(f.severity, f.severity_from_check), "");
+    };
+    let Some(source) = source_of(rendered, &rendered_path) else {
+        // A file the render made that has no single source (none today): the manifest.
+        return with_origin(
+            Finding::file(f.rule, &unit.manifest, f.message)
+                .copy_severity(f.severity, f.severity_from_check),
+            &rendered_path,
+        );
+    };
+    let line = f.location.region.map(|r| r.start_line);
+    let source_file = repo.file(source).and_then(|e| repo.read_for_scan(e));
+    let rendered_text = std::fs::read_to_string(out.join(&rendered_path)).unwrap_or_default();
+    let mapped = match (line, &source_file) {
+        (Some(l), Some(src)) => {
+            render::source_line(src.text(), &rendered_text, l).map(|sl| (sl, src))
+        }
+        _ => None,
+    };
+    let g = match mapped {
+        Some((sl, src)) => Finding::line(f.rule, src, sl, f.message),
+        None => Finding::file(f.rule, source, f.message),
+    };
+    with_origin(
+        g.copy_severity(f.severity, f.severity_from_check),
+        &rendered_path,
+    )
+}
+
+fn with_origin(mut f: Finding, rendered_path: &str) -> Finding {
+    f.rendered = Some(Box::new(RenderedFrom {
+        profile: DEFAULTS.to_owned(),
+        path: rendered_path.to_owned(),
+    }));
+    f
+}
+
+/// The enabled `template` rules whose `check` is `check`.
+fn rules_checking(rules: &RuleSet, check: &str) -> Vec<RuleIdx> {
+    rules
+        .iter()
+        .filter(|(_, r)| {
+            r.kind == "template"
+                && r.enabled()
+                && r.merged_params().get("check").and_then(|v| v.as_str()) == Some(check)
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The render's own failures and notes, as `template/` findings at their source line.
+fn problems(repo: &Repo, rules: &RuleSet, unit: &Unit, rendered: &Rendered) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for p in &rendered.problems {
+        let id = match p.kind {
+            ProblemKind::RenderFailed => RENDER_FAILED,
+            ProblemKind::NotModelled => NOT_RENDERED,
+            ProblemKind::Undeclared => UNDECLARED,
+            // The `template/hooks-not-run` note says it once per unit.
+            ProblemKind::NotRun => continue,
+            ProblemKind::NotRead => {
+                repo.diagnose(&p.source, format!("not rendered: {}", p.message));
+                continue;
+            }
+        };
+        let msg = match p.kind {
+            ProblemKind::RenderFailed => format!(
+                "rendering `{}` with its defaults fails: {}",
+                unit.manifest, p.message
+            ),
+            _ => p.message.clone(),
+        };
+        let source = repo.file(&p.source).and_then(|e| repo.read_for_scan(e));
+        // A folder's name that fails: on its first file, as the template rules put it.
+        let (at, msg) = match repo.file_at_or_under(&p.source) {
+            Some(f) if f != p.source => (
+                f.to_owned(),
+                format!("{msg} (in the folder name `{}`)", p.source),
+            ),
+            _ => (p.source.clone(), msg),
+        };
+        for r in rules_checking(rules, id) {
+            let f = match (p.line, &source) {
+                (Some(l), Some(src)) if l > 0 => Finding::line(r, src, l, msg.clone()),
+                _ => Finding::file(r, &at, msg.clone()),
+            };
+            out.push(with_origin(f, ""));
+        }
+    }
+    out
+}
+
+/// The unit's own placeholders left in the generated project: a declared variable written
+/// in the unit's syntax (`${templateOption:x}`, `__NAME__`, `{{ cookiecutter.x }}`) that the
+/// render did not replace — a file copied without rendering, or a raw region, that was meant
+/// to be rendered.
+fn placeholders_left(
+    repo: &Repo,
+    rules: &RuleSet,
+    unit: &Unit,
+    rendered: &Rendered,
+    out: &Path,
+) -> Vec<Finding> {
+    let ids = rules_checking(rules, PLACEHOLDER_LEFT);
+    if ids.is_empty() {
+        return Vec::new();
+    }
+    // (how the placeholder is written, the variable).
+    let written: BTreeSet<(String, &str)> = match &unit.syntax {
+        Syntax::Literal { placeholder } if placeholder.contains("{name}") => unit
+            .variables
+            .iter()
+            .map(|v| (placeholder.replace("{name}", &v.name), v.name.as_str()))
+            .collect(),
+        Syntax::Literal { placeholder } => unit
+            .variables
+            .first()
+            .map(|v| (placeholder.clone(), v.name.as_str()))
+            .into_iter()
+            .collect(),
+        Syntax::Tags(d) => match &unit.namespace {
+            Some(ns) => unit
+                .variables
+                .iter()
+                .flat_map(|v| {
+                    [
+                        (format!("{} {ns}.{}", d.variable.0, v.name), v.name.as_str()),
+                        (format!("{}{ns}.{}", d.variable.0, v.name), v.name.as_str()),
+                    ]
+                })
+                .collect(),
+            None => BTreeSet::new(),
+        },
+    };
+    let mut found = Vec::new();
+    if written.is_empty() {
+        return found;
+    }
+    for file in &rendered.files {
+        let Ok(text) = std::fs::read_to_string(out.join(&file.path)) else {
+            continue;
+        };
+        let Some((line_no, name)) = text.lines().enumerate().find_map(|(i, l)| {
+            written
+                .iter()
+                .find(|(w, _)| l.contains(w.as_str()))
+                .map(|(_, name)| (i + 1, *name))
+        }) else {
+            continue;
+        };
+        let msg = format!(
+            "the placeholder of `{name}` is left as written in the generated `{}`: the file is copied without rendering, or the placeholder is escaped",
+            file.path
+        );
+        let source = repo.file(&file.source).and_then(|e| repo.read_for_scan(e));
+        let line = source.as_ref().and_then(|src| {
+            render::source_line(src.text(), &text, u32::try_from(line_no).unwrap_or(0))
+        });
+        for &r in &ids {
+            let f = match (line, &source) {
+                (Some(sl), Some(src)) => Finding::line(r, src, sl, msg.clone()),
+                _ => Finding::file(r, &file.source, msg.clone()),
+            };
+            found.push(with_origin(f, &file.path));
+        }
+    }
+    found
+}
