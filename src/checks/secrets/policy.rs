@@ -224,7 +224,10 @@ fn not_a_secret_value(value: &str) -> Option<&'static str> {
     if v.starts_with("__") && v.ends_with("__") {
         return Some("placeholder");
     }
-    if (v.contains('<') && v.contains('>')) || BRACKETED_NAME.is_match(v) {
+    // `<your-token>`, and the same written for HTML or XML: `&lt;YOUR_PASSWORD&gt;`.
+    let angled =
+        (v.contains('<') && v.contains('>')) || (lower.contains("&lt;") && lower.contains("&gt;"));
+    if angled || BRACKETED_NAME.is_match(v) {
         return Some("placeholder");
     }
     if REFERENCE.is_match(v) {
@@ -567,6 +570,7 @@ mod tests {
             "sk_live_[YOUR_KEY]",
             "abcd1234efgh5678...",
             "Xk9mQ2vL8pR4wZ7t…",
+            "&lt;YOUR_PASSWORD&gt;",
         ] {
             assert!(not_a_secret(v).is_some(), "{v}");
         }
