@@ -189,10 +189,26 @@ static_regex!(
 );
 
 /// Example credentials printed in providers' own documentation (Firebase's SDK reference,
-/// Stripe's API reference), copied into tutorials and templates: they were never issued
-/// to anyone. AWS's `…EXAMPLE` keys are placeholders by their word.
+/// Stripe's API reference) or shipped in their SDKs' samples and test resources (the
+/// `AIzaSy…` keys of the Firebase Android SDK), copied into tutorials and templates: they
+/// were never issued to anyone. AWS's `…EXAMPLE` keys are placeholders by their word.
 const DOCUMENTED_EXAMPLES: &[&str] = &[
     "AIzaSyDOCAbC123dEf456GhI789jKl01",
+    "AIzaSyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs",
+    "AIzaSyCkEhVjf3pduRDt6d1yKOMitrUEke8agEM",
+    "AIzaSyDMAScliyLx7F0NPDEJi1QmyCgHIAODrlU",
+    "AIzaSyD3asb-2pEZVqMkmL6M9N6nHZRR_znhrh0",
+    "AIzayDNSXIbFmlXbIE6mCzDLQAqITYefhixbX4A",
+    "AIzaSyAdOS2zB6NCsk1pCdZ4-P6GBdi_UUPwX7c",
+    "AIzaSyASWm6HmTMdYWpgMnjRBjxcQ9CKctWmLd4",
+    "AIzaSyANUvH9H9BsUccjsu2pCmEkOPjjaXeDQgY",
+    "AIzaSyA5_iVawFQ8ABuTZNUdcwERLJv_a_p4wtM",
+    "AIzaSyA4UrcGxgwQFTfaI3no3t7Lt1sjmdnP5sQ",
+    "AIzaSyDSb51JiIcB6OJpwwMicseKRhhrOq1cS7g",
+    "AIzaSyBF2RrAIm4a0mO64EShQfqfd2AFnzAvvuU",
+    "AIzaSyBcE-OOIbhjyR83gm4r2MFCu4MJmprNXsw",
+    "AIzaSyB8qGxt4ec15vitgn44duC5ucxaOi4FmqE",
+    "AIzaSyA8vmApnrHNFE0bApF4hoZ11srVL_n0nvY",
     "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
     "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
     "sk_test_26PHem9AhJZvU623DfE1x4sd",
@@ -239,20 +255,46 @@ fn not_a_secret_value(value: &str) -> Option<&'static str> {
     if phrase(v) {
         return Some("words, not a random value");
     }
-    let distinct = {
-        let mut seen = [false; 256];
-        v.bytes()
-            .filter(|&b| !std::mem::replace(&mut seen[b as usize], true))
-            .count()
-    };
-    if distinct < 4 {
+    if distinct(v.as_bytes()) < 4 {
         return Some("repeated characters");
     }
     // `ghp_FAKEFAKEFAKE…`, `sk_live_0000…`: a real token of this length is far more random.
     if v.len() >= 20 && entropy(v) < 3.0 {
         return Some("repetitive");
     }
+    if repeated_group(v) {
+        return Some("a group typed three times");
+    }
     None
+}
+
+/// `xoxp-1234-1234-1234-…`, `dapiabcd1234abcd1234abcd1234…`: a group of three to eight
+/// characters, three of them different, written three times in a row (separators aside) is
+/// typed, not generated; a random token repeats so long a group by chance too rarely to
+/// matter. Keys and certificates encoded from binary (`AAAAAAAA…`, `QEBAQEBA…`) can repeat
+/// themselves, so only values of a token's length are judged this way.
+fn repeated_group(v: &str) -> bool {
+    if v.len() > 128 {
+        return false;
+    }
+    let b: Vec<u8> = v
+        .bytes()
+        .filter(|c| !matches!(c, b'-' | b'_' | b'.'))
+        .collect();
+    (3..=8).any(|n| {
+        b.windows(3 * n).any(|w| {
+            let group = &w[..n];
+            group == &w[n..2 * n] && group == &w[2 * n..] && distinct(group) >= 3
+        })
+    })
+}
+
+/// How many different bytes `b` holds.
+fn distinct(b: &[u8]) -> usize {
+    let mut seen = [false; 256];
+    b.iter()
+        .filter(|&&c| !std::mem::replace(&mut seen[c as usize], true))
+        .count()
 }
 
 static_regex!(
@@ -571,6 +613,8 @@ mod tests {
             "abcd1234efgh5678...",
             "Xk9mQ2vL8pR4wZ7t…",
             "&lt;YOUR_PASSWORD&gt;",
+            "xoxp-1234-1234-1234-4ddbc191d40ee098cbaae6f3523ada2d",
+            "AIzaSyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs",
         ] {
             assert!(not_a_secret(v).is_some(), "{v}");
         }
