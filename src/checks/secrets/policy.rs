@@ -222,6 +222,17 @@ pub fn not_a_secret(value: &str) -> Option<&'static str> {
     not_a_secret_value(value)
 }
 
+/// [`not_a_secret`], or, where the detector's context says the value is a credential
+/// (`hash_shaped`: `Authorization: Bearer <uuid>`, a `.netrc` password), the same without
+/// the hash-or-identifier shape test.
+pub fn not_a_secret_here(value: &str, hash_shaped: bool) -> Option<&'static str> {
+    if hash_shaped {
+        not_a_secret_value(value)
+    } else {
+        not_a_secret(value)
+    }
+}
+
 /// [`not_a_secret`] for a value bound to a secret's name: a hex string of a hash's length
 /// or a UUID is reported there (API keys and tokens come in both shapes), unless the name
 /// says it holds a hash or an identifier (see [`credential_like`]).
@@ -265,7 +276,40 @@ fn not_a_secret_value(value: &str) -> Option<&'static str> {
     if repeated_group(v) {
         return Some("a group typed three times");
     }
+    if typed_sequence(v) {
+        return Some("a typed sequence");
+    }
     None
+}
+
+/// `a1b2c3d4e5f6g7h8…`, `px-dep-d4c3b2a1-f6e5-h8g7-…`, `12345678`: letters read alone run
+/// through the alphabet (six or more, past `f` so that hex digits never qualify by chance),
+/// or digits read alone count up or down seven in a row. Someone typed a pattern.
+fn typed_sequence(v: &str) -> bool {
+    let run = |chars: &[u8], min: usize, past: u8| {
+        let (mut up, mut down) = (1, 1);
+        chars.windows(2).any(|w| {
+            up = if w[1] == w[0].wrapping_add(1) {
+                up + 1
+            } else {
+                1
+            };
+            down = if w[1].wrapping_add(1) == w[0] {
+                down + 1
+            } else {
+                1
+            };
+            let top = w[0].max(w[1]);
+            (up >= min || down >= min) && top > past
+        })
+    };
+    let letters: Vec<u8> = v
+        .bytes()
+        .filter(u8::is_ascii_alphabetic)
+        .map(|b| b.to_ascii_lowercase())
+        .collect();
+    let digits: Vec<u8> = v.bytes().filter(u8::is_ascii_digit).collect();
+    run(&letters, 6, b'f') || run(&digits, 7, b'0')
 }
 
 /// `xoxp-1234-1234-1234-…`, `dapiabcd1234abcd1234abcd1234…`: a group of three to eight
@@ -615,6 +659,8 @@ mod tests {
             "&lt;YOUR_PASSWORD&gt;",
             "xoxp-1234-1234-1234-4ddbc191d40ee098cbaae6f3523ada2d",
             "AIzaSyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs",
+            "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8NRAL",
+            "px-dep-d4c3b2a1-f6e5-h8g7-j1i8-p5o0n5m3l2k1",
         ] {
             assert!(not_a_secret(v).is_some(), "{v}");
         }
