@@ -15,6 +15,7 @@ mod docs;
 mod keywords;
 pub mod policy;
 mod rust;
+mod synthetic;
 
 use std::collections::HashMap;
 use std::ops::Range;

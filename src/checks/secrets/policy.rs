@@ -1,6 +1,7 @@
 //! What is not a secret: placeholders, references to the environment or a template
 //! engine, hashes and identifiers. Shared by every detector.
 
+use super::synthetic;
 use crate::static_regex;
 use crate::util::{ceil_char_boundary, floor_char_boundary};
 
@@ -266,79 +267,20 @@ fn not_a_secret_value(value: &str) -> Option<&'static str> {
     if phrase(v) {
         return Some("words, not a random value");
     }
-    if distinct(v.as_bytes()) < 4 {
+    if synthetic::distinct(v.as_bytes()) < 4 {
         return Some("repeated characters");
     }
     // `ghp_FAKEFAKEFAKE…`, `sk_live_0000…`: a real token of this length is far more random.
     if v.len() >= 20 && entropy(v) < 3.0 {
         return Some("repetitive");
     }
-    if repeated_group(v) {
+    if synthetic::repeated_group(v) {
         return Some("a group typed three times");
     }
-    if typed_sequence(v) {
+    if synthetic::typed_sequence(v) {
         return Some("a typed sequence");
     }
     None
-}
-
-/// `a1b2c3d4e5f6g7h8…`, `px-dep-d4c3b2a1-f6e5-h8g7-…`, `12345678`: letters read alone run
-/// through the alphabet (six or more, past `f` so that hex digits never qualify by chance),
-/// or digits read alone count up or down seven in a row. Someone typed a pattern.
-fn typed_sequence(v: &str) -> bool {
-    let run = |chars: &[u8], min: usize, past: u8| {
-        let (mut up, mut down) = (1, 1);
-        chars.windows(2).any(|w| {
-            up = if w[1] == w[0].wrapping_add(1) {
-                up + 1
-            } else {
-                1
-            };
-            down = if w[1].wrapping_add(1) == w[0] {
-                down + 1
-            } else {
-                1
-            };
-            let top = w[0].max(w[1]);
-            (up >= min || down >= min) && top > past
-        })
-    };
-    let letters: Vec<u8> = v
-        .bytes()
-        .filter(u8::is_ascii_alphabetic)
-        .map(|b| b.to_ascii_lowercase())
-        .collect();
-    let digits: Vec<u8> = v.bytes().filter(u8::is_ascii_digit).collect();
-    run(&letters, 6, b'f') || run(&digits, 7, b'0')
-}
-
-/// `xoxp-1234-1234-1234-…`, `dapiabcd1234abcd1234abcd1234…`: a group of three to eight
-/// characters, three of them different, written three times in a row (separators aside) is
-/// typed, not generated; a random token repeats so long a group by chance too rarely to
-/// matter. Keys and certificates encoded from binary (`AAAAAAAA…`, `QEBAQEBA…`) can repeat
-/// themselves, so only values of a token's length are judged this way.
-fn repeated_group(v: &str) -> bool {
-    if v.len() > 128 {
-        return false;
-    }
-    let b: Vec<u8> = v
-        .bytes()
-        .filter(|c| !matches!(c, b'-' | b'_' | b'.'))
-        .collect();
-    (3..=8).any(|n| {
-        b.windows(3 * n).any(|w| {
-            let group = &w[..n];
-            group == &w[n..2 * n] && group == &w[2 * n..] && distinct(group) >= 3
-        })
-    })
-}
-
-/// How many different bytes `b` holds.
-fn distinct(b: &[u8]) -> usize {
-    let mut seen = [false; 256];
-    b.iter()
-        .filter(|&&c| !std::mem::replace(&mut seen[c as usize], true))
-        .count()
 }
 
 static_regex!(
