@@ -15,6 +15,7 @@ mod docs;
 mod keywords;
 pub mod policy;
 mod rust;
+mod synthetic;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -88,6 +89,10 @@ pub struct Params {
     /// Apply the shared not-a-secret policy (placeholders, references, hashes).
     #[serde(default = "yes")]
     placeholders: bool,
+    /// The detector's context says the value is a credential, so a value shaped like a
+    /// hash or a UUID (40 or 64 hex digits, `8-4-4-4-12`) is reported too.
+    #[serde(default)]
+    hash_shaped: bool,
     /// Assignment detector: regex of secret-looking names.
     names: Option<String>,
     /// Assignment detector: regex of names never reported, though `names` matches them.
@@ -114,6 +119,7 @@ struct PatternRule {
     report_at: ReportAt,
     lines_after: usize,
     placeholders: bool,
+    hash_shaped: bool,
 }
 
 enum Engine {
@@ -194,6 +200,7 @@ fn build_secrets(inputs: Vec<Declared<'_, Params>>) -> Built {
                     report_at: p.report_at,
                     lines_after: p.lines_after.min(64),
                     placeholders: p.placeholders,
+                    hash_shaped: p.hash_shaped,
                 })
             }
             Detector::Assignment => {
@@ -378,7 +385,8 @@ impl Secrets {
                 {
                     continue;
                 }
-                if rule.placeholders && policy::not_a_secret(value).is_some() {
+                if rule.placeholders && policy::not_a_secret_here(value, rule.hash_shaped).is_some()
+                {
                     continue;
                 }
                 // `guest:guest`, `app:app`: a development default, not a chosen password;

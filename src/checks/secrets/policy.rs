@@ -1,6 +1,7 @@
 //! What is not a secret: placeholders, references to the environment or a template
 //! engine, hashes and identifiers. Shared by every detector.
 
+use super::synthetic;
 use crate::static_regex;
 use crate::util::{ceil_char_boundary, floor_char_boundary};
 
@@ -189,10 +190,26 @@ static_regex!(
 );
 
 /// Example credentials printed in providers' own documentation (Firebase's SDK reference,
-/// Stripe's API reference), copied into tutorials and templates: they were never issued
-/// to anyone. AWS's `…EXAMPLE` keys are placeholders by their word.
+/// Stripe's API reference) or shipped in their SDKs' samples and test resources (the
+/// `AIzaSy…` keys of the Firebase Android SDK), copied into tutorials and templates: they
+/// were never issued to anyone. AWS's `…EXAMPLE` keys are placeholders by their word.
 const DOCUMENTED_EXAMPLES: &[&str] = &[
     "AIzaSyDOCAbC123dEf456GhI789jKl01",
+    "AIzaSyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs",
+    "AIzaSyCkEhVjf3pduRDt6d1yKOMitrUEke8agEM",
+    "AIzaSyDMAScliyLx7F0NPDEJi1QmyCgHIAODrlU",
+    "AIzaSyD3asb-2pEZVqMkmL6M9N6nHZRR_znhrh0",
+    "AIzayDNSXIbFmlXbIE6mCzDLQAqITYefhixbX4A",
+    "AIzaSyAdOS2zB6NCsk1pCdZ4-P6GBdi_UUPwX7c",
+    "AIzaSyASWm6HmTMdYWpgMnjRBjxcQ9CKctWmLd4",
+    "AIzaSyANUvH9H9BsUccjsu2pCmEkOPjjaXeDQgY",
+    "AIzaSyA5_iVawFQ8ABuTZNUdcwERLJv_a_p4wtM",
+    "AIzaSyA4UrcGxgwQFTfaI3no3t7Lt1sjmdnP5sQ",
+    "AIzaSyDSb51JiIcB6OJpwwMicseKRhhrOq1cS7g",
+    "AIzaSyBF2RrAIm4a0mO64EShQfqfd2AFnzAvvuU",
+    "AIzaSyBcE-OOIbhjyR83gm4r2MFCu4MJmprNXsw",
+    "AIzaSyB8qGxt4ec15vitgn44duC5ucxaOi4FmqE",
+    "AIzaSyA8vmApnrHNFE0bApF4hoZ11srVL_n0nvY",
     "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
     "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
     "sk_test_26PHem9AhJZvU623DfE1x4sd",
@@ -204,6 +221,17 @@ pub fn not_a_secret(value: &str) -> Option<&'static str> {
         return Some("hash or identifier");
     }
     not_a_secret_value(value)
+}
+
+/// [`not_a_secret`], or, where the detector's context says the value is a credential
+/// (`hash_shaped`: `Authorization: Bearer <uuid>`, a `.netrc` password), the same without
+/// the hash-or-identifier shape test.
+pub fn not_a_secret_here(value: &str, hash_shaped: bool) -> Option<&'static str> {
+    if hash_shaped {
+        not_a_secret_value(value)
+    } else {
+        not_a_secret(value)
+    }
 }
 
 /// [`not_a_secret`] for a value bound to a secret's name: a hex string of a hash's length
@@ -224,7 +252,10 @@ fn not_a_secret_value(value: &str) -> Option<&'static str> {
     if v.starts_with("__") && v.ends_with("__") {
         return Some("placeholder");
     }
-    if (v.contains('<') && v.contains('>')) || BRACKETED_NAME.is_match(v) {
+    // `<your-token>`, and the same written for HTML or XML: `&lt;YOUR_PASSWORD&gt;`.
+    let angled =
+        (v.contains('<') && v.contains('>')) || (lower.contains("&lt;") && lower.contains("&gt;"));
+    if angled || BRACKETED_NAME.is_match(v) {
         return Some("placeholder");
     }
     if REFERENCE.is_match(v) {
@@ -236,18 +267,18 @@ fn not_a_secret_value(value: &str) -> Option<&'static str> {
     if phrase(v) {
         return Some("words, not a random value");
     }
-    let distinct = {
-        let mut seen = [false; 256];
-        v.bytes()
-            .filter(|&b| !std::mem::replace(&mut seen[b as usize], true))
-            .count()
-    };
-    if distinct < 4 {
+    if synthetic::distinct(v.as_bytes()) < 4 {
         return Some("repeated characters");
     }
     // `ghp_FAKEFAKEFAKE…`, `sk_live_0000…`: a real token of this length is far more random.
     if v.len() >= 20 && entropy(v) < 3.0 {
         return Some("repetitive");
+    }
+    if synthetic::repeated_group(v) {
+        return Some("a group typed three times");
+    }
+    if synthetic::typed_sequence(v) {
+        return Some("a typed sequence");
     }
     None
 }
@@ -567,6 +598,11 @@ mod tests {
             "sk_live_[YOUR_KEY]",
             "abcd1234efgh5678...",
             "Xk9mQ2vL8pR4wZ7t…",
+            "&lt;YOUR_PASSWORD&gt;",
+            "xoxp-1234-1234-1234-4ddbc191d40ee098cbaae6f3523ada2d",
+            "AIzaSyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs",
+            "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8NRAL",
+            "px-dep-d4c3b2a1-f6e5-h8g7-j1i8-p5o0n5m3l2k1",
         ] {
             assert!(not_a_secret(v).is_some(), "{v}");
         }

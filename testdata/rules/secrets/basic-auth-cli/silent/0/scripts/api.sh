@@ -1,0 +1,1 @@
+curl -u <user:password> https://api.acme.io/v1/me

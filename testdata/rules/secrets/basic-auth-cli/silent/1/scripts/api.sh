@@ -1,0 +1,1 @@
+curl --user neo4j:[PASSWORD] http://localhost:7474/db/data/

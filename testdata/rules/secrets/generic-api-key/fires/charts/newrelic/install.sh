@@ -1,0 +1,1 @@
+ --set global.licenseKey=7f3a9c2e5b8d1046a2f7c9e3b5d80a1c6e4fNRAL \

@@ -1,0 +1,1 @@
+machine api.wandb.ai login user password $WANDB_API_KEY

@@ -1,0 +1,1 @@
+sonar-scanner -Dsonar.login=$(SONAR_LOGIN)
