@@ -37,3 +37,24 @@ fn backstage_skeleton() {
 fn cargo_generate_liquid() {
     check("rules-cargo-generate");
 }
+
+/// The render resolves a devcontainer option to its default: the image is judged as
+/// rendered (`python:1-3.12-bookworm`), at the source line and column.
+#[test]
+fn devcontainer_option_defaults_resolve_images() {
+    check_family_case(
+        Family("templates", "pinning"),
+        "rules-devcontainer",
+        "expected-pinning.txt",
+        &[],
+    );
+    let (_, doc) = common::verify_json(
+        "testdata/templates/rules-devcontainer",
+        &["--select", "pinning"],
+    );
+    let messages: Vec<&str> = common::findings(&doc)
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(messages[0].contains("`1-3.12-bookworm`"), "{messages:#?}");
+}

@@ -10,7 +10,7 @@
 //! rendered project root give way to the render's), and references resolved to their
 //! defaults. Pinning and secrets findings of both are kept, one per rule, path and line.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use crate::finding::{Finding, RenderedFrom, RuleIdx};
@@ -38,6 +38,9 @@ const REPOSITORY_FILE_KINDS: &[&str] = &[
     "codeowners-syntax",
     "codeowners-shadowed",
 ];
+
+/// The kind of the pinning rules.
+const PINNING: &str = "pinning";
 
 /// The kind whose findings are about build contexts.
 const DOCKER_CONTEXT: &str = "docker-context";
@@ -119,6 +122,39 @@ pub fn add_rendered(repo: &Repo, rules: &RuleSet, walk: &WalkOptions, findings: 
                 for f in outcome.findings {
                     added.push(map_back(repo, unit, &rendered, out.path(), f));
                 }
+                // On a templated line the render produced and judged, the template scan's
+                // pinning findings give way where they are about something else (a note
+                // that the reference is templated) or quote the unit's own placeholder as
+                // if it were a version; one that resolved the reference itself stays.
+                let opener = placeholder_opener(unit);
+                let rendered_lines =
+                    rendered_source_lines(repo, &rendered, out.path(), findings, rules, opener);
+                let mut judged: HashMap<(String, u32), Vec<RuleIdx>> = HashMap::new();
+                for g in added.iter().filter(|g| rules[g.rule].kind == PINNING) {
+                    if let (Some(p), Some(r)) = (&g.location.path, g.location.region) {
+                        judged
+                            .entry((p.clone(), r.start_line))
+                            .or_default()
+                            .push(g.rule);
+                    }
+                }
+                findings.retain(|f| {
+                    let at = match (&f.location.path, f.location.region) {
+                        (Some(p), Some(r)) if rules[f.rule].kind == PINNING => {
+                            (p.clone(), r.start_line)
+                        }
+                        _ => return true,
+                    };
+                    let Some(render_rules) = judged.get(&at) else {
+                        return true;
+                    };
+                    let keep = !rendered_lines.contains(&at)
+                        || (render_rules.contains(&f.rule) && !f.message.contains(opener));
+                    if !keep {
+                        seen.remove(&key(f));
+                    }
+                    keep
+                });
                 for d in outcome.diagnostics {
                     if let Some(src) = source_of(&rendered, &d.path) {
                         repo.diagnose(src, format!("in the render: {}", d.message));
@@ -133,6 +169,63 @@ pub fn add_rendered(repo: &Repo, rules: &RuleSet, walk: &WalkOptions, findings: 
             }
         }
     }
+}
+
+/// What starts a placeholder of the unit: `{{`, `[[` (copier `_envops`), `${templateOption:`.
+fn placeholder_opener(unit: &Unit) -> &str {
+    match &unit.syntax {
+        Syntax::Tags(d) => &d.variable.0,
+        Syntax::Literal { placeholder } => placeholder
+            .split_once("{name}")
+            .map_or(placeholder.as_str(), |(before, _)| before),
+    }
+}
+
+/// The (source path, line) pairs of templated source lines (holding `opener`) that the
+/// render produced, among the lines where the template scan made a pinning finding.
+fn rendered_source_lines(
+    repo: &Repo,
+    rendered: &Rendered,
+    out: &Path,
+    findings: &[Finding],
+    rules: &RuleSet,
+    opener: &str,
+) -> HashSet<(String, u32)> {
+    let mut wanted: HashMap<&str, BTreeSet<u32>> = HashMap::new();
+    for f in findings.iter().filter(|f| rules[f.rule].kind == PINNING) {
+        if let (Some(p), Some(r)) = (f.location.path.as_deref(), f.location.region) {
+            wanted.entry(p).or_default().insert(r.start_line);
+        }
+    }
+    let mut found = HashSet::new();
+    for file in &rendered.files {
+        let Some(lines) = wanted.get(file.source.as_str()) else {
+            continue;
+        };
+        let Some(src) = repo.file(&file.source).and_then(|e| repo.read_for_scan(e)) else {
+            continue;
+        };
+        let templated: BTreeSet<u32> = lines
+            .iter()
+            .copied()
+            .filter(|&l| !opener.is_empty() && src.text()[src.line_range(l)].contains(opener))
+            .collect();
+        if templated.is_empty() {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(out.join(&file.path)) else {
+            continue;
+        };
+        let count = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
+        for rendered_line in 1..=count {
+            if let Some(sl) = render::source_line(src.text(), &text, rendered_line)
+                && templated.contains(&sl)
+            {
+                found.insert((file.source.clone(), sl));
+            }
+        }
+    }
+    found
 }
 
 /// One finding per rule, path and line.
@@ -217,13 +310,51 @@ fn map_back(repo: &Repo, unit: &Unit, rendered: &Rendered, out: &Path, mut f: Fi
         _ => None,
     };
     let g = match mapped {
-        Some((sl, src)) => Finding::line(f.rule, src, sl, f.message),
+        Some((sl, src)) => {
+            let column = f.location.region.map_or(1, |r| r.start_col);
+            match same_text(src, sl, &rendered_text, line.unwrap_or(0), column) {
+                Some(range) => Finding::span(f.rule, src, range, f.message),
+                None => Finding::line(f.rule, src, sl, f.message),
+            }
+        }
         None => Finding::file(f.rule, source, f.message),
     };
     with_origin(
         g.copy_severity(f.severity, f.severity_from_check),
         &rendered_path,
     )
+}
+
+/// Where the text a finding points at on a rendered line stands in its source line: the
+/// longest start of it (three characters at least) that the source line holds, as a byte
+/// range of the source. `python:3.12` rendered from `python:{{ py }}` is found at `python:`.
+fn same_text(
+    src: &crate::source::SourceFile,
+    source_line: u32,
+    rendered_text: &str,
+    rendered_line: u32,
+    column: u32,
+) -> Option<std::ops::Range<usize>> {
+    let line = rendered_text
+        .lines()
+        .nth(usize::try_from(rendered_line).ok()?.checked_sub(1)?)?;
+    let from: String = line
+        .chars()
+        .skip(usize::try_from(column).ok()?.saturating_sub(1))
+        .take(40)
+        .collect();
+    let range = src.line_range(source_line);
+    let source = &src.text()[range.clone()];
+    let ends: Vec<usize> = from.char_indices().map(|(i, c)| i + c.len_utf8()).collect();
+    ends.iter()
+        .rev()
+        .filter(|&&end| from[..end].chars().count() >= 3)
+        .find_map(|&end| {
+            let needle = &from[..end];
+            source
+                .find(needle)
+                .map(|at| range.start + at..range.start + at + needle.len())
+        })
 }
 
 fn with_origin(mut f: Finding, rendered_path: &str) -> Finding {
