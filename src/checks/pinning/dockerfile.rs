@@ -408,6 +408,16 @@ fn from(
                     );
                 }
             }
+            // `${templateOption:x}` is a devcontainer template's option, not a build
+            // argument: its default is judged in the render.
+            Err(var) if var.starts_with("templateOption:") => cx.report(
+                Detect::TemplatedReference,
+                range,
+                format!(
+                    "`FROM {image}`: the template option `{}` decides the base image; give it a default with a digest, or check the rendered project",
+                    &var["templateOption:".len()..]
+                ),
+            ),
             Err(var) => cx.report(
                 Detect::TemplatedReference,
                 range,

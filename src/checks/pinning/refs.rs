@@ -172,6 +172,14 @@ pub enum Resolved {
 
 /// Replace `{{ var }}` placeholders in `value` with the template's defaults.
 pub fn resolve(cx: &mut Cx<'_>, value: &str) -> Resolved {
+    // A devcontainer template's option (`${templateOption:imageVariant}`): its default is
+    // judged in the render, not here.
+    if let Some((_, rest)) = value.split_once("${templateOption:") {
+        let name = rest.split('}').next().unwrap_or(rest);
+        return Resolved::Unresolved {
+            var: format!("templateOption:{name}"),
+        };
+    }
     if !value.contains("{{") {
         return Resolved::Plain(value.to_owned());
     }
