@@ -7,6 +7,8 @@
 //! the object it is called on, not a variable named after the method. Regions inside
 //! `{% raw %}` are text.
 
+use std::borrow::Cow;
+
 use minijinja::machinery::{self, ast};
 use minijinja::syntax::SyntaxConfig;
 
@@ -100,41 +102,77 @@ fn syntax_config(d: &Delimiters) -> Result<SyntaxConfig, String> {
         .map_err(|e| format!("the template's delimiters cannot be used: {e}"))
 }
 
-/// `{% now 'utc', '%Y' %}` → `{{ now('utc', '%Y')}}`: byte for byte the same length, so
-/// every offset still points into the original text. A `now` tag without a space before
-/// its close is left as it is (and fails to parse).
-fn rewrite_now_tags(text: &str, d: &Delimiters) -> String {
+/// Cookiecutter's `{% now 'utc', '%Y' %}` tag (from jinja2-time, loaded by default) as
+/// the call `{{ now('utc', '%Y')}}`, which the engine here can parse and render. The
+/// result has the same length, so every offset still points into `text` (unless the tag
+/// has no blank before its close: then one byte is added there). Whitespace control
+/// marks are kept.
+pub fn rewrite_now_tags<'t>(text: &'t str, d: &Delimiters) -> Cow<'t, str> {
     let (open, close) = (d.block.0.as_str(), d.block.1.as_str());
     let (vopen, vclose) = (d.variable.0.as_str(), d.variable.1.as_str());
-    if open.len() != vopen.len() || close.len() != vclose.len() || !text.contains(" now ") {
-        return text.to_string();
+    if open.len() != vopen.len() || close.len() != vclose.len() || !text.contains("now") {
+        return Cow::Borrowed(text);
     }
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::new();
     let mut rest = text;
+    let mut changed = false;
     while let Some(at) = rest.find(open) {
         let after = &rest[at + open.len()..];
-        let body = after.trim_start_matches(['-', '+']);
-        let marks = &after[..after.len() - body.len()];
-        let tag = body
-            .strip_prefix(" now ")
-            .and_then(|b| Some((b, b.find(close)?)))
-            .and_then(|(b, end)| Some((b[..end].strip_suffix(' ')?, &b[end + close.len()..])));
-        let Some((args, tail)) = tag else {
+        let Some(tag) = now_tag(after, close) else {
             out.push_str(&rest[..at + open.len()]);
             rest = after;
             continue;
         };
         out.push_str(&rest[..at]);
         out.push_str(vopen);
-        out.push_str(marks);
-        out.push_str(" now(");
-        out.push_str(args);
+        out.push_str(tag.lead);
+        out.push_str("now(");
+        out.push_str(tag.args);
         out.push(')');
+        // The `)` takes the place of the first blank before the close.
+        out.push_str(
+            tag.trail
+                .strip_prefix(|c: char| c.is_ascii_whitespace())
+                .unwrap_or(tag.trail),
+        );
         out.push_str(vclose);
-        rest = tail;
+        rest = &after[tag.len..];
+        changed = true;
+    }
+    if !changed {
+        return Cow::Borrowed(text);
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
+}
+
+/// The parts of a `now` tag after its opening delimiter.
+struct NowTag<'a> {
+    /// Whitespace control marks and blanks before `now`.
+    lead: &'a str,
+    /// The arguments, with the blanks before them but the first (which becomes `(`).
+    args: &'a str,
+    /// Blanks and marks before the close.
+    trail: &'a str,
+    /// Bytes of the tag after the opening delimiter, the close included.
+    len: usize,
+}
+
+fn now_tag<'a>(after: &'a str, close: &str) -> Option<NowTag<'a>> {
+    let body = after.trim_start_matches(['-', '+']).trim_start();
+    let lead = &after[..after.len() - body.len()];
+    let b = body
+        .strip_prefix("now")?
+        .strip_prefix(|c: char| c.is_ascii_whitespace())?;
+    let end = b.find(close)?;
+    let inner = &b[..end];
+    let args = inner.trim_end_matches(['-', '+']).trim_end();
+    Some(NowTag {
+        lead,
+        args,
+        trail: &inner[args.len()..],
+        len: after.len() - b.len() + end + close.len(),
+    })
 }
 
 fn offset_of_line(text: &str, line: usize) -> usize {
@@ -465,6 +503,29 @@ mod tests {
             s.references[0].offset,
             text.find("cookiecutter").unwrap_or(0)
         );
+    }
+
+    #[test]
+    fn now_tags_keep_their_length_and_whitespace_control() {
+        let d = jinja();
+        let cases = [
+            ("(c) {% now 'utc', '%Y' %} x", "(c) {{ now('utc', '%Y')}} x"),
+            ("{%- now 'local' -%}", "{{- now('local')-}}"),
+            ("{%  now 'utc' %}", "{{  now('utc')}}"),
+        ];
+        for (text, want) in cases {
+            let got = rewrite_now_tags(text, &d);
+            assert_eq!(got, want);
+            assert_eq!(got.len(), text.len(), "{text}");
+        }
+        // No blank before the close: one byte longer.
+        assert_eq!(rewrite_now_tags("{% now 'utc'%}", &d), "{{ now('utc')}}");
+        for text in ["{% if nowhere %}", "{% now_or_never %}", "now and then"] {
+            assert!(
+                matches!(rewrite_now_tags(text, &d), Cow::Borrowed(_)),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -45,7 +45,7 @@ const QUESTION_KEYS: &[&str] = &[
 
 /// Copier's `_exclude` when a template sets none and has no `_subdirectory` (with one,
 /// the default is empty).
-const DEFAULT_EXCLUDE: &[&str] = &[
+pub(crate) const DEFAULT_EXCLUDE: &[&str] = &[
     "copier.yaml",
     "copier.yml",
     "~*",

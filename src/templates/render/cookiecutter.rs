@@ -7,13 +7,12 @@ use indexmap::IndexMap;
 use minijinja::{Environment, Error, Value};
 use serde_json::Map;
 
-use super::jinja::{
-    Setup, classify, environment, jinja_settings, normalize_newlines, render_text, rewrite_now_tag,
-};
+use super::jinja::{Setup, classify, environment, jinja_settings, normalize_newlines, render_text};
 use super::ordered::{Ordered, map_value};
 use super::tree::{Run, fnmatch, is_binary};
 use super::{ProblemKind, RenderError, join};
-use crate::templates::Unit;
+use crate::templates::refs::rewrite_now_tags;
+use crate::templates::{Delimiters, Language, Unit};
 
 /// Extensions cookiecutter loads itself (or that its defaults stand for).
 const BUILTIN_EXTENSIONS: &[&str] = &[
@@ -293,7 +292,7 @@ fn render_variable(
             let s = scalar.python_str().unwrap_or_default();
             let ctx = map_value([("cookiecutter", map_value(dict.clone()))]);
             // A default may use the `{% now %}` tag as well as any file.
-            let s = rewrite_now_tag(&s);
+            let s = rewrite_now_tags(&s, &Delimiters::standard(Language::Jinja));
             Value::from(env.render_named_str("cookiecutter.json", &s, ctx)?)
         }
     })
@@ -360,7 +359,7 @@ impl Walk<'_> {
             return run.write(&out, source, &bytes);
         }
         let text = String::from_utf8_lossy(&bytes);
-        let text = rewrite_now_tag(&text);
+        let text = rewrite_now_tags(&text, &Delimiters::standard(Language::Jinja));
         let Some(rendered) = render_text(run, self.env, source, &text, self.ctx) else {
             return Ok(());
         };

@@ -17,16 +17,7 @@ use super::tree::Run;
 use super::{ProblemKind, RenderError, join};
 use crate::templates::Unit;
 
-const DEFAULT_EXCLUDE: &[&str] = &[
-    "copier.yaml",
-    "copier.yml",
-    "~*",
-    "*.py[co]",
-    "__pycache__",
-    ".git",
-    ".DS_Store",
-    ".svn",
-];
+use crate::templates::engines::copier::DEFAULT_EXCLUDE;
 
 /// Settings that change the output in ways not modelled here (tasks and migrations
 /// never run: what they would add, move or delete is not in the render).

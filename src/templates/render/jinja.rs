@@ -3,11 +3,9 @@
 //! skeleton render.
 
 use std::path::PathBuf;
-use std::sync::LazyLock;
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};
-use regex::Regex;
 use serde_json::Map;
 
 use super::ordered::{Ordered, map_value};
@@ -164,17 +162,6 @@ pub(crate) fn jinja_settings(
     }
 }
 
-/// cookiecutter's `{% now … %}` tag as a call of the `now` function.
-pub(crate) fn rewrite_now_tag(source: &str) -> std::borrow::Cow<'_, str> {
-    static NOW: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"\{%(-?)\s*now\s+((?:[^%]|%[^}])*?)\s*(-?)%\}").expect("static regex")
-    });
-    if !source.contains("now") {
-        return source.into();
-    }
-    NOW.replace_all(source, "{{$1 now($2) $3}}")
-}
-
 /// The problem a Jinja error makes: its kind, line and message.
 pub(crate) fn classify(err: &Error) -> (ProblemKind, Option<u32>, String) {
     let detail = err.detail().unwrap_or_default();
@@ -301,17 +288,4 @@ pub(crate) fn render_backstage(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn now_tag_becomes_a_call() {
-        assert_eq!(
-            rewrite_now_tag("© {% now 'utc', '%Y' %} x"),
-            "© {{ now('utc', '%Y') }} x"
-        );
-        assert_eq!(
-            rewrite_now_tag("{%- now 'local' -%}"),
-            "{{- now('local') -}}"
-        );
-        assert_eq!(rewrite_now_tag("{% if nowhere %}"), "{% if nowhere %}");
-    }
 }
