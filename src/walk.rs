@@ -256,18 +256,24 @@ impl Repo {
             .map(move |&i| &files[i as usize])
     }
 
+    /// Files under `dir` at every depth (`""` for the root: all of them), sorted by path.
+    pub fn files_under(&self, dir: &str) -> &[FileEntry] {
+        let files = self.files();
+        let dir = dir.trim_end_matches('/');
+        if dir.is_empty() {
+            return files;
+        }
+        let prefix = format!("{dir}/");
+        let start = files.partition_point(|f| f.path.as_str() < prefix.as_str());
+        let len = files[start..].partition_point(|f| f.path.starts_with(&prefix));
+        &files[start..start + len]
+    }
+
     /// The file a finding about `path` goes on: `path` itself, or the first file under it
     /// when it is a folder (report formats locate files, not folders).
     pub fn file_at_or_under(&self, path: &str) -> Option<&str> {
-        if let Some(f) = self.file(path) {
-            return Some(&f.path);
-        }
-        let prefix = format!("{}/", path.trim_end_matches('/'));
-        let files = self.files();
-        let i = files.partition_point(|f| f.path.as_str() < prefix.as_str());
-        files
-            .get(i)
-            .filter(|f| f.path.starts_with(&prefix))
+        self.file(path)
+            .or_else(|| self.files_under(path).first())
             .map(|f| f.path.as_str())
     }
 

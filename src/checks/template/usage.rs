@@ -94,15 +94,7 @@ fn globs(patterns: &[String]) -> GlobSet {
 
 /// The repository paths of the files under `dir` (every depth).
 pub fn files_under<'r>(repo: &'r Repo, dir: &str) -> impl Iterator<Item = &'r str> {
-    let prefix = if dir.is_empty() {
-        String::new()
-    } else {
-        format!("{}/", dir.trim_end_matches('/'))
-    };
-    repo.files()
-        .iter()
-        .map(|f| f.path.as_str())
-        .filter(move |p| p.starts_with(&prefix))
+    repo.files_under(dir).iter().map(|f| f.path.as_str())
 }
 
 /// Relative path of `path` under `dir`.

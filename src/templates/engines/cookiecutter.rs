@@ -97,17 +97,10 @@ pub fn read(m: &Manifest<'_>, repo: &Repo, out: &mut Units) {
 
 /// The first child folder of `dir` (in name order) cookiecutter would render.
 fn project_folder(repo: &Repo, dir: &str) -> Option<String> {
-    let prefix = if dir.is_empty() {
-        String::new()
-    } else {
-        format!("{dir}/")
-    };
-    let files = repo.files();
-    let start = files.partition_point(|f| f.path.as_str() < prefix.as_str());
-    files[start..]
+    let skip = if dir.is_empty() { 0 } else { dir.len() + 1 };
+    repo.files_under(dir)
         .iter()
-        .take_while(|f| f.path.starts_with(&prefix))
-        .filter_map(|f| f.path[prefix.len()..].split_once('/').map(|(d, _)| d))
+        .filter_map(|f| f.path[skip..].split_once('/').map(|(d, _)| d))
         .filter(|d| is_project_folder(d))
         .min()
         .map(str::to_owned)
