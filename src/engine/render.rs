@@ -12,9 +12,11 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
+use std::rc::Rc;
 
 use crate::finding::{Finding, RenderedFrom, RuleIdx};
 use crate::rules::RuleSet;
+use crate::source::SourceFile;
 use crate::templates::render::{self, ProblemKind, Rendered};
 use crate::templates::{Engine, Syntax, Unit, units};
 use crate::walk::{Repo, WalkOptions};
@@ -119,8 +121,9 @@ pub fn add_rendered(repo: &Repo, rules: &RuleSet, walk: &WalkOptions, findings: 
                     }
                     keep
                 });
+                let mut files = Files::new(repo, &rendered, out.path());
                 for f in outcome.findings {
-                    added.push(map_back(repo, unit, &rendered, out.path(), f));
+                    added.push(map_back(&mut files, unit, f));
                 }
                 // On a templated line the render produced and judged, the template scan's
                 // pinning findings give way where they are about something else (a note
@@ -128,7 +131,7 @@ pub fn add_rendered(repo: &Repo, rules: &RuleSet, walk: &WalkOptions, findings: 
                 // if it were a version; one that resolved the reference itself stays.
                 let opener = placeholder_opener(unit);
                 let rendered_lines =
-                    rendered_source_lines(repo, &rendered, out.path(), findings, rules, opener);
+                    rendered_source_lines(&mut files, &rendered, findings, rules, opener);
                 let mut judged: HashMap<(String, u32), Vec<RuleIdx>> = HashMap::new();
                 for g in added.iter().filter(|g| rules[g.rule].kind == PINNING) {
                     if let (Some(p), Some(r)) = (&g.location.path, g.location.region) {
@@ -156,7 +159,7 @@ pub fn add_rendered(repo: &Repo, rules: &RuleSet, walk: &WalkOptions, findings: 
                     keep
                 });
                 for d in outcome.diagnostics {
-                    if let Some(src) = source_of(&rendered, &d.path) {
+                    if let Some((_, src)) = files.source_of(&d.path) {
                         repo.diagnose(src, format!("in the render: {}", d.message));
                     }
                 }
@@ -183,10 +186,9 @@ fn placeholder_opener(unit: &Unit) -> &str {
 
 /// The (source path, line) pairs of templated source lines (holding `opener`) that the
 /// render produced, among the lines where the template scan made a pinning finding.
-fn rendered_source_lines(
-    repo: &Repo,
-    rendered: &Rendered,
-    out: &Path,
+fn rendered_source_lines<'a>(
+    files: &mut Files<'a>,
+    rendered: &'a Rendered,
     findings: &[Finding],
     rules: &RuleSet,
     opener: &str,
@@ -202,7 +204,7 @@ fn rendered_source_lines(
         let Some(lines) = wanted.get(file.source.as_str()) else {
             continue;
         };
-        let Some(src) = repo.file(&file.source).and_then(|e| repo.read_for_scan(e)) else {
+        let Some(src) = files.source(&file.source) else {
             continue;
         };
         let templated: BTreeSet<u32> = lines
@@ -213,9 +215,7 @@ fn rendered_source_lines(
         if templated.is_empty() {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(out.join(&file.path)) else {
-            continue;
-        };
+        let text = files.rendered(&file.path);
         let count = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
         for rendered_line in 1..=count {
             if let Some(sl) = render::source_line(src.text(), &text, rendered_line)
@@ -261,17 +261,68 @@ fn values(unit: &Unit) -> serde_json::Map<String, serde_json::Value> {
         .collect()
 }
 
-fn source_of<'r>(rendered: &'r Rendered, path: &str) -> Option<&'r str> {
-    rendered
-        .files
-        .iter()
-        .find(|f| f.path == path)
-        .map(|f| f.source.as_str())
+/// The files of one render, each read once: the source each came from, and the
+/// rendered text.
+struct Files<'a> {
+    repo: &'a Repo,
+    out: &'a Path,
+    /// Rendered path → source path.
+    sources: HashMap<&'a str, &'a str>,
+    read_sources: HashMap<&'a str, Option<Rc<SourceFile>>>,
+    read_rendered: HashMap<&'a str, Rc<str>>,
+}
+
+impl<'a> Files<'a> {
+    fn new(repo: &'a Repo, rendered: &'a Rendered, out: &'a Path) -> Self {
+        Files {
+            repo,
+            out,
+            sources: rendered
+                .files
+                .iter()
+                .map(|f| (f.path.as_str(), f.source.as_str()))
+                .collect(),
+            read_sources: HashMap::new(),
+            read_rendered: HashMap::new(),
+        }
+    }
+
+    /// The rendered path as the render stored it, and its source.
+    fn source_of(&self, rendered_path: &str) -> Option<(&'a str, &'a str)> {
+        self.sources
+            .get_key_value(rendered_path)
+            .map(|(p, s)| (*p, *s))
+    }
+
+    fn source(&mut self, source: &'a str) -> Option<Rc<SourceFile>> {
+        let repo = self.repo;
+        self.read_sources
+            .entry(source)
+            .or_insert_with(|| {
+                repo.file(source)
+                    .and_then(|e| repo.read_for_scan(e))
+                    .map(Rc::new)
+            })
+            .clone()
+    }
+
+    /// The rendered text ("" when it cannot be read as text).
+    fn rendered(&mut self, rendered_path: &'a str) -> Rc<str> {
+        let out = self.out;
+        self.read_rendered
+            .entry(rendered_path)
+            .or_insert_with(|| {
+                std::fs::read_to_string(out.join(rendered_path))
+                    .unwrap_or_default()
+                    .into()
+            })
+            .clone()
+    }
 }
 
 /// A finding of the render, moved to the source it was rendered from; its message says
 /// where in the generated project it was made.
-fn map_back(repo: &Repo, unit: &Unit, rendered: &Rendered, out: &Path, mut f: Finding) -> Finding {
+fn map_back(files: &mut Files<'_>, unit: &Unit, mut f: Finding) -> Finding {
     f.message = match f.location.path.as_deref() {
         Some(p) => format!(
             "{} (in the project `{}` generates with its defaults, at `{p}`)",
@@ -292,7 +343,7 @@ fn map_back(repo: &Repo, unit: &Unit, rendered: &Rendered, out: &Path, mut f: Fi
         };
         return with_origin(g.copy_severity(f.severity, f.severity_from_check), "");
     };
-    let Some(source) = source_of(rendered, &rendered_path) else {
+    let Some((rendered_path, source)) = files.source_of(&rendered_path) else {
         // A file the render made that has no single source (none today): the manifest.
         return with_origin(
             Finding::file(f.rule, &unit.manifest, f.message)
@@ -301,8 +352,8 @@ fn map_back(repo: &Repo, unit: &Unit, rendered: &Rendered, out: &Path, mut f: Fi
         );
     };
     let line = f.location.region.map(|r| r.start_line);
-    let source_file = repo.file(source).and_then(|e| repo.read_for_scan(e));
-    let rendered_text = std::fs::read_to_string(out.join(&rendered_path)).unwrap_or_default();
+    let rendered_text = files.rendered(rendered_path);
+    let source_file = files.source(source);
     let mapped = match (line, &source_file) {
         (Some(l), Some(src)) => {
             render::source_line(src.text(), &rendered_text, l).map(|sl| (sl, src))
@@ -321,7 +372,7 @@ fn map_back(repo: &Repo, unit: &Unit, rendered: &Rendered, out: &Path, mut f: Fi
     };
     with_origin(
         g.copy_severity(f.severity, f.severity_from_check),
-        &rendered_path,
+        rendered_path,
     )
 }
 

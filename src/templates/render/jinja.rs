@@ -284,8 +284,3 @@ pub(crate) fn render_backstage(
     }
     Ok(())
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-}
