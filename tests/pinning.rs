@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::pinning_cases::{check_case, check_case_with};
+use common::family_cases::{check_case, check_case_with};
 
 #[test]
 fn actions() {

@@ -2,7 +2,7 @@
 //! hadolint's ignore pragmas.
 
 mod common;
-use common::pinning_cases::check_case;
+use common::family_cases::check_case;
 
 #[test]
 fn images_placeholders() {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::pinning_cases::check_case;
+use common::family_cases::check_case;
 
 /// Manifests under `testdata/`, `fixtures/`, `tests/**/data/` and `src/test/resources/` are
 /// inputs of tests; a real project under `tests/` (an e2e suite) still needs its lockfile.

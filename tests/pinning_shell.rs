@@ -2,7 +2,7 @@
 //! the installs of distribution and Go packages.
 
 mod common;
-use common::pinning_cases::check_case;
+use common::family_cases::check_case;
 
 #[test]
 fn quoted_hints_and_heredocs_are_text() {

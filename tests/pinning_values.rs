@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::pinning_cases::check_case;
+use common::family_cases::check_case;
 use common::{findings, verify_json};
 
 #[test]

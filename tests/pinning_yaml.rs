@@ -2,7 +2,7 @@
 //! templates, anchors and merge keys, Kubernetes manifests written in JSON.
 
 mod common;
-use common::pinning_cases::check_case;
+use common::family_cases::check_case;
 
 #[test]
 fn valid_yaml_with_template_tags_parses_as_written() {

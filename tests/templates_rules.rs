@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::pinning_cases::{Family, check_family_case};
+use common::family_cases::{Family, check_family_case};
 
 const TEMPLATE: Family = Family("templates", "template");
 

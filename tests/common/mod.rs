@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
-pub mod pinning_cases;
+pub mod family_cases;
 
 /// The crate root: tests run the binary here so fixture paths (and snapshots) are relative.
 pub fn crate_root() -> &'static Path {
