@@ -13,6 +13,11 @@
 //!
 //! [rules.required-files]                       # a family prefix applies to all its rules
 //! root = "{{cookiecutter.project_slug}}"       # a parameter of the rules' kind
+//!
+//! [[template.render]]                          # render a template unit with these answers
+//! name = "with-docker"                         # too (besides its defaults)
+//! unit = "cookiecutter.json"                   # its manifest or source folder
+//! values = { use_docker = "y" }                # or values_file = "answers.yml"
 //! ```
 
 use std::collections::BTreeMap;
@@ -28,7 +33,7 @@ use crate::rules::Origin;
 pub const FILE_NAME: &str = ".template-validator.toml";
 
 /// The largest configuration file or rule pack read, in bytes.
-pub const MAX_SIZE: u64 = crate::walk::DEFAULT_MAX_FILE_SIZE;
+pub const MAX_SIZE: u64 = crate::fsread::DEFAULT_MAX_FILE_SIZE;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,7 +45,44 @@ struct RawConfig {
     exclude: Option<Vec<Spanned<String>>>,
     #[serde(default)]
     rules: BTreeMap<String, Spanned<toml::Table>>,
+    template: Option<RawTemplate>,
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTemplate {
+    #[serde(default)]
+    render: Vec<Spanned<RawProfile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    name: String,
+    unit: Option<String>,
+    values: Option<toml::Table>,
+    values_file: Option<Spanned<String>>,
+}
+
+/// A render profile (`[[template.render]]`): answers a template unit is rendered with, in
+/// addition to its declared defaults.
+#[derive(Debug, Clone)]
+pub struct RenderProfile {
+    pub name: String,
+    /// The unit's manifest (`cookiecutter.json`) or source folder, relative to the
+    /// repository root; `None`: the repository's only unit.
+    pub unit: Option<String>,
+    /// The answers (from `values`, or once read, from `values_file`).
+    pub values: serde_json::Map<String, serde_json::Value>,
+    /// `values_file`, resolved against the configuration file's folder; read by
+    /// [`crate::settings`], which knows where the configuration may read from.
+    pub values_file: Option<Located<PathBuf>>,
+    /// The `[[template.render]]` table.
+    pub origin: Origin,
+}
+
+/// The name of the profile every unit is rendered with: its declared defaults.
+pub const DEFAULTS_PROFILE: &str = "defaults";
 
 /// A value with the place it was written.
 #[derive(Debug, Clone)]
@@ -74,6 +116,8 @@ pub struct Config {
     pub rules: Vec<RuleSettings>,
     /// Set when the file belongs to a scanned repository: its packs must stay inside it.
     pub pack_root: Option<PackRoot>,
+    /// `[[template.render]]`, in the order written.
+    pub render: Vec<RenderProfile>,
 }
 
 /// Where the packs of a repository's own configuration may be: inside the repository.
@@ -160,7 +204,28 @@ impl Config {
                 params,
             });
         }
+        let render = raw
+            .template
+            .map(|t| t.render)
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let at = origin(p.span());
+                render_profile(p.into_inner(), at, i, base)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, p) in render.iter().enumerate() {
+            if render[..i].iter().any(|q| q.name == p.name) {
+                return Err(p
+                    .origin
+                    .at_key("name")
+                    .error(format!("a second render profile named `{}`", p.name))
+                    .key(format!("template.render[{i}].name")));
+            }
+        }
         Ok(Config {
+            render,
             path: Some(path.to_owned()),
             select: raw.select.map(|v| located(Some(v.into_inner()))),
             select_origin,
@@ -178,6 +243,65 @@ impl Config {
             pack_root: None,
         })
     }
+}
+
+/// Check one `[[template.render]]` table (the `i`-th).
+fn render_profile(
+    raw: RawProfile,
+    at: Origin,
+    i: usize,
+    base: &Path,
+) -> Result<RenderProfile, ConfigError> {
+    let key = |k: &str| format!("template.render[{i}].{k}");
+    let name = raw.name.trim();
+    if name.is_empty() || name == DEFAULTS_PROFILE {
+        return Err(at
+            .at_key("name")
+            .error(format!(
+                "a render profile needs a name of its own (not empty, not `{DEFAULTS_PROFILE}`, the profile of the declared defaults)"
+            ))
+            .key(key("name")));
+    }
+    let values_file = raw.values_file.map(|f| Located {
+        origin: at.at_key("values_file"),
+        value: base.join(f.into_inner()),
+    });
+    let values = match (raw.values, &values_file) {
+        (Some(_), Some(_)) => {
+            return Err(at
+                .at_key("values_file")
+                .error("give the answers as `values` or as `values_file`, not both")
+                .key(key("values_file")));
+        }
+        (None, None) => {
+            return Err(at
+                .error("a render profile needs `values = { … }` or `values_file = \"…\"`")
+                .key(key("values")));
+        }
+        (Some(t), None) => match serde_json::to_value(t) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => {
+                return Err(at
+                    .at_key("values")
+                    .error("`values` must be a table of answers")
+                    .key(key("values")));
+            }
+        },
+        (None, Some(_)) => serde_json::Map::new(),
+    };
+    let unit = raw.unit.map(|u| {
+        u.trim()
+            .trim_start_matches("./")
+            .trim_end_matches('/')
+            .to_owned()
+    });
+    Ok(RenderProfile {
+        name: name.to_owned(),
+        unit,
+        values,
+        values_file,
+        origin: at,
+    })
 }
 
 #[cfg(test)]

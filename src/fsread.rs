@@ -12,6 +12,10 @@ use std::fs::{File, Metadata};
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
+/// The largest file the walk reads, and the default limit of a file the configuration
+/// names.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
 /// The most a data file named on the command line may hold (a baseline, an audit
 /// manifest): large enough for any real one, a bound against a runaway file all the same.
 pub const USER_DATA_MAX: u64 = 1 << 30;

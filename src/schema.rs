@@ -149,6 +149,32 @@ pub fn config(rules: &RuleSet) -> Value {
             "strict": { "type": "boolean", "description": "Warnings fail the run too." },
             "packs": list("Extra rule packs, relative to this file."),
             "exclude": list("Gitignore-style globs of paths never scanned."),
+            "template": {
+                "type": "object",
+                "additionalProperties": false,
+                "description": "Template units: how they are rendered besides their declared defaults.",
+                "properties": {
+                    "render": {
+                        "type": "array",
+                        "description": "Render profiles: answers a unit is rendered and checked with, besides its declared defaults.",
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "required": ["name"],
+                            "properties": {
+                                "name": { "type": "string", "minLength": 1, "not": { "const": "defaults" }, "description": "The profile's name, shown with its findings." },
+                                "unit": { "type": "string", "description": "The unit's manifest (`cookiecutter.json`) or source folder, relative to the repository root; omitted: every unit." },
+                                "values": { "type": "object", "description": "The answers, by variable name." },
+                                "values_file": { "type": "string", "description": "A .toml (a `[values]` table or the whole file), .json or .yml/.yaml file of answers, relative to this file." }
+                            },
+                            "oneOf": [
+                                { "required": ["values"], "not": { "required": ["values_file"] } },
+                                { "required": ["values_file"], "not": { "required": ["values"] } }
+                            ]
+                        }
+                    }
+                }
+            },
             "rules": {
                 "type": "object",
                 "description": "Per rule id or family prefix: `severity` and parameters of the rules' kind.",

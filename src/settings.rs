@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::checks;
-use crate::config::{self, Config, PackRoot};
+use crate::config::{self, Config, PackRoot, RenderProfile};
 use crate::error::ConfigError;
 use crate::fsread::{self, Scope};
 use crate::rules::{Origin, RuleOverride, RuleSet, selector_matches};
@@ -77,6 +77,7 @@ pub fn resolve(args: &ScanArgs, root: Option<&Path>) -> Result<Settings, ConfigE
         exclude: config.exclude.iter().map(|l| l.value.clone()).collect(),
         threads: args.threads,
         render_templates: !args.no_render,
+        render_profiles: render_profiles(&config)?.into(),
         ..WalkOptions::default()
     };
     let strict = args.strict || config.strict.unwrap_or(false);
@@ -123,8 +124,26 @@ pub fn load_config(args: &RuleArgs, root: Option<&Path>) -> Result<Config, Confi
 /// Read a rule pack: one the configuration names (`origin`), confined to the repository
 /// when the configuration is the repository's; else one named with `--rules`.
 fn read_pack(path: &Path, origin: Option<&Origin>, config: &Config) -> Result<String, ConfigError> {
-    let shown = path.display().to_string();
-    let read = match (origin, &config.pack_root) {
+    read_named(path, origin, config).map_err(|e| match origin {
+        Some(o) => o
+            .error(format!("cannot read rule pack `{}`: {e}", path.display()))
+            .key("packs"),
+        None => ConfigError::new(
+            path.display().to_string(),
+            format!("cannot read rule pack: {e}"),
+        ),
+    })
+}
+
+/// Read a file the configuration names (`origin`: a pack, a values file), confined to the
+/// repository when the configuration is the repository's; else one named on the command
+/// line.
+fn read_named(
+    path: &Path,
+    origin: Option<&Origin>,
+    config: &Config,
+) -> Result<String, fsread::ReadError> {
+    match (origin, &config.pack_root) {
         (Some(_), Some(pack_root)) => {
             // `path` is the configuration's folder joined with the entry: the entry alone,
             // relative to the repository.
@@ -141,13 +160,30 @@ fn read_pack(path: &Path, origin: Option<&Origin>, config: &Config) -> Result<St
             )
         }
         _ => fsread::read_to_string(path, Scope::Anywhere, config::MAX_SIZE),
-    };
-    read.map_err(|e| match origin {
-        Some(o) => o
-            .error(format!("cannot read rule pack `{shown}`: {e}"))
-            .key("packs"),
-        None => ConfigError::new(&shown, format!("cannot read rule pack: {e}")),
-    })
+    }
+}
+
+/// The configuration's render profiles, each `values_file` read and parsed.
+fn render_profiles(config: &Config) -> Result<Vec<RenderProfile>, ConfigError> {
+    let mut out = config.render.clone();
+    for (i, p) in out.iter_mut().enumerate() {
+        let Some(file) = &p.values_file else {
+            continue;
+        };
+        let shown = file.value.display().to_string();
+        let key = format!("template.render[{i}].values_file");
+        let text = read_named(&file.value, Some(&file.origin), config).map_err(|e| {
+            file.origin
+                .error(format!("cannot read values file `{shown}`: {e}"))
+                .key(&key)
+        })?;
+        p.values = crate::templates::profiles::parse_answers(&shown, &text).map_err(|e| {
+            file.origin
+                .error(format!("values file `{shown}`: {e}"))
+                .key(&key)
+        })?;
+    }
+    Ok(out)
 }
 
 /// [`load_rules`] for a scan (`verify`, `baseline`, `audit`): also an error when no rule

@@ -4,15 +4,16 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock, mpsc};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 
 use ignore::{WalkBuilder, WalkState, overrides::OverrideBuilder};
 
+use crate::config::RenderProfile;
 use crate::fsread::{self, ReadError, Scope};
 use crate::source::SourceFile;
 
 /// Files larger than this are never read whole.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+pub use crate::fsread::DEFAULT_MAX_FILE_SIZE;
 
 #[derive(Debug, Clone)]
 pub struct WalkOptions {
@@ -25,6 +26,8 @@ pub struct WalkOptions {
     /// Render every template unit with its defaults and check the render too
     /// ([`crate::engine`]'s smoke run).
     pub render_templates: bool,
+    /// The configuration's render profiles (`[[template.render]]`), values files read.
+    pub render_profiles: Arc<[RenderProfile]>,
 }
 
 impl Default for WalkOptions {
@@ -35,6 +38,7 @@ impl Default for WalkOptions {
             threads: 0,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             render_templates: true,
+            render_profiles: Arc::new([]),
         }
     }
 }
@@ -95,6 +99,7 @@ pub struct Repo {
     max_file_size: u64,
     by_dir: OnceLock<HashMap<String, Vec<u32>>>,
     diagnostics: Mutex<Vec<Diagnostic>>,
+    render_profiles: Arc<[RenderProfile]>,
 }
 
 /// What the walk finds: a file to check, or something it could not walk.
@@ -108,6 +113,7 @@ pub struct Walker {
     root: PathBuf,
     builder: WalkBuilder,
     max_file_size: u64,
+    render_profiles: Arc<[RenderProfile]>,
 }
 
 impl Walker {
@@ -151,6 +157,7 @@ impl Walker {
             root: canonical,
             builder,
             max_file_size: opts.max_file_size,
+            render_profiles: opts.render_profiles.clone(),
         })
     }
 
@@ -163,6 +170,7 @@ impl Walker {
             max_file_size: self.max_file_size.max(read_limit.unwrap_or(0)),
             by_dir: OnceLock::new(),
             diagnostics: Mutex::new(Vec::new()),
+            render_profiles: self.render_profiles.clone(),
         }
     }
 
@@ -384,6 +392,11 @@ impl Repo {
     /// The largest file read, in bytes.
     pub fn max_file_size(&self) -> u64 {
         self.max_file_size
+    }
+
+    /// The configuration's render profiles (`[[template.render]]`).
+    pub fn render_profiles(&self) -> &[RenderProfile] {
+        &self.render_profiles
     }
 
     /// Whether a file is empty or holds only whitespace. Streams: a huge file is not

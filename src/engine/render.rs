@@ -14,9 +14,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::rc::Rc;
 
+use crate::config::DEFAULTS_PROFILE;
 use crate::finding::{Finding, RenderedFrom, RuleIdx};
 use crate::rules::RuleSet;
 use crate::source::SourceFile;
+use crate::templates::profiles::{self, Profile};
 use crate::templates::render::{self, ProblemKind, Rendered};
 use crate::templates::{Engine, Syntax, Unit, units};
 use crate::walk::{Repo, WalkOptions};
@@ -47,9 +49,6 @@ const PINNING: &str = "pinning";
 /// The kind whose findings are about build contexts.
 const DOCKER_CONTEXT: &str = "docker-context";
 
-/// The profile every unit is rendered with.
-const DEFAULTS: &str = "defaults";
-
 /// Render the units of `repo` and add what checking the renders finds to `findings`.
 pub fn add_rendered(repo: &Repo, rules: &RuleSet, walk: &WalkOptions, findings: &mut Vec<Finding>) {
     let found = units(repo);
@@ -75,6 +74,7 @@ pub fn add_rendered(repo: &Repo, rules: &RuleSet, walk: &WalkOptions, findings: 
         render_templates: false,
         git_ignore: false,
         exclude: Vec::new(),
+        render_profiles: Default::default(),
         ..walk.clone()
     };
     let mut seen: HashSet<(u32, Option<String>, u32)> = findings.iter().map(key).collect();
@@ -87,90 +87,147 @@ pub fn add_rendered(repo: &Repo, rules: &RuleSet, walk: &WalkOptions, findings: 
             (path, line)
         })
         .collect();
+    for (p, message) in profiles::unmatched(repo, &found.units) {
+        repo.diagnose(&p.origin.file, message);
+    }
     for unit in &found.units {
         let inner_rules = match unit.engine {
             _ if root_configured => &part_rules,
             Engine::Devcontainer | Engine::HelmStarter | Engine::Backstage => &part_rules,
             _ => &project_rules,
         };
+        let (profiles, problems) = profiles::profiles(repo, unit, &found.units);
+        for (path, message) in problems {
+            repo.diagnose(&path, message);
+        }
+        let run = Run {
+            repo,
+            rules,
+            unit,
+            inner_rules,
+            inner_walk: &inner_walk,
+            template_places: &template_places,
+        };
+        for profile in &profiles {
+            let added = run.check(profile, findings, &mut seen);
+            for f in added {
+                if seen.insert(key(&f)) {
+                    findings.push(f);
+                }
+            }
+        }
+    }
+}
+
+/// One unit's render, checked with every profile.
+struct Run<'a> {
+    repo: &'a Repo,
+    rules: &'a RuleSet,
+    unit: &'a Unit,
+    /// The rules the render is checked with.
+    inner_rules: &'a RuleSet,
+    inner_walk: &'a WalkOptions,
+    /// Where the template family already reported: a render failure there has that cause.
+    template_places: &'a HashSet<(Option<String>, u32)>,
+}
+
+impl Run<'_> {
+    /// Render the unit with `profile`, check the result, and return what it adds; the
+    /// template scan's findings in `findings` that the render judges better are removed
+    /// (and from `seen`).
+    fn check(
+        &self,
+        profile: &Profile,
+        findings: &mut Vec<Finding>,
+        seen: &mut HashSet<(u32, Option<String>, u32)>,
+    ) -> Vec<Finding> {
+        let (repo, rules, unit) = (self.repo, self.rules, self.unit);
         let Ok(out) = tempfile::tempdir() else {
             repo.diagnose(&unit.manifest, "not rendered: no temporary folder");
-            continue;
+            return Vec::new();
         };
-        let rendered = match render::render(repo.root(), unit, &values(unit), out.path()) {
+        let mut values = values(unit);
+        values.extend(profile.values.clone());
+        let rendered = match render::render(repo.root(), unit, &values, out.path()) {
             Ok(r) => r,
             Err(e) => {
                 repo.diagnose(&unit.manifest, format!("not rendered: {e}"));
-                continue;
+                return Vec::new();
             }
         };
-        let mut added = problems(repo, rules, unit, &rendered);
+        let mut added = problems(repo, rules, unit, profile, &rendered);
         added.retain(|f| {
             let (_, path, line) = key(f);
-            !template_places.contains(&(path, line))
+            !self.template_places.contains(&(path, line))
         });
-        added.extend(placeholders_left(repo, rules, unit, &rendered, out.path()));
-        match super::scan(out.path(), inner_rules, &inner_walk) {
-            Ok(outcome) => {
-                // The generated project's build contexts are the render's.
-                findings.retain(|f| {
-                    let keep = rules[f.rule].kind != DOCKER_CONTEXT
-                        || !under(f.location.path.as_deref(), &unit.project_root);
-                    if !keep {
-                        seen.remove(&key(f));
-                    }
-                    keep
-                });
-                let mut files = Files::new(repo, &rendered, out.path());
-                for f in outcome.findings {
-                    added.push(map_back(&mut files, unit, f));
-                }
-                // On a templated line the render produced and judged, the template scan's
-                // pinning findings give way where they are about something else (a note
-                // that the reference is templated) or quote the unit's own placeholder as
-                // if it were a version; one that resolved the reference itself stays.
-                let opener = placeholder_opener(unit);
-                let rendered_lines =
-                    rendered_source_lines(&mut files, &rendered, findings, rules, opener);
-                let mut judged: HashMap<(String, u32), Vec<RuleIdx>> = HashMap::new();
-                for g in added.iter().filter(|g| rules[g.rule].kind == PINNING) {
-                    if let (Some(p), Some(r)) = (&g.location.path, g.location.region) {
-                        judged
-                            .entry((p.clone(), r.start_line))
-                            .or_default()
-                            .push(g.rule);
-                    }
-                }
-                findings.retain(|f| {
-                    let at = match (&f.location.path, f.location.region) {
-                        (Some(p), Some(r)) if rules[f.rule].kind == PINNING => {
-                            (p.clone(), r.start_line)
-                        }
-                        _ => return true,
-                    };
-                    let Some(render_rules) = judged.get(&at) else {
-                        return true;
-                    };
-                    let keep = !rendered_lines.contains(&at)
-                        || (render_rules.contains(&f.rule) && !f.message.contains(opener));
-                    if !keep {
-                        seen.remove(&key(f));
-                    }
-                    keep
-                });
-                for d in outcome.diagnostics {
-                    if let Some((_, src)) = files.source_of(&d.path) {
-                        repo.diagnose(src, format!("in the render: {}", d.message));
-                    }
-                }
+        added.extend(placeholders_left(
+            repo,
+            rules,
+            unit,
+            profile,
+            &rendered,
+            out.path(),
+        ));
+        let outcome = match super::scan(out.path(), self.inner_rules, self.inner_walk) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                repo.diagnose(&unit.manifest, format!("render not checked: {e}"));
+                return added;
             }
-            Err(e) => repo.diagnose(&unit.manifest, format!("render not checked: {e}")),
+        };
+        // The generated project's build contexts are the render's: the template scan's
+        // (never an earlier render's) give way.
+        findings.retain(|f| {
+            let keep = f.rendered.is_some()
+                || rules[f.rule].kind != DOCKER_CONTEXT
+                || !under(f.location.path.as_deref(), &unit.project_root);
+            if !keep {
+                seen.remove(&key(f));
+            }
+            keep
+        });
+        let mut files = Files::new(repo, &rendered, out.path());
+        for f in outcome.findings {
+            added.push(map_back(&mut files, unit, profile, f));
         }
-        for f in added {
-            if seen.insert(key(&f)) {
-                findings.push(f);
+        // On a templated line the render produced and judged, the template scan's pinning
+        // findings give way where they are about something else (a note that the reference
+        // is templated) or quote the unit's own placeholder as if it were a version; one
+        // that resolved the reference itself stays.
+        let opener = placeholder_opener(unit);
+        let rendered_lines = rendered_source_lines(&mut files, &rendered, findings, rules, opener);
+        let mut judged: HashMap<(String, u32), Vec<RuleIdx>> = HashMap::new();
+        for g in added.iter().filter(|g| rules[g.rule].kind == PINNING) {
+            if let (Some(p), Some(r)) = (&g.location.path, g.location.region) {
+                judged
+                    .entry((p.clone(), r.start_line))
+                    .or_default()
+                    .push(g.rule);
             }
         }
+        findings.retain(|f| {
+            let at = match (&f.location.path, f.location.region) {
+                (Some(p), Some(r)) if rules[f.rule].kind == PINNING && f.rendered.is_none() => {
+                    (p.clone(), r.start_line)
+                }
+                _ => return true,
+            };
+            let Some(render_rules) = judged.get(&at) else {
+                return true;
+            };
+            let keep = !rendered_lines.contains(&at)
+                || (render_rules.contains(&f.rule) && !f.message.contains(opener));
+            if !keep {
+                seen.remove(&key(f));
+            }
+            keep
+        });
+        for d in outcome.diagnostics {
+            if let Some((_, src)) = files.source_of(&d.path) {
+                repo.diagnose(src, format!("in the render: {}", d.message));
+            }
+        }
+        added
     }
 }
 
@@ -322,14 +379,15 @@ impl<'a> Files<'a> {
 
 /// A finding of the render, moved to the source it was rendered from; its message says
 /// where in the generated project it was made.
-fn map_back(files: &mut Files<'_>, unit: &Unit, mut f: Finding) -> Finding {
+fn map_back(files: &mut Files<'_>, unit: &Unit, profile: &Profile, mut f: Finding) -> Finding {
+    let with = with_what(profile);
     f.message = match f.location.path.as_deref() {
         Some(p) => format!(
-            "{} (in the project `{}` generates with its defaults, at `{p}`)",
+            "{} (in the project `{}` generates {with}, at `{p}`)",
             f.message, unit.manifest
         ),
         None => format!(
-            "{} (in the project `{}` generates with its defaults)",
+            "{} (in the project `{}` generates {with})",
             f.message, unit.manifest
         ),
     };
@@ -341,13 +399,18 @@ fn map_back(files: &mut Files<'_>, unit: &Unit, mut f: Finding) -> Finding {
         } else {
             Finding::file(f.rule, &unit.manifest, f.message)
         };
-        return with_origin(g.copy_severity(f.severity, f.severity_from_check), "");
+        return with_origin(
+            g.copy_severity(f.severity, f.severity_from_check),
+            profile,
+            "",
+        );
     };
     let Some((rendered_path, source)) = files.source_of(&rendered_path) else {
         // A file the render made that has no single source (none today): the manifest.
         return with_origin(
             Finding::file(f.rule, &unit.manifest, f.message)
                 .copy_severity(f.severity, f.severity_from_check),
+            profile,
             &rendered_path,
         );
     };
@@ -363,7 +426,7 @@ fn map_back(files: &mut Files<'_>, unit: &Unit, mut f: Finding) -> Finding {
     let g = match mapped {
         Some((sl, src)) => {
             let column = f.location.region.map_or(1, |r| r.start_col);
-            match same_text(src, sl, &rendered_text, line.unwrap_or(0), column) {
+            match same_text(unit, src, sl, &rendered_text, line.unwrap_or(0), column) {
                 Some(range) => Finding::span(f.rule, src, range, f.message),
                 None => Finding::line(f.rule, src, sl, f.message),
             }
@@ -372,6 +435,7 @@ fn map_back(files: &mut Files<'_>, unit: &Unit, mut f: Finding) -> Finding {
     };
     with_origin(
         g.copy_severity(f.severity, f.severity_from_check),
+        profile,
         rendered_path,
     )
 }
@@ -380,6 +444,7 @@ fn map_back(files: &mut Files<'_>, unit: &Unit, mut f: Finding) -> Finding {
 /// longest start of it (three characters at least) that the source line holds, as a byte
 /// range of the source. `python:3.12` rendered from `python:{{ py }}` is found at `python:`.
 fn same_text(
+    unit: &Unit,
     src: &crate::source::SourceFile,
     source_line: u32,
     rendered_text: &str,
@@ -397,20 +462,75 @@ fn same_text(
     let range = src.line_range(source_line);
     let source = &src.text()[range.clone()];
     let ends: Vec<usize> = from.char_indices().map(|(i, c)| i + c.len_utf8()).collect();
+    // Text inside the unit's tags is not what the render wrote there: `python` of
+    // `{{ cookiecutter.python_image }}` is not the rendered `python:3.11`.
+    let tags = tag_spans(unit, source);
+    // What the render wrote at a tag that stands where the finding starts, after the
+    // same text: the tag (`FROM {{ image }}` rendered `FROM python:3.11`).
+    let before: String = line
+        .chars()
+        .take(usize::try_from(column).ok()?.saturating_sub(1))
+        .collect();
+    if let Some(tag) = tags.iter().find(|t| t.start == before.len())
+        && source.get(..before.len()) == Some(before.as_str())
+    {
+        return Some(range.start + tag.start..range.start + tag.end);
+    }
     ends.iter()
         .rev()
         .filter(|&&end| from[..end].chars().count() >= 3)
         .find_map(|&end| {
             let needle = &from[..end];
             source
-                .find(needle)
+                .match_indices(needle)
+                .map(|(at, _)| at)
+                .find(|at| !tags.iter().any(|t| t.contains(at)))
                 .map(|at| range.start + at..range.start + at + needle.len())
         })
 }
 
-fn with_origin(mut f: Finding, rendered_path: &str) -> Finding {
+/// The byte ranges of `line` inside the unit's tags (from an opening delimiter to its
+/// closing one, or to the end of the line).
+fn tag_spans(unit: &Unit, line: &str) -> Vec<std::ops::Range<usize>> {
+    let pairs: Vec<(&str, &str)> = match &unit.syntax {
+        Syntax::Tags(d) => vec![
+            (d.variable.0.as_str(), d.variable.1.as_str()),
+            (d.block.0.as_str(), d.block.1.as_str()),
+        ],
+        Syntax::Literal { placeholder } => match placeholder.split_once("{name}") {
+            Some((open, close)) if !open.is_empty() => vec![(open, close)],
+            _ => Vec::new(),
+        },
+    };
+    let mut spans = Vec::new();
+    for (open, close) in pairs {
+        let mut from = 0;
+        while let Some(i) = line[from..].find(open) {
+            let start = from + i;
+            let body = start + open.len();
+            let end = match line[body..].find(close) {
+                Some(j) if !close.is_empty() => body + j + close.len(),
+                _ => line.len(),
+            };
+            spans.push(start..end);
+            from = end.max(body);
+        }
+    }
+    spans
+}
+
+/// How a profile is named in messages: "with its defaults", "with render profile `x`".
+fn with_what(profile: &Profile) -> String {
+    if profile.name == DEFAULTS_PROFILE {
+        "with its defaults".to_owned()
+    } else {
+        format!("with render profile `{}`", profile.name)
+    }
+}
+
+fn with_origin(mut f: Finding, profile: &Profile, rendered_path: &str) -> Finding {
     f.rendered = Some(Box::new(RenderedFrom {
-        profile: DEFAULTS.to_owned(),
+        profile: profile.name.clone(),
         path: rendered_path.to_owned(),
     }));
     f
@@ -430,7 +550,13 @@ fn rules_checking(rules: &RuleSet, check: &str) -> Vec<RuleIdx> {
 }
 
 /// The render's own failures and notes, as `template/` findings at their source line.
-fn problems(repo: &Repo, rules: &RuleSet, unit: &Unit, rendered: &Rendered) -> Vec<Finding> {
+fn problems(
+    repo: &Repo,
+    rules: &RuleSet,
+    unit: &Unit,
+    profile: &Profile,
+    rendered: &Rendered,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     for p in &rendered.problems {
         let id = match p.kind {
@@ -446,8 +572,10 @@ fn problems(repo: &Repo, rules: &RuleSet, unit: &Unit, rendered: &Rendered) -> V
         };
         let msg = match p.kind {
             ProblemKind::RenderFailed => format!(
-                "rendering `{}` with its defaults fails: {}",
-                unit.manifest, p.message
+                "rendering `{}` {} fails: {}",
+                unit.manifest,
+                with_what(profile),
+                p.message
             ),
             _ => p.message.clone(),
         };
@@ -465,7 +593,7 @@ fn problems(repo: &Repo, rules: &RuleSet, unit: &Unit, rendered: &Rendered) -> V
                 (Some(l), Some(src)) if l > 0 => Finding::line(r, src, l, msg.clone()),
                 _ => Finding::file(r, &at, msg.clone()),
             };
-            out.push(with_origin(f, ""));
+            out.push(with_origin(f, profile, ""));
         }
     }
     out
@@ -479,6 +607,7 @@ fn placeholders_left(
     repo: &Repo,
     rules: &RuleSet,
     unit: &Unit,
+    profile: &Profile,
     rendered: &Rendered,
     out: &Path,
 ) -> Vec<Finding> {
@@ -542,7 +671,7 @@ fn placeholders_left(
                 (Some(sl), Some(src)) => Finding::line(r, src, sl, msg.clone()),
                 _ => Finding::file(r, &file.source, msg.clone()),
             };
-            found.push(with_origin(f, &file.path));
+            found.push(with_origin(f, profile, &file.path));
         }
     }
     found

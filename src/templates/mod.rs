@@ -13,6 +13,7 @@
 pub mod config;
 pub mod detect;
 pub mod engines;
+pub mod profiles;
 pub mod refs;
 pub mod render;
 

@@ -2,18 +2,22 @@
 //! answers file copier needs for updates, and the hooks a static check never runs.
 
 use crate::templates::config::{self, Channel};
+use crate::templates::profiles;
 use crate::templates::{Engine, Unit, Variable};
 use crate::util::join_path;
 use crate::walk::Repo;
 
 use super::usage::files_under;
 
-/// Variables the user must type in because nothing gives them a value.
-pub fn defaults_missing(unit: &Unit) -> Vec<(&Variable, String)> {
+/// Variables the user must type in because nothing gives them a value: no default, and no
+/// render profile (the configuration's, an answer file) answers them.
+pub fn defaults_missing<'u>(repo: &Repo, unit: &'u Unit) -> Vec<(&'u Variable, String)> {
+    let answered = profiles::answered(repo, unit);
     unit.variables
         .iter()
         // A Helm starter's `<CHARTNAME>` is the chart name `helm create` is given.
         .filter(|v| v.default.is_none() && !v.computed && unit.engine != Engine::HelmStarter)
+        .filter(|v| !answered.contains(&v.name))
         .map(|v| {
             (
                 v,

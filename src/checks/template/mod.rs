@@ -114,7 +114,7 @@ impl TemplateChecks {
             self.report_usage(unit, &usage, emit);
         }
         for rule in self.using(DefaultMissing) {
-            for (v, msg) in meta::defaults_missing(unit) {
+            for (v, msg) in meta::defaults_missing(repo, unit) {
                 emit.at_line(rule, &v.origin.path, v.origin.line, msg);
             }
         }

@@ -248,7 +248,7 @@ fn manifest(run: &mut Run, unit: &Unit) -> (IndexMap<String, Ordered>, String) {
         return (IndexMap::new(), String::new());
     };
     let text = String::from_utf8_lossy(&bytes).into_owned();
-    match serde_saphyr::from_str_with_options::<Ordered>(&text, yaml_options()) {
+    match serde_saphyr::from_str_with_options::<Ordered>(&text, super::yaml_options()) {
         Ok(Ordered::Map(m)) => (m, text),
         Ok(Ordered::Null) => (IndexMap::new(), text),
         Ok(_) => {
@@ -270,17 +270,6 @@ fn manifest(run: &mut Run, unit: &Unit) -> (IndexMap<String, Ordered>, String) {
             );
             (IndexMap::new(), text)
         }
-    }
-}
-
-/// Bounds against alias bombs and runaway documents.
-fn yaml_options() -> serde_saphyr::Options {
-    serde_saphyr::options! {
-        budget: serde_saphyr::budget! {
-            max_events: 200_000,
-            max_aliases: 1_000,
-            max_anchors: 1_000,
-        },
     }
 }
 
@@ -429,15 +418,17 @@ fn cast(v: &Value, type_name: &str) -> Result<Value, String> {
             None => v.clone(),
         },
         "yaml" => match text {
-            Some(s) => match serde_saphyr::from_str_with_options::<Ordered>(&s, yaml_options()) {
-                Ok(parsed) => parsed.to_value(),
-                Err(e) => {
-                    return Err(format!(
-                        "invalid YAML: {}",
-                        e.to_string().lines().next().unwrap_or_default()
-                    ));
+            Some(s) => {
+                match serde_saphyr::from_str_with_options::<Ordered>(&s, super::yaml_options()) {
+                    Ok(parsed) => parsed.to_value(),
+                    Err(e) => {
+                        return Err(format!(
+                            "invalid YAML: {}",
+                            e.to_string().lines().next().unwrap_or_default()
+                        ));
+                    }
                 }
-            },
+            }
             None => v.clone(),
         },
         other => return Err(format!("unsupported type {other:?}")),

@@ -146,3 +146,14 @@ pub(crate) fn join(a: &str, b: &str) -> String {
         _ => format!("{a}/{b}"),
     }
 }
+
+/// Bounds against alias bombs and runaway documents.
+pub(crate) fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_events: 200_000,
+            max_aliases: 1_000,
+            max_anchors: 1_000,
+        },
+    }
+}
