@@ -7,7 +7,7 @@ mod meta;
 mod portable;
 pub mod usage;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::{Built, Check, Declared, Kind};
 use crate::finding::{Finding, RuleIdx};
 use crate::source::SourceFile;
-use crate::templates::Unit;
+use crate::templates::{Engine, Unit};
 use crate::walk::Repo;
 use usage::{Place, Undeclared, Usage};
 
@@ -86,6 +86,13 @@ impl Check for TemplateChecks {
         for unit in &units.units {
             self.check_unit(repo, unit, &mut emit);
         }
+        // A Backstage template's form is checked once, whatever the number of its steps.
+        let mut forms = BTreeSet::new();
+        for unit in &units.units {
+            if unit.engine == Engine::Backstage && forms.insert(unit.manifest.as_str()) {
+                self.check_form(repo, unit, &mut emit);
+            }
+        }
     }
 }
 
@@ -131,6 +138,24 @@ impl TemplateChecks {
         for rule in self.using(HooksNotRun) {
             if let Some((path, msg)) = meta::hooks(repo, unit) {
                 emit.out.push(Finding::file(rule, &path, msg));
+            }
+        }
+    }
+
+    /// `${{ parameters.x }}` in a Backstage template that its form does not declare: every
+    /// occurrence (each is a step input, a condition or an output of its own).
+    fn check_form(&self, repo: &Repo, unit: &Unit, emit: &mut Emitter<'_, '_>) {
+        let rules: Vec<RuleIdx> = self.using(Which::UndeclaredVariable).collect();
+        if rules.is_empty() {
+            return;
+        }
+        for u in usage::backstage_parameters(repo, unit) {
+            for &rule in &rules {
+                let msg = format!(
+                    "`{}` is not a property of `spec.parameters` in `{}`: the scaffolder renders it as an empty string",
+                    u.path, unit.manifest
+                );
+                emit.place(rule, &u.place, msg);
             }
         }
     }

@@ -185,6 +185,60 @@ pub fn analyse(repo: &Repo, unit: &Unit) -> Usage {
     usage
 }
 
+/// A Backstage template's own references to its form (`${{ parameters.name }}` in step
+/// inputs, `if:` conditions, output links) that name no property of `spec.parameters`:
+/// the scaffolder renders them empty. Nothing is said when the form is not wholly written
+/// in the file (`$yaml`, `$ref`, `$json` includes): its properties are not all known.
+pub fn backstage_parameters(repo: &Repo, unit: &Unit) -> Vec<Undeclared> {
+    let Some(file) = repo
+        .file(&unit.manifest)
+        .and_then(|e| repo.read_for_scan(e))
+    else {
+        return Vec::new();
+    };
+    let text = file.text();
+    if ["$yaml", "$ref", "$json", "$text"]
+        .iter()
+        .any(|k| text.contains(k))
+    {
+        return Vec::new();
+    }
+    let delims = Delimiters {
+        variable: ("${{".to_owned(), "}}".to_owned()),
+        ..Delimiters::standard(Language::Nunjucks)
+    };
+    let mut out = Vec::new();
+    for (_, start, line) in file.lines() {
+        if !line.contains("${{") || !line.contains("parameters") {
+            continue;
+        }
+        let scan = refs::scan(line, &delims);
+        if scan.error.is_some() {
+            continue;
+        }
+        for r in scan.references {
+            if r.root() != "parameters" {
+                continue;
+            }
+            let Some(name) = r.path.split('.').nth(1) else {
+                continue;
+            };
+            if unit.parameters.iter().any(|p| p.name == name) {
+                continue;
+            }
+            out.push(Undeclared {
+                name: name.to_owned(),
+                path: r.path.clone(),
+                place: Place::Content {
+                    path: unit.manifest.clone(),
+                    offset: start + r.offset,
+                },
+            });
+        }
+    }
+    out
+}
+
 /// A unit whose placeholders are literal text (`${templateOption:{name}}`): a declared
 /// variable is used where its placeholder appears in a file or a path. Undeclared names
 /// are looked for only where the placeholder's fixed text is distinctive (four characters
