@@ -81,7 +81,7 @@ fn alias_bomb_is_a_finding() {
 #[test]
 fn deep_nesting_is_a_finding() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let flow = "image: ".to_owned() + &"[".repeat(10_000) + &"]".repeat(10_000);
+    let flow = format!("image: {}{}", "[".repeat(10_000), "]".repeat(10_000));
     write(dir.path(), "values.yaml", &flow);
     // 10,000 nested block sequences on one line: `- - - … a`.
     let block = "- ".repeat(10_000) + "image: a\n";

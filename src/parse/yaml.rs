@@ -518,7 +518,7 @@ mod tests {
     #[test]
     fn deep_flow_nesting_is_an_error() {
         for n in [150, 300, 10_000] {
-            let t = "[".repeat(n) + &"]".repeat(n);
+            let t = "[".repeat(n) + "]".repeat(n).as_str();
             assert!(parse(&t).is_err(), "{n}");
         }
     }

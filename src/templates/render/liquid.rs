@@ -1,9 +1,9 @@
 //! cargo-generate: Liquid with the `heck` case filters cargo-generate adds, every file
 //! rendered (`.liquid` suffix stripped) except `[template] exclude` globs (copied) and
 //! `ignore` paths (left out), each path component rendered and sanitised. A name nothing
-//! declares renders empty, as cargo-generate renders it; each one is reported. Hooks,
-//! `rhai` filters and `[conditional]` sections are not evaluated (notes), and the
-//! generated project is not formatted with rustfmt.
+//! declares renders empty, as cargo-generate renders it; each one is reported.
+//! `[conditional]` sections are evaluated ([`super::conditional`]); hooks and `rhai`
+//! filters are not (notes), and the generated project is not formatted with rustfmt.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -20,7 +20,7 @@ use regex::Regex;
 use serde_json::Map;
 
 use super::tree::Run;
-use super::{ProblemKind, RenderError, join};
+use super::{ProblemKind, RenderError, conditional, join};
 use crate::templates::Unit;
 
 /// The most undeclared names collected in one file before giving up.
@@ -161,21 +161,19 @@ pub(super) fn render(
             })
             .unwrap_or_default()
     };
-    for (key, kind, what) in [
-        (
-            "conditional",
-            ProblemKind::NotModelled,
-            "`[conditional]` sections are not evaluated",
-        ),
-        ("hooks", ProblemKind::NotRun, "hooks are not run"),
-    ] {
-        if config.contains_key(key) {
-            run.problem(kind, &unit.manifest, None, format!("not modelled: {what}"));
-        }
+    if config.contains_key("hooks") {
+        run.problem(
+            ProblemKind::NotRun,
+            &unit.manifest,
+            None,
+            "not modelled: hooks are not run".into(),
+        );
     }
     let mut globals = globals(unit, &config, values);
+    let active = conditional::apply(run, unit, &config, &mut globals);
     let root = unit.project_root.clone();
-    let ignored = strings("ignore");
+    let mut ignored = strings("ignore");
+    ignored.extend(active.ignore);
     let genignore = genignore(run, &root);
     let hook_files: BTreeSet<String> = ["pre", "init", "post"]
         .iter()
@@ -189,8 +187,8 @@ pub(super) fn render(
                 .filter_map(|v| v.as_str().map(str::to_string))
         })
         .collect();
-    let include = matcher(&strings("include"));
-    let exclude = matcher(&strings("exclude"));
+    let include = matcher(&[strings("include"), active.include].concat());
+    let exclude = matcher(&[strings("exclude"), active.exclude].concat());
     let files = run.files_under(&root);
     let mut undeclared: BTreeSet<String> = BTreeSet::new();
     for rel in &files {
@@ -354,7 +352,7 @@ fn globals(
     o
 }
 
-fn toml_value(v: &toml::Value) -> Value {
+pub(super) fn toml_value(v: &toml::Value) -> Value {
     match v {
         toml::Value::String(s) => Value::scalar(s.clone()),
         toml::Value::Integer(i) => Value::scalar(*i),

@@ -12,6 +12,7 @@
 //! [`Rendered::problems`], and so is every construct the renderer does not model (a note:
 //! the output may differ from the engine's there).
 
+mod conditional;
 mod cookiecutter;
 mod copier;
 mod filters;

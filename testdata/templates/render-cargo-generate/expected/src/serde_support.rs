@@ -1,0 +1,1 @@
+//! serde support for demo_tool, binary `demo-cli`.

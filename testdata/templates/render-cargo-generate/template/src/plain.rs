@@ -1,0 +1,1 @@
+//! Plain data types for {{crate_name}}.

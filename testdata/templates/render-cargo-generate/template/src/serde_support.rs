@@ -1,0 +1,1 @@
+//! serde support for {{crate_name}}, binary `{{bin_name}}`.
