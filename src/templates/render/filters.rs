@@ -57,21 +57,24 @@ fn err(msg: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidOperation, msg.into())
 }
 
-/// python-slugify with its defaults: lower case, every run of characters other than
-/// letters and digits becomes one separator, apostrophes vanish, no separator at the ends.
+/// python-slugify with its defaults: transliterated to ASCII, lower case, every run of
+/// characters other than letters and digits (apostrophes too) becomes one separator, no
+/// separator at the ends.
 fn slugify(value: String, kwargs: Kwargs) -> Result<String, Error> {
     let separator: String = kwargs
         .get::<Option<String>>("separator")?
         .unwrap_or("-".into());
     let max_length: usize = kwargs.get::<Option<usize>>("max_length")?.unwrap_or(0);
     let lowercase: bool = kwargs.get::<Option<bool>>("lowercase")?.unwrap_or(true);
+    let allow_unicode: bool = kwargs
+        .get::<Option<bool>>("allow_unicode")?
+        .unwrap_or(false);
     for ignored in [
         "entities",
         "decimal",
         "hexadecimal",
         "word_boundary",
         "save_order",
-        "allow_unicode",
     ] {
         let _: Option<Value> = kwargs.get(ignored)?;
     }
@@ -82,13 +85,17 @@ fn slugify(value: String, kwargs: Kwargs) -> Result<String, Error> {
         ));
     }
     kwargs.assert_all_used()?;
+    // Without `allow_unicode`, python-slugify transliterates to ASCII first (`Café` is
+    // `cafe`, `Straße` `strasse`) and keeps only ASCII letters and digits.
+    let value = if allow_unicode {
+        value
+    } else {
+        deunicode::deunicode(&value)
+    };
     let mut words: Vec<String> = Vec::new();
     let mut current = String::new();
     for c in value.chars() {
-        if c == '\'' {
-            continue;
-        }
-        if c.is_alphanumeric() {
+        if c.is_alphanumeric() && (allow_unicode || c.is_ascii()) {
             if lowercase {
                 current.extend(c.to_lowercase());
             } else {
@@ -380,7 +387,12 @@ mod tests {
     fn slugify_as_python_slugify() {
         assert_eq!(slug("Python Boilerplate"), "python-boilerplate");
         assert_eq!(slug("  Data-Tools Kit!! "), "data-tools-kit");
-        assert_eq!(slug("Jack's app_2"), "jacks-app-2");
+        // As python-slugify 9 (what cookiecutter installs) gives them.
+        assert_eq!(slug("Jack's app_2"), "jack-s-app-2");
+        assert_eq!(slug("Café Déjà Vu"), "cafe-deja-vu");
+        assert_eq!(slug("Straße Ölmühle"), "strasse-olmuhle");
+        assert_eq!(slug("北京 app"), "bei-jing-app");
+        assert_eq!(slug("naïve—résumé"), "naive-resume");
     }
 
     #[test]
